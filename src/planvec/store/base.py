@@ -1,0 +1,168 @@
+"""The VectorStore protocol and the plain data types that cross it.
+
+A store knows collections, points and filters; nothing about Markdown or models. Point ids are UUID
+strings. Dense vectors are float32, L2-normalised, compared by cosine. Collections that hold
+BM25 sparse vectors name the sparse vector ``bm25`` (IDF modifier on the store side).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+SPARSE_NAME = "bm25"
+
+# Payload fields that get a payload index in every task collection (field -> schema).
+DEFAULT_PAYLOAD_INDEXES: dict[str, str] = {
+    "status": "keyword",
+    "priority": "keyword",
+    "is_mvp": "bool",
+    "file": "keyword",
+    "task_id": "keyword",
+    "task_id_prefixes": "keyword",
+    "section_tokens": "keyword",
+    "kind": "keyword",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SparseVec:
+    indices: tuple[int, ...]
+    values: tuple[float, ...]
+
+
+@dataclass(slots=True)
+class PointData:
+    """A point to write."""
+
+    id: str
+    vector: np.ndarray  # shape (dim,), float32
+    payload: dict[str, Any]
+    sparse: SparseVec | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPoint:
+    """A point read back."""
+
+    id: str
+    payload: dict[str, Any]
+    vector: np.ndarray | None = None
+    sparse: SparseVec | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredHit:
+    id: str
+    score: float
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionSpec:
+    """How to create a collection."""
+
+    name: str
+    dimension: int
+    model: str  # model id recorded with the collection
+    distance: str = "Cosine"
+    sparse: bool = True  # also hold a BM25 sparse vector named SPARSE_NAME
+    payload_indexes: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PAYLOAD_INDEXES))
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionInfo:
+    name: str
+    dimension: int
+    distance: str
+    points: int
+    model: str | None  # from the collection metadata; None if unknown
+    sparse: bool
+    meta: dict[str, Any]  # all metadata (model, dimension, last_sync, ...)
+    payload_indexes: dict[str, str]
+    indexed_points: int | None = None
+    segments: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Conditions ANDed together. ``None``/empty means no condition on that field."""
+
+    status: str | None = None  # "pending" | "completed"
+    priorities: tuple[str, ...] = ()  # any of these ("P0".."P3")
+    is_mvp: bool | None = None
+    files: tuple[str, ...] | None = None  # any of these exact paths (the engine resolves globs);
+    # an empty tuple matches nothing
+    section_tokens: tuple[str, ...] = ()  # all of these lower-case tokens must be in payload section_tokens
+    task_id_prefix: str | None = None  # matches payload task_id_prefixes (contains this exact value)
+    kind: str | None = None
+
+    def is_empty(self) -> bool:
+        return self == Filters()
+
+
+@runtime_checkable
+class VectorStore(Protocol):
+    """Storage of vectors + payloads by collection. Implementations: EdgeStore, ServerStore."""
+
+    def create_collection(self, spec: CollectionSpec) -> None:
+        """Create if missing. If present with another dimension, raise DimensionMismatch."""
+
+    def delete_collection(self, name: str) -> None:
+        """Remove a collection and its data; no error if absent."""
+
+    def list_collections(self) -> list[str]: ...
+
+    def collection_info(self, name: str) -> CollectionInfo | None:
+        """None when the collection does not exist."""
+
+    def get_meta(self, name: str) -> dict[str, Any]: ...
+
+    def set_meta(self, name: str, meta: dict[str, Any]) -> None:
+        """Merge keys into the collection metadata (model, dimension, last_sync, ...)."""
+
+    def upsert(self, name: str, points: Sequence[PointData]) -> None:
+        """Insert or replace points (vector + sparse + payload). Durable once flush() returns."""
+
+    def overwrite_payload(self, name: str, items: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Replace the whole payload of existing points, keeping their vectors."""
+
+    def delete(self, name: str, ids: Sequence[str]) -> None: ...
+
+    def scroll(
+        self,
+        name: str,
+        *,
+        fields: Sequence[str] | None = None,
+        with_vectors: bool = False,
+        batch_size: int = 1024,
+    ) -> Iterator[StoredPoint]:
+        """Every point of the collection. ``fields`` limits the payload keys (None = all)."""
+
+    def retrieve(self, name: str, ids: Sequence[str], *, with_vectors: bool = False) -> list[StoredPoint]:
+        """Points that exist among ``ids`` (missing ids are left out)."""
+
+    def count(self, name: str, filters: Filters | None = None) -> int: ...
+
+    def search(
+        self,
+        name: str,
+        query: np.ndarray | SparseVec,
+        *,
+        filters: Filters | None = None,
+        limit: int = 10,
+    ) -> list[ScoredHit]:
+        """Dense (np.ndarray) or BM25 sparse (SparseVec) nearest neighbours, best first."""
+
+    def distinct_values(self, name: str, field: str) -> list[str]:
+        """Distinct values of a keyword payload field (e.g. to resolve a file glob)."""
+
+    def optimize(self, name: str) -> None:
+        """Build indexes after a bulk load (no-op where the store does it itself)."""
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...
