@@ -1,0 +1,6 @@
+"""``python -m planvec``."""
+
+from planvec.cli import run
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,77 @@
+"""``planvec index``: incremental sync of Markdown plans into the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..engine import SyncReport
+from .common import engine, err_console, out_console, print_json, progress_bar
+
+
+def register(app: typer.Typer) -> None:
+    app.command("index")(index_cmd)
+
+
+def index_cmd(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Directories or Markdown files to index.")],
+    include: Annotated[
+        list[str] | None, typer.Option("--include", help="Glob of files to index (repeatable) (default **/*.md).")
+    ] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Glob of files to skip (repeatable).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would change; change nothing.")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Re-embed everything, even unchanged tasks.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    no_sections: Annotated[bool, typer.Option("--no-sections", help="Index tasks only, not prose.")] = False,
+) -> None:
+    """Index (or re-sync) plans: embed only new or changed tasks, delete vanished ones.
+
+    Exit codes: 0 done, 1 failure, 2 usage error, 3 partial (some files could not be read; listed).
+    """
+    extra: dict[str, object] = {}
+    if include:
+        extra["include"] = tuple(include)
+    if exclude:
+        from ..settings import DEFAULT_EXCLUDE
+
+        extra["exclude"] = (*DEFAULT_EXCLUDE, *exclude)
+    if no_sections:
+        extra["index_sections"] = False
+    with engine(ctx, **extra) as eng, progress_bar(not json_out) as progress:
+        report = eng.index(paths, full=full, dry_run=dry_run, progress=progress)
+    if json_out:
+        print_json(report.to_dict())
+    else:
+        _print_report(report)
+    raise typer.Exit(report.exit_code)
+
+
+def _print_report(r: SyncReport) -> None:
+    out = out_console()
+    if r.dry_run:
+        out.print("[bold]dry run[/]: nothing was changed")
+        for coll, plan in r.plan.items():
+            for kind in ("added", "updated", "moved", "deleted"):
+                for item in plan[kind][:50]:
+                    out.print(f"  {coll:<17} {kind:<8} {item}")
+                if len(plan[kind]) > 50:
+                    out.print(f"  {coll:<17} {kind:<8} ... and {len(plan[kind]) - 50} more")
+    verb = "would be" if r.dry_run else ""
+    out.print(
+        f"files {r.files}  tasks {r.tasks}  sections {r.sections}  |  added {r.added}  updated {r.updated}  "
+        f"deleted {r.deleted}  unchanged {r.unchanged}  {verb} embedded {r.embedded}  |  {r.seconds:.2f} s".replace(
+            "  embedded", " embedded"
+        )
+    )
+    err = err_console()
+    for w in r.warnings[:20]:
+        err.print(f"[yellow]warning:[/] {w}", highlight=False)
+    if len(r.warnings) > 20:
+        err.print(f"[yellow]warning:[/] ... and {len(r.warnings) - 20} more (see --json)")
+    for p in r.problems:
+        err.print(f"[red]not indexed:[/] {p.path}: {p.reason}", highlight=False)
+    if r.problems:
+        err.print(f"partial run: {len(r.problems)} file(s) not indexed (exit code 3)")

@@ -1,0 +1,529 @@
+"""Engine: the one core object. Wires settings, parsing, embedding, store and sync.
+
+The CLI and the HTTP service are thin shells around it::
+
+    with Engine(Settings(data_dir="/tmp/pv")) as eng:
+        report = eng.index(["plans/"])
+        hits = eng.search("cache invalidation", SearchFilters(status="pending"))
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .documents import StoreDoc, section_docs, task_docs, word_tokens
+from .embedding.base import Embedder
+from .errors import CollectionNotFound, DimensionMismatch, UsageError
+from .records import FileProblem, ParsedFile
+from .settings import SearchMode, Settings
+from .store.base import CollectionSpec, Filters, ScoredHit, SparseVec, VectorStore
+from .sync import CollectionDiff, ProgressFn, Scope, apply_diff, diff_collection
+
+RRF_K = 60
+QUERY_CACHE_SIZE = 1024
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_PARTIAL = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """User-level search filters (the CLI flags); None/empty means 'any'."""
+
+    status: str | None = None
+    priorities: tuple[str, ...] = ()
+    mvp: bool | None = None
+    file_glob: str | None = None
+    section: str | None = None
+    task_id_prefix: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    score: float
+    task_id: str | None
+    title: str
+    status: str | None
+    priority: str | None
+    is_mvp: bool
+    file: str
+    line: int
+    section: str
+    collection: str
+    point_id: str
+    kind: str
+    root: str | None = None
+    text: str | None = None
+    body: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_payload(cls, point_id: str, score: float, payload: dict[str, Any], collection: str) -> Hit:
+        return cls(
+            score=float(score),
+            task_id=payload.get("task_id"),
+            title=str(payload.get("title") or ""),
+            status=payload.get("status"),
+            priority=payload.get("priority"),
+            is_mvp=bool(payload.get("is_mvp", False)),
+            file=str(payload.get("file") or ""),
+            line=int(payload.get("line") or 0),
+            section=str(payload.get("section") or ""),
+            collection=collection,
+            point_id=point_id,
+            kind=str(payload.get("kind") or ""),
+            root=payload.get("root"),
+            text=payload.get("text"),
+            body=payload.get("body"),
+        )
+
+
+@dataclass(slots=True)
+class CollectionReport:
+    name: str
+    added: int = 0
+    updated: int = 0
+    moved: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    embedded: int = 0
+    reused: int = 0
+
+
+@dataclass(slots=True)
+class SyncReport:
+    files: int = 0
+    tasks: int = 0
+    sections: int = 0
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+    full: bool = False
+    moved: int = 0  # payload-only changes (e.g. a line number), vector kept
+    reused: int = 0  # vectors reused from an identical stored text instead of embedding
+    parse_seconds: float = 0.0
+    embed_seconds: float = 0.0
+    write_seconds: float = 0.0
+    problems: list[FileProblem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    collections: list[CollectionReport] = field(default_factory=list)
+    # dry-run detail: collection -> {"added": [...], "updated": [...], "deleted": [...], "moved": [...]}
+    plan: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.problems)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_PARTIAL if self.partial else EXIT_OK
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["partial"] = self.partial
+        d["problems"] = [{"path": p.path, "reason": p.reason} for p in self.problems]
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionSummary:
+    name: str
+    points: int
+    dimension: int
+    model: str | None
+    last_sync: str | None
+    distance: str = "Cosine"
+    sparse: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Engine:
+    """Index and search plans. Use as a context manager so the store is flushed and closed."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        store: VectorStore | None = None,
+        read_only: bool = False,
+    ) -> None:
+        self.settings = settings or Settings()
+        self._embedder = embedder
+        self._store = store
+        self._sparse: Any | None = None
+        self._read_only = read_only
+        self._lock = threading.Lock()
+        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.qcache_hits = 0
+        self.qcache_misses = 0
+
+    # -- wiring ---------------------------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from .embedding import load_embedder
+
+            s = self.settings
+            self._embedder = load_embedder(
+                s.embedder, model_path=s.model_path, cache_dir=s.cache_dir, batch_size=s.batch_size,
+                threads=s.threads,
+            )
+        return self._embedder
+
+    @property
+    def sparse_encoder(self) -> Any:
+        if self._sparse is None:
+            from .embedding.bm25 import Bm25Encoder
+
+            self._sparse = Bm25Encoder()
+        return self._sparse
+
+    @property
+    def store(self) -> VectorStore:
+        if self._store is None:
+            from .store import open_store
+
+            s = self.settings
+            self._store = open_store(
+                Path(s.data_dir).expanduser(), s.qdrant_url, api_key=s.qdrant_api_key, timeout=s.qdrant_timeout,
+                retries=s.qdrant_retries, read_only=self._read_only,
+            )
+        return self._store
+
+    @property
+    def model_key(self) -> str:
+        """What a stored vector depends on besides its text: dense model and BM25 configuration."""
+        return f"{self.embedder.model_id}|{self.sparse_encoder.config_id}"
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    # -- indexing -------------------------------------------------------------------------------
+    def parse(self, paths: Sequence[str | Path]) -> tuple[list[tuple[str, ParsedFile]], list[FileProblem], Scope]:
+        """Discover and parse files. Returns ``[(root, parsed)]``, problems and the sync scope."""
+        from .parsing import discover, parse_file
+
+        if not paths:
+            raise UsageError("no PATH given", hint="planvec index PATH... (a directory or a Markdown file)")
+        given = [Path(p).expanduser() for p in paths]
+        missing = [str(p) for p in given if not p.exists()]
+        if len(missing) == len(given):
+            raise UsageError(f"path not found: {', '.join(missing)}", hint="check the PATH arguments")
+        s = self.settings
+        sources, problems = discover(given, include=s.include, exclude=s.exclude)
+        roots: dict[str, frozenset[str] | None] = {}
+        for p in given:
+            if p.is_dir():
+                roots[p.resolve().as_posix()] = None
+            elif p.is_file():
+                r = p.resolve().parent.as_posix()
+                if r not in roots or roots[r] is not None:
+                    roots[r] = (roots.get(r) or frozenset()) | {p.name}
+        parsed: list[tuple[str, ParsedFile]] = []
+        protected: set[tuple[str, str]] = set()
+        for src in sources:
+            root = Path(src.root).resolve().as_posix()
+            result = parse_file(src, max_bytes=s.max_file_bytes)
+            if isinstance(result, FileProblem):
+                problems.append(result)
+                protected.add((root, src.rel))
+            else:
+                parsed.append((root, result))
+        return parsed, problems, Scope(roots, frozenset(protected))
+
+    def build_docs(self, parsed: Sequence[tuple[str, ParsedFile]]) -> dict[str, list[StoreDoc]]:
+        """Store documents per collection for parsed files."""
+        s = self.settings
+        key = self.model_key
+        emb = self.embedder
+        out: dict[str, list[StoreDoc]] = {s.tasks_collection: []}
+        if s.index_sections:
+            out[s.sections_collection] = []
+        for root, pf in parsed:
+            out[s.tasks_collection].extend(task_docs(pf, root, s.tasks_collection, s.task_text, key))
+            if s.index_sections:
+                out[s.sections_collection].extend(
+                    section_docs(pf, root, s.sections_collection, key, emb.count_tokens, emb.max_tokens)
+                )
+        return out
+
+    def index(
+        self,
+        paths: Sequence[str | Path],
+        *,
+        full: bool = False,
+        dry_run: bool = False,
+        progress: ProgressFn | None = None,
+    ) -> SyncReport:
+        """Bring the collections in line with the files under ``paths``."""
+        t_start = time.perf_counter()
+        report = SyncReport(dry_run=dry_run, full=full)
+        parsed, problems, scope = self.parse(paths)
+        report.problems = problems
+        report.files = len(parsed)
+        report.tasks = sum(len(pf.tasks) for _, pf in parsed)
+        report.warnings = [f"{pf.path}: {w}" for _, pf in parsed for w in pf.warnings]
+        docs_by_coll = self.build_docs(parsed)
+        report.sections = len(docs_by_coll.get(self.settings.sections_collection, []))
+        report.parse_seconds = time.perf_counter() - t_start
+        store = self.store
+        for coll, docs in docs_by_coll.items():
+            docs = _dedupe(docs, report)
+            if not dry_run:
+                self._ensure_collection(coll)
+            diff = diff_collection(store, coll, docs, scope, full=full)
+            cr = CollectionReport(
+                coll, added=len(diff.added), updated=len(diff.changed), moved=len(diff.moved),
+                deleted=len(diff.deleted), unchanged=diff.unchanged,
+            )
+            if dry_run:
+                report.plan[coll] = _plan_of(diff)
+            else:
+                st = apply_diff(store, diff, self.embedder, self.sparse_encoder,
+                                batch_size=self.settings.upsert_batch, progress=progress)
+                cr.embedded, cr.reused = st.embedded, st.reused
+                report.embed_seconds += st.embed_seconds
+                report.write_seconds += st.write_seconds
+                t0 = time.perf_counter()
+                if cr.added + cr.updated > 1000:
+                    store.optimize(coll)
+                store.set_meta(coll, {
+                    "last_sync": _now(), "task_text": self.settings.task_text, "planvec_version": __version__,
+                    "model": self.embedder.model_id, "dimension": self.embedder.dimension,
+                    "bm25": self.sparse_encoder.config_id,
+                })
+                report.write_seconds += time.perf_counter() - t0
+            report.collections.append(cr)
+        if not dry_run:
+            t0 = time.perf_counter()
+            store.flush()
+            report.write_seconds += time.perf_counter() - t0
+        for cr in report.collections:
+            report.added += cr.added
+            report.updated += cr.updated
+            report.moved += cr.moved
+            report.deleted += cr.deleted
+            report.unchanged += cr.unchanged
+            report.embedded += cr.embedded
+            report.reused += cr.reused
+        report.seconds = time.perf_counter() - t_start
+        return report
+
+    def _ensure_collection(self, name: str) -> None:
+        emb = self.embedder
+        info = self.store.collection_info(name)
+        if info is None:
+            self.store.create_collection(CollectionSpec(name=name, dimension=emb.dimension, model=emb.model_id))
+            self.store.set_meta(name, {"model": emb.model_id, "dimension": emb.dimension,
+                                       "bm25": self.sparse_encoder.config_id})
+            return
+        self._check_compatible(info.name, info.dimension)
+
+    def _check_compatible(self, name: str, dimension: int) -> None:
+        emb = self.embedder
+        if dimension != emb.dimension:
+            raise DimensionMismatch(
+                f"collection {name!r} holds {dimension}-d vectors but the model {emb.model_id} makes "
+                f"{emb.dimension}-d vectors",
+                hint=f"drop and rebuild it: planvec drop {name} --yes && planvec index PATH",
+            )
+
+    # -- search ---------------------------------------------------------------------------------
+    def embed_query(self, text: str) -> np.ndarray:
+        """Embed one query, through an in-memory LRU cache."""
+        with self._lock:
+            vec = self._qcache.get(text)
+            if vec is not None:
+                self._qcache.move_to_end(text)
+                self.qcache_hits += 1
+                return vec
+            self.qcache_misses += 1
+        vec = self.embedder.embed([text])[0]
+        with self._lock:
+            self._qcache[text] = vec
+            if len(self._qcache) > QUERY_CACHE_SIZE:
+                self._qcache.popitem(last=False)
+        return vec
+
+    def search(
+        self,
+        query: str,
+        filters: SearchFilters | None = None,
+        *,
+        limit: int = 10,
+        mode: SearchMode | None = None,
+        min_score: float | None = None,
+        collection: str | None = None,
+    ) -> list[Hit]:
+        """Semantic (dense), keyword (BM25) or hybrid (both, fused by reciprocal rank) search."""
+        if not query or not query.strip():
+            raise UsageError("empty query", hint='planvec search "what you are looking for"')
+        if limit < 1:
+            raise UsageError("--limit must be at least 1")
+        mode = mode or self.settings.search_mode
+        if mode not in ("dense", "keyword", "hybrid"):
+            raise UsageError(f"unknown mode {mode!r}", hint="use dense, keyword or hybrid")
+        coll = collection or self.settings.tasks_collection
+        info = self.store.collection_info(coll)
+        if info is None:
+            raise CollectionNotFound(f"collection {coll!r} does not exist",
+                                     hint="index some plans first: planvec index PATH")
+        f = self.store_filters(coll, filters or SearchFilters())
+        if f.files == ():
+            return []
+        if mode != "dense" and not info.sparse:
+            raise UsageError(f"collection {coll!r} has no keyword (BM25) vectors", hint="use --mode dense")
+        if mode == "dense":
+            self._check_compatible(coll, info.dimension)
+            scored = self.store.search(coll, self.embed_query(query), filters=f, limit=limit)
+        elif mode == "keyword":
+            scored = self.store.search(coll, self._sparse_query(query), filters=f, limit=limit)
+        else:
+            self._check_compatible(coll, info.dimension)
+            n = max(limit * 4, 40)
+            dense = self.store.search(coll, self.embed_query(query), filters=f, limit=n)
+            sparse = self.store.search(coll, self._sparse_query(query), filters=f, limit=n)
+            scored = rrf_fuse([dense, sparse])[:limit]
+        hits = [Hit.from_payload(h.id, h.score, h.payload, coll) for h in scored]
+        if min_score is not None:
+            hits = [h for h in hits if h.score >= min_score]
+        return hits
+
+    def _sparse_query(self, query: str) -> SparseVec:
+        enc = self.sparse_encoder
+        vec: SparseVec = enc.embed_query(query)
+        return vec
+
+    def store_filters(self, collection: str, f: SearchFilters) -> Filters:
+        """Translate user filters to store filters (resolving the file glob against indexed files)."""
+        files: tuple[str, ...] | None = None
+        if f.file_glob:
+            known = self.store.distinct_values(collection, "file")
+            files = tuple(x for x in known if fnmatch.fnmatch(x, f.file_glob) or fnmatch.fnmatch(x, f"*/{f.file_glob}"))
+        if f.status not in (None, "pending", "completed"):
+            raise UsageError(f"unknown status {f.status!r}", hint="use pending or completed")
+        prios = tuple(p.upper() for p in f.priorities)
+        bad = [p for p in prios if p not in ("P0", "P1", "P2", "P3")]
+        if bad:
+            raise UsageError(f"unknown priority {', '.join(bad)}", hint="use P0, P1, P2 or P3")
+        return Filters(
+            status=f.status,
+            priorities=prios,
+            is_mvp=f.mvp,
+            files=files,
+            section_tokens=tuple(word_tokens(f.section)) if f.section else (),
+            task_id_prefix=f.task_id_prefix.rstrip(".") if f.task_id_prefix else None,
+        )
+
+    # -- inspection -----------------------------------------------------------------------------
+    def collections(self) -> list[CollectionSummary]:
+        out = []
+        for name in sorted(self.store.list_collections()):
+            info = self.store.collection_info(name)
+            if info is None:
+                continue
+            out.append(CollectionSummary(
+                name=name, points=info.points, dimension=info.dimension, model=info.model,
+                last_sync=info.meta.get("last_sync"), distance=info.distance, sparse=info.sparse,
+            ))
+        return out
+
+    def get(self, point_id: str, collection: str | None = None) -> Hit | None:
+        """A point by id (searching every collection unless one is named)."""
+        names = [collection] if collection else sorted(self.store.list_collections())
+        for name in names:
+            if self.store.collection_info(name) is None:
+                raise CollectionNotFound(f"collection {name!r} does not exist", hint="planvec collections")
+            found = self.store.retrieve(name, [point_id])
+            if found:
+                return Hit.from_payload(found[0].id, 1.0, found[0].payload, name)
+        return None
+
+    def find_by_task_id(self, task_id: str, collection: str | None = None) -> list[Hit]:
+        """Tasks whose explicit id equals ``task_id``."""
+        coll = collection or self.settings.tasks_collection
+        if self.store.collection_info(coll) is None:
+            return []
+        hits = []
+        for p in self.store.scroll(coll, fields=None):
+            if p.payload.get("task_id") == task_id:
+                hits.append(Hit.from_payload(p.id, 1.0, p.payload, coll))
+        return hits
+
+    def drop(self, collection: str) -> None:
+        if self.store.collection_info(collection) is None:
+            raise CollectionNotFound(f"collection {collection!r} does not exist", hint="planvec collections")
+        self.store.delete_collection(collection)
+
+
+def rrf_fuse(result_lists: Sequence[Sequence[ScoredHit]], k: int = RRF_K) -> list[ScoredHit]:
+    """Reciprocal rank fusion, scores normalised so that rank 1 in every list scores 1.0."""
+    scores: dict[str, float] = {}
+    payloads: dict[str, dict[str, Any]] = {}
+    for results in result_lists:
+        for rank, h in enumerate(results):
+            scores[h.id] = scores.get(h.id, 0.0) + 1.0 / (k + rank + 1)
+            payloads.setdefault(h.id, h.payload)
+    top = len(result_lists) / (k + 1)
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [ScoredHit(pid, s / top, payloads[pid]) for pid, s in ranked]
+
+
+def _dedupe(docs: list[StoreDoc], report: SyncReport) -> list[StoreDoc]:
+    seen: dict[str, StoreDoc] = {}
+    for d in docs:
+        if d.point_id in seen:
+            report.warnings.append(f"{d.payload.get('file')}:{d.payload.get('line')}: duplicate anchor "
+                                   f"{d.payload.get('anchor')!r}, kept the first")
+            continue
+        seen[d.point_id] = d
+    return list(seen.values())
+
+
+def _plan_of(diff: CollectionDiff) -> dict[str, list[str]]:
+    def label(d: StoreDoc) -> str:
+        p = d.payload
+        return f"{p.get('file')}:{p.get('line')} {p.get('task_id') or ''} {p.get('title')}".replace("  ", " ")
+
+    return {
+        "added": [label(d) for d in diff.added],
+        "updated": [label(d) for d in diff.changed],
+        "moved": [label(d) for d in diff.moved],
+        "deleted": list(diff.deleted),
+    }
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+

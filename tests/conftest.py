@@ -1,0 +1,65 @@
+"""Shared fixtures: the shared corpus, one embedder for the session, engines on temporary stores."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from planvec.engine import Engine
+from planvec.settings import Settings
+
+SHARED = Path(os.environ.get("PLANVEC_SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared")
+CORPUS = SHARED / "corpus" / "plans"
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"shared corpus not found at {CORPUS} (set PLANVEC_SHARED_DIR)")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def embedder():  # type: ignore[no-untyped-def]
+    from planvec.embedding import load_embedder
+
+    return load_embedder("onnx")
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path):  # type: ignore[no-untyped-def]
+    def make(**kw: object) -> Settings:
+        kw.setdefault("data_dir", tmp_path / "data")
+        return Settings(**kw)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def engine(make_settings, embedder) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+    with Engine(make_settings(), embedder=embedder) as eng:
+        yield eng
+
+
+@pytest.fixture(scope="session")
+def indexed_corpus(tmp_path_factory, corpus_dir, embedder) -> Path:  # type: ignore[no-untyped-def]
+    """A data dir holding the whole shared corpus, indexed once for the session (read it, don't write)."""
+    data = tmp_path_factory.mktemp("corpus-index")
+    with Engine(Settings(data_dir=data), embedder=embedder) as eng:
+        report = eng.index([corpus_dir])
+    assert report.problems == []
+    return data
+
+
+@pytest.fixture
+def plans_copy(tmp_path: Path, corpus_dir: Path) -> Path:
+    """A writable copy of three corpus files (small enough for edit/kill tests)."""
+    dst = tmp_path / "plans"
+    dst.mkdir()
+    for name in ("plan-dev-v2.md", "cache_manager_api.md", "plan-dev-v56-go-native-vectorization-migration.md"):
+        shutil.copy(corpus_dir / name, dst / name)
+    return dst
