@@ -22,7 +22,7 @@ from pydantic_settings import (
 from .records import SECTIONS_COLLECTION, TASKS_COLLECTION
 
 SearchMode = Literal["dense", "keyword", "hybrid"]
-TaskTextVariant = Literal["title", "title_section", "context"]
+TaskTextVariant = Literal["title", "title_section", "context", "context_body"]
 
 DEFAULT_INCLUDE = ("**/*.md", "**/*.markdown")
 DEFAULT_EXCLUDE = ("**/.git/**", "**/node_modules/**", "**/.venv/**", "**/venv/**", "**/__pycache__/**")
@@ -48,7 +48,8 @@ class Settings(BaseSettings):
         description="Use a Qdrant server (http(s)://host:6333) or ':memory:' instead of the embedded store.",
     )
     qdrant_api_key: str | None = Field(
-        default=None, validation_alias=AliasChoices("qdrant_api_key", "QDRANT_API_KEY", "PLANVEC_QDRANT_API_KEY")
+        default=None,
+        validation_alias=AliasChoices("qdrant_api_key", "QDRANT_API_KEY", "PLANVEC_QDRANT_API_KEY"),
     )
     qdrant_timeout: float = 10.0
     qdrant_retries: int = 3

@@ -1,0 +1,719 @@
+"""EdgeStore: the embedded store, on Qdrant Edge (qdrant-edge-py, the Qdrant engine in-process).
+
+Layout of a data directory::
+
+    DATA_DIR/.lock                          flock: exclusive for a writer, shared for readers;
+                                            holds the writer's pid
+    DATA_DIR/.readers/<pid>-<n>             one file per open reader (pids named in lock errors)
+    DATA_DIR/collections/<name>/shard/      the Qdrant Edge shard (segments + WAL)
+    DATA_DIR/collections/<name>/meta.json   collection metadata (model, dimension, distance,
+                                            sparse, payload_indexes, last_sync, ...), replaced
+                                            atomically (temp file + os.replace)
+
+Locking. A writer (``read_only=False``) takes an exclusive ``flock`` on ``DATA_DIR/.lock`` when it
+is built, without waiting: a second writer, or a writer while readers are open, gets
+:class:`StoreLockedError` naming the pid(s) in the way. A reader (``read_only=True``) takes a
+shared lock, so any number of readers coexist while no writer runs, and a reader meets a clear
+error while a writer is active. Qdrant Edge itself also locks each shard's WAL: one process only
+can load a given shard directory (a second ``EdgeShard.load`` of the same directory fails with
+``Can't init WAL: WouldBlock``, in the same process or another). Two readers opening the *same
+collection* at the same time therefore take turns: the second one retries for up to
+``lock_timeout`` seconds (readers are short-lived CLI searches) before raising StoreLockedError.
+A reader never creates the data directory; on a missing one it sees no collections.
+
+Durability. Every update goes to the shard's WAL first; ``flush()`` writes segments. A writer
+killed with SIGKILL leaves its lock released by the kernel, and the next open replays the WAL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import itertools
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+import qdrant_edge as qe
+
+from ..errors import CollectionNotFound, PlanvecError, StoreError, StoreLockedError
+from .base import (
+    SPARSE_NAME,
+    CollectionInfo,
+    CollectionSpec,
+    Filters,
+    PointData,
+    ScoredHit,
+    SparseVec,
+    StoredPoint,
+)
+from .filters import (
+    DENSE_NAME,
+    FACET_LIMIT,
+    canonical_id,
+    canonical_ids,
+    check_existing,
+    check_name,
+    check_spec,
+    conditions,
+    dimension_mismatch,
+    matches_nothing,
+    merge_meta,
+    sparse_sorted,
+    spec_meta,
+    values_of,
+)
+
+LOCK_NAME = ".lock"
+READERS_DIR = ".readers"
+COLLECTIONS_DIR = "collections"
+META_NAME = "meta.json"
+SHARD_DIR = "shard"
+
+_DISTANCE = {
+    "Cosine": qe.Distance.Cosine,
+    "Dot": qe.Distance.Dot,
+    "Euclid": qe.Distance.Euclid,
+    "Manhattan": qe.Distance.Manhattan,
+}
+_SCHEMA = {
+    "keyword": qe.PayloadSchemaType.Keyword,
+    "bool": qe.PayloadSchemaType.Bool,
+    "integer": qe.PayloadSchemaType.Integer,
+    "float": qe.PayloadSchemaType.Float,
+}
+_SCHEMA_NAME = {
+    qe.PayloadSchemaType.Keyword: "keyword",
+    qe.PayloadSchemaType.Bool: "bool",
+    qe.PayloadSchemaType.Integer: "integer",
+    qe.PayloadSchemaType.Float: "float",
+    qe.PayloadSchemaType.Text: "text",
+    qe.PayloadSchemaType.Geo: "geo",
+    qe.PayloadSchemaType.Datetime: "datetime",
+    qe.PayloadSchemaType.Uuid: "uuid",
+}
+_reader_seq = itertools.count()
+
+
+def _edge_filter(filters: Filters | None) -> qe.Filter | None:
+    must: list[Any] = []
+    for c in conditions(filters):
+        if c.any_of is not None:
+            must.append(qe.FieldCondition(c.key, match=qe.MatchAny(list(c.any_of))))
+        elif isinstance(c.value, bool):
+            # qdrant-edge-py 0.9 reads a Python bool given to MatchValue as the integer 0/1 (bool is
+            # an int subclass), which matches no bool payload; numpy.bool_ is read as a bool.
+            must.append(qe.FieldCondition(c.key, match=qe.MatchValue(np.bool_(c.value))))  # type: ignore[arg-type]
+        elif c.value is not None:
+            must.append(qe.FieldCondition(c.key, match=qe.MatchValue(c.value)))
+    return qe.Filter(must=must) if must else None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class EdgeStore:
+    """VectorStore on Qdrant Edge: one shard directory per collection under ``data_dir``.
+
+    ``read_only=True`` opens the directory for searching (shared lock, no writes). Use as a
+    context manager, or call :meth:`close`, so shards are flushed and the lock released.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        read_only: bool = False,
+        lock_timeout: float = 10.0,
+        hnsw_ef: int | None = None,
+        upsert_batch: int = 512,
+    ) -> None:
+        self.data_dir = Path(data_dir).expanduser()
+        self.read_only = read_only
+        self.lock_timeout = lock_timeout
+        self.hnsw_ef = hnsw_ef
+        self.upsert_batch = max(1, upsert_batch)
+        self._shards: dict[str, qe.EdgeShard] = {}
+        self._dims: dict[str, tuple[int, bool]] = {}
+        self._mutex = threading.RLock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock_fd: int | None = None
+        self._reader_file: Path | None = None
+        self._closed = False
+        if read_only and not self.data_dir.is_dir():
+            return  # nothing to read: no collections, and nothing created on disk
+        if not read_only:
+            try:
+                self._collections_root.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise StoreError(
+                    f"cannot create the data directory {self.data_dir}: {e.strerror}",
+                    hint="choose a writable directory with --data-dir (or PLANVEC_HOME)",
+                ) from e
+        self._acquire_lock()
+        if not read_only:
+            self._remove_leftovers()
+
+    # -- locking ------------------------------------------------------------------------------
+    @property
+    def _collections_root(self) -> Path:
+        return self.data_dir / COLLECTIONS_DIR
+
+    def _acquire_lock(self) -> None:
+        path = self.data_dir / LOCK_NAME
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except PermissionError:
+            if not self.read_only:
+                raise StoreError(
+                    f"cannot write to the data directory {self.data_dir}",
+                    hint="choose a writable directory with --data-dir (or PLANVEC_HOME)",
+                ) from None
+            fd = os.open(path, os.O_RDONLY)
+        except OSError as e:
+            raise StoreError(f"cannot open the lock file {path}: {e.strerror}") from e
+        try:
+            fcntl.flock(fd, (fcntl.LOCK_SH if self.read_only else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+        except BlockingIOError:
+            err = self._locked_error(fd)
+            os.close(fd)
+            raise err from None
+        self._lock_fd = fd
+        if self.read_only:
+            self._register_reader()
+        else:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+
+    def _writer_pid(self, fd: int) -> int | None:
+        try:
+            text = os.pread(fd, 64, 0).decode(errors="replace").strip()
+            return int(text.split()[0]) if text else None
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def _reader_pids(self) -> list[int]:
+        pids: set[int] = set()
+        with contextlib.suppress(OSError):
+            for f in (self.data_dir / READERS_DIR).iterdir():
+                try:
+                    pid = int(f.name.split("-")[0])
+                except ValueError:
+                    continue
+                if _pid_alive(pid):
+                    pids.add(pid)
+                else:
+                    with contextlib.suppress(OSError):
+                        f.unlink()
+        return sorted(pids)
+
+    def _locked_error(self, fd: int) -> StoreLockedError:
+        where = str(self.data_dir)
+        readers = self._reader_pids()
+        if self.read_only or not readers:
+            pid = self._writer_pid(fd)
+            who = f"process {pid}" if pid else "another process"
+            if self.read_only:
+                return StoreLockedError(
+                    f"the data directory {where} is being written by {who}",
+                    hint="wait for it to finish (planvec index / the service writing there) and retry, "
+                    "or search another copy with --data-dir",
+                )
+            return StoreLockedError(
+                f"the data directory {where} is locked by another writer ({who})",
+                hint=f"wait for it to finish or stop it{f' (kill {pid})' if pid else ''}; "
+                "or use another --data-dir",
+            )
+        return StoreLockedError(
+            f"the data directory {where} is open for reading by process(es) {', '.join(map(str, readers))}",
+            hint="wait for those searches to finish (or stop them), then retry",
+        )
+
+    def _register_reader(self) -> None:
+        try:
+            d = self.data_dir / READERS_DIR
+            d.mkdir(exist_ok=True)
+            f = d / f"{os.getpid()}-{next(_reader_seq)}"
+            f.write_text(f"{os.getpid()}\n")
+            self._reader_file = f
+        except OSError:
+            self._reader_file = None  # read-only media: pids just go unnamed in lock errors
+
+    def _release_lock(self) -> None:
+        if self._reader_file is not None:
+            with contextlib.suppress(OSError):
+                self._reader_file.unlink()
+            self._reader_file = None
+        if self._lock_fd is not None:
+            with contextlib.suppress(OSError):
+                if not self.read_only:
+                    os.ftruncate(self._lock_fd, 0)
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def _remove_leftovers(self) -> None:
+        """Half-created or half-deleted collections of a killed writer (dot-names, never listed)."""
+        with contextlib.suppress(OSError):
+            for d in self._collections_root.iterdir():
+                if d.name.startswith((".tmp-", ".trash-")):
+                    shutil.rmtree(d, ignore_errors=True)
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("the store is closed")
+
+    def _check_writable(self) -> None:
+        self._check_open()
+        if self.read_only:
+            raise StoreError(
+                "the store was opened read-only",
+                hint="this command only reads; open the store without read_only to write",
+            )
+
+    def _dir(self, name: str) -> Path:
+        return self._collections_root / check_name(name)
+
+    def _exists(self, name: str) -> bool:
+        try:
+            return (self._dir(name) / META_NAME).is_file()
+        except PlanvecError:
+            return False
+
+    def _not_found(self, name: str) -> CollectionNotFound:
+        return CollectionNotFound(
+            f"collection {name!r} does not exist in {self.data_dir}",
+            hint="list the collections with `planvec collections` (or check --data-dir)",
+        )
+
+    def _read_meta(self, name: str) -> dict[str, Any]:
+        try:
+            with open(self._dir(name) / META_NAME, encoding="utf-8") as f:
+                meta = json.load(f)
+        except FileNotFoundError:
+            raise self._not_found(name) from None
+        except (OSError, ValueError) as e:
+            raise StoreError(
+                f"the metadata of collection {name!r} is unreadable: {e}",
+                hint=f"run `planvec fix`, or rebuild it: planvec drop {name} --yes && planvec index PATH",
+            ) from e
+        if not isinstance(meta, dict):
+            raise StoreError(
+                f"the metadata of collection {name!r} is not a JSON object", hint="run `planvec fix`"
+            )
+        return meta
+
+    def _write_meta(self, cdir: Path, meta: dict[str, Any]) -> None:
+        tmp = cdir / f".{META_NAME}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(meta, f, ensure_ascii=False, indent=1, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, cdir / META_NAME)
+        _fsync_dir(cdir)
+
+    def _shard(self, name: str) -> qe.EdgeShard:
+        self._check_open()
+        with self._mutex:
+            shard = self._shards.get(name)
+            if shard is not None:
+                return shard
+            meta = self._read_meta(name)  # CollectionNotFound when absent
+            shard = self._load(name, self._dir(name) / SHARD_DIR)
+            self._shards[name] = shard
+            self._dims[name] = (int(meta["dimension"]), bool(meta.get("sparse", False)))
+            return shard
+
+    def _load(self, name: str, path: Path) -> qe.EdgeShard:
+        deadline = time.monotonic() + max(0.0, self.lock_timeout)
+        delay = 0.02
+        while True:
+            try:
+                return qe.EdgeShard.load(str(path))
+            except Exception as e:
+                if "WouldBlock" not in str(e):
+                    raise StoreError(
+                        f"cannot open collection {name!r} ({path}): {e}",
+                        hint=f"rebuild it: planvec drop {name} --yes && planvec index PATH",
+                    ) from e
+                if time.monotonic() >= deadline:
+                    readers = [p for p in self._reader_pids() if p != os.getpid()]
+                    who = f"process(es) {', '.join(map(str, readers))}" if readers else "another process"
+                    raise StoreLockedError(
+                        f"collection {name!r} is open in {who} (Qdrant Edge lets one process load a shard)",
+                        hint="retry when that search or command has finished",
+                    ) from e
+                time.sleep(delay)
+                delay = min(delay * 2, 0.2)
+
+    def _spec(self, name: str) -> tuple[qe.EdgeShard, int, bool]:
+        shard = self._shard(name)
+        dim, sparse = self._dims[name]
+        return shard, dim, sparse
+
+    def _op(self, what: str, name: str, fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except PlanvecError:
+            raise
+        except Exception as e:
+            raise StoreError(f"Qdrant Edge {what} on collection {name!r} failed: {e}") from e
+
+    # -- collections ----------------------------------------------------------------------------
+    def create_collection(self, spec: CollectionSpec) -> None:
+        self._check_writable()
+        check_spec(spec)
+        name = spec.name
+        with self._mutex:
+            cdir = self._dir(name)
+            if (cdir / META_NAME).is_file():
+                meta = self._read_meta(name)
+                check_existing(name, meta, spec, int(meta["dimension"]))
+                return
+            vectors = {
+                DENSE_NAME: qe.EdgeVectorParams(size=spec.dimension, distance=_DISTANCE[spec.distance])
+            }
+            sparse = (
+                {SPARSE_NAME: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)} if spec.sparse else None
+            )
+            tmp = self._collections_root / f".tmp-{name}-{uuid.uuid4().hex[:8]}"
+            try:
+                shard = qe.EdgeShard.create(
+                    str(tmp / SHARD_DIR), qe.EdgeConfig(vectors=vectors, sparse_vectors=sparse)
+                )
+                try:
+                    for field, schema in spec.payload_indexes.items():
+                        shard.update(qe.UpdateOperation.create_field_index(field, _SCHEMA[schema]))
+                    shard.flush()
+                finally:
+                    shard.close()
+                self._write_meta(tmp, spec_meta(spec))
+                if cdir.exists():  # a directory without meta.json: debris of a failed run
+                    self._trash(cdir)
+                os.rename(tmp, cdir)
+                _fsync_dir(self._collections_root)
+            except PlanvecError:
+                raise
+            except Exception as e:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise StoreError(f"cannot create collection {name!r} in {self.data_dir}: {e}") from e
+
+    def _trash(self, cdir: Path) -> None:
+        trash = cdir.parent / f".trash-{cdir.name}-{uuid.uuid4().hex[:8]}"
+        os.rename(cdir, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def delete_collection(self, name: str) -> None:
+        self._check_writable()
+        try:
+            cdir = self._dir(name)
+        except PlanvecError:
+            return  # an invalid name names no collection
+        with self._mutex:
+            shard = self._shards.pop(name, None)
+            self._dims.pop(name, None)
+            if shard is not None:
+                with contextlib.suppress(Exception):
+                    shard.close()
+            if cdir.exists():
+                try:
+                    self._trash(cdir)
+                except OSError as e:
+                    raise StoreError(f"cannot delete collection {name!r}: {e.strerror}") from e
+
+    def list_collections(self) -> list[str]:
+        self._check_open()
+        try:
+            entries = list(self._collections_root.iterdir())
+        except FileNotFoundError:
+            return []
+        return sorted(d.name for d in entries if not d.name.startswith(".") and (d / META_NAME).is_file())
+
+    def collection_info(self, name: str) -> CollectionInfo | None:
+        self._check_open()
+        if not self._exists(name):
+            return None
+        meta = self._read_meta(name)
+        shard = self._shard(name)
+        info = self._op("info", name, shard.info)
+        return CollectionInfo(
+            name=name,
+            dimension=int(meta["dimension"]),
+            distance=str(meta.get("distance", "Cosine")),
+            points=int(info.points_count),
+            model=meta.get("model"),
+            sparse=bool(meta.get("sparse", False)),
+            meta=meta,
+            payload_indexes={
+                field: _SCHEMA_NAME.get(idx.data_type, str(idx.data_type))
+                for field, idx in info.payload_schema.items()
+            },
+            indexed_points=int(info.indexed_vectors_count),
+            segments=int(info.segments_count),
+        )
+
+    def get_meta(self, name: str) -> dict[str, Any]:
+        self._check_open()
+        check_name(name)
+        return self._read_meta(name)
+
+    def set_meta(self, name: str, meta: dict[str, Any]) -> None:
+        self._check_writable()
+        with self._mutex:
+            merged = merge_meta(name, self._read_meta(name), meta)
+            self._write_meta(self._dir(name), merged)
+
+    # -- points ---------------------------------------------------------------------------------
+    def _build_upsert(
+        self, name: str, batch: Sequence[PointData], dim: int, sparse: bool
+    ) -> qe.UpdateOperation:
+        points = []
+        for p in batch:
+            vec = np.asarray(p.vector, dtype=np.float32)
+            if vec.shape != (dim,):
+                raise dimension_mismatch(name, dim, int(vec.shape[-1]) if vec.ndim else 0)
+            if not np.isfinite(vec).all():
+                raise StoreError(f"the vector of point {p.id} holds NaN or infinity")
+            vector: dict[str, Any] = {DENSE_NAME: vec.tolist()}  # (a list converts faster than an array)
+            if p.sparse is not None:
+                if not sparse:
+                    raise StoreError(
+                        f"collection {name!r} has no BM25 sparse vector",
+                        hint=f"rebuild it: planvec drop {name} --yes && planvec index PATH",
+                    )
+                vector[SPARSE_NAME] = qe.SparseVector(list(p.sparse.indices), list(p.sparse.values))
+            points.append(qe.Point(canonical_id(p.id), vector, p.payload))
+        return qe.UpdateOperation.upsert_points(points)
+
+    def upsert(self, name: str, points: Sequence[PointData]) -> None:
+        self._check_writable()
+        shard, dim, sparse = self._spec(name)
+        if not points:
+            return
+        batches = [points[i : i + self.upsert_batch] for i in range(0, len(points), self.upsert_batch)]
+        if len(batches) == 1:
+            self._op("upsert", name, shard.update, self._build_upsert(name, batches[0], dim, sparse))
+            return
+        # Building the points (Python -> Rust conversion of payloads) holds the GIL; shard.update
+        # releases it. Overlap the two: build batch k+1 while batch k is written.
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="planvec-edge")
+        pending: Future[None] | None = None
+        try:
+            for batch in batches:
+                op = self._build_upsert(name, batch, dim, sparse)
+                if pending is not None:
+                    self._op("upsert", name, pending.result)
+                pending = self._pool.submit(shard.update, op)
+            if pending is not None:
+                self._op("upsert", name, pending.result)
+                pending = None
+        finally:
+            if pending is not None:  # an error while building: let the write in flight finish
+                with contextlib.suppress(Exception):
+                    pending.result()
+
+    def overwrite_payload(self, name: str, items: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        self._check_writable()
+        shard = self._shard(name)
+        if not items:
+            return
+        wanted = canonical_ids(pid for pid, _ in items)
+        recs = self._op("retrieve", name, shard.retrieve, wanted, False, False)
+        existing = {str(r.id) for r in recs}
+        for pid, payload in items:
+            try:
+                cid = canonical_id(pid)
+            except StoreError:
+                continue
+            if cid in existing:
+                self._op(
+                    "overwrite_payload",
+                    name,
+                    shard.update,
+                    qe.UpdateOperation.overwrite_payload([cid], payload),
+                )
+
+    def delete(self, name: str, ids: Sequence[str]) -> None:
+        self._check_writable()
+        shard = self._shard(name)
+        todo = canonical_ids(ids)
+        for i in range(0, len(todo), 1024):
+            self._op("delete", name, shard.update, qe.UpdateOperation.delete_points(list(todo[i : i + 1024])))
+
+    @staticmethod
+    def _stored(rec: Any, with_vectors: bool) -> StoredPoint:
+        vector: np.ndarray | None = None
+        sparse: SparseVec | None = None
+        if with_vectors and isinstance(rec.vector, dict):
+            dense = rec.vector.get(DENSE_NAME)
+            if dense is not None:
+                vector = np.asarray(dense, dtype=np.float32)
+            sv = rec.vector.get(SPARSE_NAME)
+            if sv is not None:
+                sparse = sparse_sorted(sv.indices, sv.values)
+        return StoredPoint(id=str(rec.id), payload=dict(rec.payload or {}), vector=vector, sparse=sparse)
+
+    def scroll(
+        self,
+        name: str,
+        *,
+        fields: Sequence[str] | None = None,
+        with_vectors: bool = False,
+        batch_size: int = 1024,
+    ) -> Iterator[StoredPoint]:
+        shard = self._shard(name)
+        with_payload: Any = (
+            True if fields is None else (qe.PayloadSelector.Include(list(fields)) if fields else False)
+        )
+        offset: Any = None
+        while True:
+            req = qe.ScrollRequest(
+                offset=offset, limit=max(1, batch_size), with_payload=with_payload, with_vector=with_vectors
+            )
+            recs, offset = self._op("scroll", name, shard.scroll, req)
+            for rec in recs:
+                yield self._stored(rec, with_vectors)
+            if offset is None:
+                return
+
+    def retrieve(self, name: str, ids: Sequence[str], *, with_vectors: bool = False) -> list[StoredPoint]:
+        shard = self._shard(name)
+        wanted = canonical_ids(ids)
+        if not wanted:
+            return []
+        recs = self._op("retrieve", name, shard.retrieve, wanted, True, with_vectors)
+        got = {str(r.id): r for r in recs}
+        return [self._stored(got[i], with_vectors) for i in wanted if i in got]
+
+    def count(self, name: str, filters: Filters | None = None) -> int:
+        shard = self._shard(name)
+        if matches_nothing(filters):
+            return 0
+        return int(
+            self._op("count", name, shard.count, qe.CountRequest(exact=True, filter=_edge_filter(filters)))
+        )
+
+    def search(
+        self,
+        name: str,
+        query: np.ndarray | SparseVec,
+        *,
+        filters: Filters | None = None,
+        limit: int = 10,
+    ) -> list[ScoredHit]:
+        shard, dim, sparse = self._spec(name)
+        if limit <= 0 or matches_nothing(filters):
+            return []
+        if isinstance(query, SparseVec):
+            if not sparse:
+                raise StoreError(
+                    f"collection {name!r} has no BM25 sparse vectors",
+                    hint="search it with --mode dense, or rebuild it: "
+                    f"planvec drop {name} --yes && planvec index PATH",
+                )
+            if not query.indices:
+                return []
+            q = qe.Query.Nearest(qe.SparseVector(list(query.indices), list(query.values)), using=SPARSE_NAME)
+        else:
+            arr = np.asarray(query, dtype=np.float32)
+            if arr.shape != (dim,):
+                raise dimension_mismatch(name, dim, int(arr.shape[-1]) if arr.ndim else 0)
+            q = qe.Query.Nearest(arr.tolist(), using=DENSE_NAME)
+        req = qe.QueryRequest(
+            limit=limit,
+            query=q,
+            filter=_edge_filter(filters),
+            with_payload=True,
+            with_vector=False,
+            params=qe.SearchParams(hnsw_ef=self.hnsw_ef) if self.hnsw_ef else None,
+        )
+        hits = self._op("search", name, shard.query, req)
+        return [ScoredHit(id=str(h.id), score=float(h.score), payload=dict(h.payload or {})) for h in hits]
+
+    def distinct_values(self, name: str, field: str) -> list[str]:
+        shard = self._shard(name)
+        if self._read_meta(name).get("payload_indexes", {}).get(field) == "keyword":
+            resp = self._op(
+                "facet", name, shard.facet, qe.FacetRequest(key=field, limit=FACET_LIMIT, exact=True)
+            )
+            if len(resp.hits) < FACET_LIMIT:
+                # (exact facets of Qdrant Edge 0.9 keep values whose points are gone, with count 0)
+                return sorted({str(h.value) for h in resp.hits if h.count > 0})
+        seen: set[str] = set()
+        for p in self.scroll(name, fields=[field]):
+            seen.update(values_of(p.payload, field))
+        return sorted(seen)
+
+    def optimize(self, name: str) -> None:
+        self._check_writable()
+        shard = self._shard(name)
+        self._op("optimize", name, shard.optimize)
+
+    def flush(self) -> None:
+        self._check_open()
+        if self.read_only:
+            return
+        with self._mutex:
+            for name, shard in list(self._shards.items()):
+                self._op("flush", name, shard.flush)
+
+    def close(self) -> None:
+        with self._mutex:
+            if self._closed:
+                return
+            self._closed = True
+            errors: list[str] = []
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
+            for name, shard in self._shards.items():
+                try:
+                    if not self.read_only:
+                        shard.flush()
+                    shard.close()
+                except Exception as e:
+                    errors.append(f"{name}: {e}")
+            self._shards.clear()
+            self._dims.clear()
+            self._release_lock()
+        if errors:
+            raise StoreError(f"closing the store failed: {'; '.join(errors)}")
+
+    def __enter__(self) -> EdgeStore:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        mode = "read-only" if self.read_only else "writer"
+        return f"EdgeStore({str(self.data_dir)!r}, {mode}{', closed' if self._closed else ''})"
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
