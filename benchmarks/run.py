@@ -89,8 +89,11 @@ def bench_upsert(n: int, dim: int) -> dict[str, float]:
     vecs = rng.standard_normal((n, dim)).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
     points = [
-        PointData(id=str(uuid.UUID(int=i + 1)), vector=vecs[i],
-                  payload={"status": "pending", "file": f"f{i % 50}.md", "title": f"task {i}", "line": i})
+        PointData(
+            id=str(uuid.UUID(int=i + 1)),
+            vector=vecs[i],
+            payload={"status": "pending", "file": f"f{i % 50}.md", "title": f"task {i}", "line": i},
+        )
         for i in range(n)
     ]
     with tempfile.TemporaryDirectory() as tmp:
@@ -126,11 +129,16 @@ def main() -> None:
             full_s = time.perf_counter() - t0
             task_texts = [p.payload["text"] for p in eng.store.scroll(TASKS_COLLECTION, fields=["text"])]
         out["full_index"] = {
-            "files": full.files, "tasks": full.tasks, "sections": full.sections, "embedded": full.embedded,
-            "seconds": round(full_s, 2), "embed_seconds": round(full.embed_seconds, 2),
+            "files": full.files,
+            "tasks": full.tasks,
+            "sections": full.sections,
+            "embedded": full.embedded,
+            "seconds": round(full_s, 2),
+            "embed_seconds": round(full.embed_seconds, 2),
             "embed_share": round(full.embed_seconds / full_s, 3),
             "pipeline_overhead_share": round(1 - full.embed_seconds / full_s, 3),
-            "parse_seconds": round(full.parse_seconds, 3), "write_seconds": round(full.write_seconds, 2),
+            "parse_seconds": round(full.parse_seconds, 3),
+            "write_seconds": round(full.write_seconds, 2),
             "texts_per_s_end_to_end": round(full.embedded / full_s, 1),
         }
 
@@ -138,7 +146,10 @@ def main() -> None:
         with Engine(settings, embedder=embedder) as eng:
             t0 = time.perf_counter()
             again = eng.index([plans])
-            out["reindex_unchanged"] = {"seconds": round(time.perf_counter() - t0, 3), "embedded": again.embedded}
+            out["reindex_unchanged"] = {
+                "seconds": round(time.perf_counter() - t0, 3),
+                "embedded": again.embedded,
+            }
 
         log("touch one task ...")
         f = plans / "plan-dev-v56-go-native-vectorization-migration.md"
@@ -149,8 +160,11 @@ def main() -> None:
         with Engine(settings, embedder=embedder) as eng:
             t0 = time.perf_counter()
             touched = eng.index([plans])
-            out["reindex_one_task"] = {"seconds": round(time.perf_counter() - t0, 3), "embedded": touched.embedded,
-                                       "updated": touched.updated}
+            out["reindex_one_task"] = {
+                "seconds": round(time.perf_counter() - t0, 3),
+                "embedded": touched.embedded,
+                "updated": touched.updated,
+            }
 
         log("embedding throughput ...")
         random.seed(1)
@@ -167,7 +181,9 @@ def main() -> None:
             edge_store = eng.store
             server = open_store(work / "unused", ":memory:")
             for c in eng.collections():
-                server.create_collection(CollectionSpec(name=c.name, dimension=c.dimension, model=c.model or ""))
+                server.create_collection(
+                    CollectionSpec(name=c.name, dimension=c.dimension, model=c.model or "")
+                )
                 server.set_meta(c.name, edge_store.get_meta(c.name))
                 batch = []
                 for p in edge_store.scroll(c.name, with_vectors=True):

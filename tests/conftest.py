@@ -57,9 +57,14 @@ def indexed_corpus(tmp_path_factory, corpus_dir, embedder) -> Path:  # type: ign
 
 @pytest.fixture
 def plans_copy(tmp_path: Path, corpus_dir: Path) -> Path:
-    """A writable copy of three corpus files (small enough for edit/kill tests)."""
+    """A writable copy of four corpus files (~600 tasks: small enough for edit/kill tests)."""
     dst = tmp_path / "plans"
     dst.mkdir()
-    for name in ("plan-dev-v2.md", "cache_manager_api.md", "plan-dev-v56-go-native-vectorization-migration.md"):
+    for name in (
+        "plan-dev-v18-repo-mgmt.md",
+        "plan-dev-v20-observabilite-monitoring.md",
+        "plan-dev-v31-migration-mcp-manager.md",
+        "plan-dev-v56-go-native-vectorization-migration.md",
+    ):
         shutil.copy(corpus_dir / name, dst / name)
     return dst

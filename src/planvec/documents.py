@@ -82,8 +82,16 @@ def _plan_payload(pf: ParsedFile) -> dict[str, Any]:
     }
 
 
-def _finish(collection: str, root: str, file: str, anchor: str, text: str, sparse_text: str,
-            payload: dict[str, Any], model_key: str) -> StoreDoc:
+def _finish(
+    collection: str,
+    root: str,
+    file: str,
+    anchor: str,
+    text: str,
+    sparse_text: str,
+    payload: dict[str, Any],
+    model_key: str,
+) -> StoreDoc:
     payload["text"] = text
     payload["content_hash"] = content_hash(f"{text}\x1e{sparse_text}", model_key)
     payload["payload_hash"] = payload_hash(payload)
@@ -149,7 +157,7 @@ def _units(text: str, count_tokens: Callable[[str], int], max_tokens: int) -> It
         if count_tokens(line) <= max_tokens:
             yield line
             continue
-        words, part = line.split(), []
+        words, part = line.split(), list[str]()
         for word in words:
             if part and count_tokens(" ".join([*part, word])) > max_tokens:
                 yield " ".join(part)
@@ -173,9 +181,16 @@ def section_docs(
         yield from _section_chunks(s, pf, root, collection, model_key, count_tokens, max_tokens, plan)
 
 
-def _section_chunks(s: Section, pf: ParsedFile, root: str, collection: str, model_key: str,
-                    count_tokens: Callable[[str], int], max_tokens: int,
-                    plan: dict[str, Any]) -> Iterable[StoreDoc]:
+def _section_chunks(
+    s: Section,
+    pf: ParsedFile,
+    root: str,
+    collection: str,
+    model_key: str,
+    count_tokens: Callable[[str], int],
+    max_tokens: int,
+    plan: dict[str, Any],
+) -> Iterable[StoreDoc]:
     heading = " > ".join(s.heading)
     for i, chunk in enumerate(split_to_tokens(s.text, count_tokens, max_tokens)):
         payload: dict[str, Any] = {
@@ -196,5 +211,6 @@ def _section_chunks(s: Section, pf: ParsedFile, root: str, collection: str, mode
             "chunk": i,
             **plan,
         }
-        yield _finish(collection, root, pf.path, f"{s.anchor}#chunk{i}", chunk, f"{heading} {chunk}", payload,
-                      model_key)
+        yield _finish(
+            collection, root, pf.path, f"{s.anchor}#chunk{i}", chunk, f"{heading} {chunk}", payload, model_key
+        )

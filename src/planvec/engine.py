@@ -188,7 +188,10 @@ class Engine:
 
             s = self.settings
             self._embedder = load_embedder(
-                s.embedder, model_path=s.model_path, cache_dir=s.cache_dir, batch_size=s.batch_size,
+                s.embedder,
+                model_path=s.model_path,
+                cache_dir=s.cache_dir,
+                batch_size=s.batch_size,
                 threads=s.threads,
             )
         return self._embedder
@@ -208,8 +211,12 @@ class Engine:
 
             s = self.settings
             self._store = open_store(
-                Path(s.data_dir).expanduser(), s.qdrant_url, api_key=s.qdrant_api_key, timeout=s.qdrant_timeout,
-                retries=s.qdrant_retries, read_only=self._read_only,
+                Path(s.data_dir).expanduser(),
+                s.qdrant_url,
+                api_key=s.qdrant_api_key,
+                timeout=s.qdrant_timeout,
+                retries=s.qdrant_retries,
+                read_only=self._read_only,
             )
         return self._store
 
@@ -226,11 +233,15 @@ class Engine:
     def __enter__(self) -> Engine:
         return self
 
-    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     # -- indexing -------------------------------------------------------------------------------
-    def parse(self, paths: Sequence[str | Path]) -> tuple[list[tuple[str, ParsedFile]], list[FileProblem], Scope]:
+    def parse(
+        self, paths: Sequence[str | Path]
+    ) -> tuple[list[tuple[str, ParsedFile]], list[FileProblem], Scope]:
         """Discover and parse files. Returns ``[(root, parsed)]``, problems and the sync scope."""
         from .parsing import discover, parse_file
 
@@ -304,25 +315,41 @@ class Engine:
                 self._ensure_collection(coll)
             diff = diff_collection(store, coll, docs, scope, full=full)
             cr = CollectionReport(
-                coll, added=len(diff.added), updated=len(diff.changed), moved=len(diff.moved),
-                deleted=len(diff.deleted), unchanged=diff.unchanged,
+                coll,
+                added=len(diff.added),
+                updated=len(diff.changed),
+                moved=len(diff.moved),
+                deleted=len(diff.deleted),
+                unchanged=diff.unchanged,
             )
             if dry_run:
                 report.plan[coll] = _plan_of(diff)
             else:
-                st = apply_diff(store, diff, self.embedder, self.sparse_encoder,
-                                batch_size=self.settings.upsert_batch, progress=progress)
+                st = apply_diff(
+                    store,
+                    diff,
+                    self.embedder,
+                    self.sparse_encoder,
+                    batch_size=self.settings.upsert_batch,
+                    progress=progress,
+                )
                 cr.embedded, cr.reused = st.embedded, st.reused
                 report.embed_seconds += st.embed_seconds
                 report.write_seconds += st.write_seconds
                 t0 = time.perf_counter()
                 if cr.added + cr.updated > 1000:
                     store.optimize(coll)
-                store.set_meta(coll, {
-                    "last_sync": _now(), "task_text": self.settings.task_text, "planvec_version": __version__,
-                    "model": self.embedder.model_id, "dimension": self.embedder.dimension,
-                    "bm25": self.sparse_encoder.config_id,
-                })
+                store.set_meta(
+                    coll,
+                    {
+                        "last_sync": _now(),
+                        "task_text": self.settings.task_text,
+                        "planvec_version": __version__,
+                        "model": self.embedder.model_id,
+                        "dimension": self.embedder.dimension,
+                        "bm25": self.sparse_encoder.config_id,
+                    },
+                )
                 report.write_seconds += time.perf_counter() - t0
             report.collections.append(cr)
         if not dry_run:
@@ -344,9 +371,13 @@ class Engine:
         emb = self.embedder
         info = self.store.collection_info(name)
         if info is None:
-            self.store.create_collection(CollectionSpec(name=name, dimension=emb.dimension, model=emb.model_id))
-            self.store.set_meta(name, {"model": emb.model_id, "dimension": emb.dimension,
-                                       "bm25": self.sparse_encoder.config_id})
+            self.store.create_collection(
+                CollectionSpec(name=name, dimension=emb.dimension, model=emb.model_id)
+            )
+            self.store.set_meta(
+                name,
+                {"model": emb.model_id, "dimension": emb.dimension, "bm25": self.sparse_encoder.config_id},
+            )
             return
         self._check_compatible(info.name, info.dimension)
 
@@ -394,12 +425,15 @@ class Engine:
         mode = mode or self.settings.search_mode
         if mode not in ("dense", "keyword", "hybrid"):
             raise UsageError(f"unknown mode {mode!r}", hint="use dense, keyword or hybrid")
+        filters = filters or SearchFilters()
+        _check_filters(filters)
         coll = collection or self.settings.tasks_collection
         info = self.store.collection_info(coll)
         if info is None:
-            raise CollectionNotFound(f"collection {coll!r} does not exist",
-                                     hint="index some plans first: planvec index PATH")
-        f = self.store_filters(coll, filters or SearchFilters())
+            raise CollectionNotFound(
+                f"collection {coll!r} does not exist", hint="index some plans first: planvec index PATH"
+            )
+        f = self.store_filters(coll, filters)
         if f.files == ():
             return []
         if mode != "dense" and not info.sparse:
@@ -414,7 +448,7 @@ class Engine:
             n = max(limit * 4, 40)
             dense = self.store.search(coll, self.embed_query(query), filters=f, limit=n)
             sparse = self.store.search(coll, self._sparse_query(query), filters=f, limit=n)
-            scored = rrf_fuse([dense, sparse])[:limit]
+            scored = rrf_fuse([_whole_ties(dense, n), _whole_ties(sparse, n)])[:limit]
         hits = [Hit.from_payload(h.id, h.score, h.payload, coll) for h in scored]
         if min_score is not None:
             hits = [h for h in hits if h.score >= min_score]
@@ -430,13 +464,11 @@ class Engine:
         files: tuple[str, ...] | None = None
         if f.file_glob:
             known = self.store.distinct_values(collection, "file")
-            files = tuple(x for x in known if fnmatch.fnmatch(x, f.file_glob) or fnmatch.fnmatch(x, f"*/{f.file_glob}"))
-        if f.status not in (None, "pending", "completed"):
-            raise UsageError(f"unknown status {f.status!r}", hint="use pending or completed")
+            files = tuple(
+                x for x in known if fnmatch.fnmatch(x, f.file_glob) or fnmatch.fnmatch(x, f"*/{f.file_glob}")
+            )
+        _check_filters(f)
         prios = tuple(p.upper() for p in f.priorities)
-        bad = [p for p in prios if p not in ("P0", "P1", "P2", "P3")]
-        if bad:
-            raise UsageError(f"unknown priority {', '.join(bad)}", hint="use P0, P1, P2 or P3")
         return Filters(
             status=f.status,
             priorities=prios,
@@ -453,10 +485,17 @@ class Engine:
             info = self.store.collection_info(name)
             if info is None:
                 continue
-            out.append(CollectionSummary(
-                name=name, points=info.points, dimension=info.dimension, model=info.model,
-                last_sync=info.meta.get("last_sync"), distance=info.distance, sparse=info.sparse,
-            ))
+            out.append(
+                CollectionSummary(
+                    name=name,
+                    points=info.points,
+                    dimension=info.dimension,
+                    model=info.model,
+                    last_sync=info.meta.get("last_sync"),
+                    distance=info.distance,
+                    sparse=info.sparse,
+                )
+            )
         return out
 
     def get(self, point_id: str, collection: str | None = None) -> Hit | None:
@@ -487,12 +526,41 @@ class Engine:
         self.store.delete_collection(collection)
 
 
+def _check_filters(f: SearchFilters) -> None:
+    """Reject filter values that can never match, before any store access."""
+    if f.status not in (None, "pending", "completed"):
+        raise UsageError(f"unknown status {f.status!r}", hint="use pending or completed")
+    bad = [p for p in f.priorities if p.upper() not in ("P0", "P1", "P2", "P3")]
+    if bad:
+        raise UsageError(f"unknown priority {', '.join(bad)}", hint="use P0, P1, P2 or P3")
+
+
+def _whole_ties(hits: list[ScoredHit], n: int) -> list[ScoredHit]:
+    """Candidates for fusion without a tie group that the limit ``n`` may have cut.
+
+    When a store returns a full list, the hits scoring like the last one may be only some of a
+    larger group of equal scores, and which ones depends on the store: leave that group out so
+    fusion sees the same candidates on every store.
+    """
+    if len(hits) < n:
+        return hits
+    kept = [h for h in hits if h.score != hits[-1].score]
+    return kept or hits
+
+
 def rrf_fuse(result_lists: Sequence[Sequence[ScoredHit]], k: int = RRF_K) -> list[ScoredHit]:
-    """Reciprocal rank fusion, scores normalised so that rank 1 in every list scores 1.0."""
+    """Reciprocal rank fusion, scores normalised so that rank 1 in every list scores 1.0.
+
+    Hits with equal scores in one list share a rank (the best of the group), so the fused order does
+    not depend on how a store happens to order ties (identical texts score identically).
+    """
     scores: dict[str, float] = {}
     payloads: dict[str, dict[str, Any]] = {}
     for results in result_lists:
-        for rank, h in enumerate(results):
+        rank = 0
+        for i, h in enumerate(results):
+            if i and h.score != results[i - 1].score:
+                rank = i
             scores[h.id] = scores.get(h.id, 0.0) + 1.0 / (k + rank + 1)
             payloads.setdefault(h.id, h.payload)
     top = len(result_lists) / (k + 1)
@@ -504,8 +572,10 @@ def _dedupe(docs: list[StoreDoc], report: SyncReport) -> list[StoreDoc]:
     seen: dict[str, StoreDoc] = {}
     for d in docs:
         if d.point_id in seen:
-            report.warnings.append(f"{d.payload.get('file')}:{d.payload.get('line')}: duplicate anchor "
-                                   f"{d.payload.get('anchor')!r}, kept the first")
+            report.warnings.append(
+                f"{d.payload.get('file')}:{d.payload.get('line')}: duplicate anchor "
+                f"{d.payload.get('anchor')!r}, kept the first"
+            )
             continue
         seen[d.point_id] = d
     return list(seen.values())
@@ -526,4 +596,3 @@ def _plan_of(diff: CollectionDiff) -> dict[str, list[str]]:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-

@@ -130,7 +130,9 @@ def apply_diff(
         t0 = time.perf_counter()
         sparse = _sparse_for(sparse_encoder, chunk)
         points = [
-            PointData(id=d.point_id, vector=vectors[i], payload=d.payload, sparse=sparse[i] if sparse else None)
+            PointData(
+                id=d.point_id, vector=vectors[i], payload=d.payload, sparse=sparse[i] if sparse else None
+            )
             for i, d in enumerate(chunk)
         ]
         for b in range(0, len(points), batch_size):
@@ -154,7 +156,10 @@ def _vectors_for(
     out = np.zeros((len(chunk), embedder.dimension), dtype=np.float32)
     reuse = {i: diff.reusable[d.content_hash] for i, d in enumerate(chunk) if d.content_hash in diff.reusable}
     if reuse:
-        got = {p.id: p.vector for p in store.retrieve(diff.collection, list(set(reuse.values())), with_vectors=True)}
+        got = {
+            p.id: p.vector
+            for p in store.retrieve(diff.collection, list(set(reuse.values())), with_vectors=True)
+        }
         for i, pid in list(reuse.items()):
             vec = got.get(pid)
             if vec is not None and vec.shape == (embedder.dimension,):

@@ -46,11 +46,32 @@ def test_search_json_and_filters(capsys, corpus_home: Path) -> None:  # type: ig
     assert code == 0
     hits = json.loads(out)
     assert len(hits) == 5
-    for key in ("score", "task_id", "title", "status", "priority", "is_mvp", "file", "line", "section", "collection"):
+    for key in (
+        "score",
+        "task_id",
+        "title",
+        "status",
+        "priority",
+        "is_mvp",
+        "file",
+        "line",
+        "section",
+        "collection",
+    ):
         assert key in hits[0]
     assert hits[0]["collection"] == "roadmap_tasks"
-    code, out, _ = run(capsys, "search", "tests", "--json", "--status", "completed", "--file", "plan-dev-v5*",
-                       "--limit", "20")
+    code, out, _ = run(
+        capsys,
+        "search",
+        "tests",
+        "--json",
+        "--status",
+        "completed",
+        "--file",
+        "plan-dev-v5*",
+        "--limit",
+        "20",
+    )
     hits = json.loads(out)
     assert code == 0 and hits
     assert all(h["status"] == "completed" and h["file"].startswith("plan-dev-v5") for h in hits)
@@ -105,5 +126,5 @@ def test_partial_run_exit_3(capsys, tmp_path: Path, monkeypatch) -> None:  # typ
     plans.mkdir()
     (plans / "ok.md").write_text("# P\n\n- [ ] Do the thing\n")
     (plans / "bad.md").write_bytes(b"\x00\xff" * 50)
-    code, out, err = run(capsys, "index", str(plans))
+    code, _out, err = run(capsys, "index", str(plans))
     assert code == 3 and "bad.md" in err and "Traceback" not in err

@@ -64,14 +64,34 @@ def test_edit_one_task_embeds_one_and_keeps_other_ids(tmp_path: Path, engine: En
     f = _write(plans, "plan-v7.md", PLAN)
     engine.index([plans])
     before = _state(engine)
-    f.write_text(PLAN.replace("Add API key authentication", "Add API key authentication with scopes"))
+    # A task with an explicit id keeps its point id when its title changes: updated in place.
+    f.write_text(PLAN.replace("Add TTL support for entries", "Add TTL and max-size support for entries"))
     r = engine.index([plans])
     tasks = r.collections[0]
     assert (tasks.added, tasks.updated, tasks.deleted, tasks.embedded) == (0, 1, 0, 1)
     after = _state(engine)
     assert set(after) == set(before)
     changed = [pid for pid in after if after[pid] != before[pid]]
-    assert len(changed) == 1 and after[changed[0]][0] == "Add API key authentication with scopes"
+    assert len(changed) == 1 and after[changed[0]][0] == "Add TTL and max-size support for entries"
+
+
+def test_edit_task_without_id_replaces_only_that_point(tmp_path: Path, engine: Engine) -> None:
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    f = _write(plans, "plan-v7.md", PLAN)
+    engine.index([plans])
+    before = _state(engine)
+    # Without an explicit id a task is anchored by its section and title: a new title is a new
+    # point (the old one deleted), and no other task's id or vector changes.
+    f.write_text(PLAN.replace("Add API key authentication", "Add API key authentication with scopes"))
+    r = engine.index([plans])
+    tasks = r.collections[0]
+    assert (tasks.added, tasks.updated, tasks.deleted, tasks.embedded) == (1, 0, 1, 1)
+    after = _state(engine)
+    gone, new = set(before) - set(after), set(after) - set(before)
+    assert len(gone) == 1 and before[gone.pop()][0] == "Add API key authentication"
+    assert len(new) == 1 and after[new.pop()][0] == "Add API key authentication with scopes"
+    assert all(after[pid] == before[pid] for pid in set(before) & set(after))
 
 
 def test_status_change_and_line_shift_embed_nothing(tmp_path: Path, engine: Engine) -> None:
@@ -84,9 +104,11 @@ def test_status_change_and_line_shift_embed_nothing(tmp_path: Path, engine: Engi
     f.write_text("\n\n" + PLAN.replace("- [ ] Expose the search", "- [x] Expose the search"))
     r = engine.index([plans])
     assert r.collections[0].embedded == 0
-    assert r.collections[0].moved == 5
+    assert r.collections[0].moved == 6
     assert set(_state(engine)) == ids
-    done = [h for h in engine.search("search endpoint", limit=3, mode="keyword") if "search endpoint" in h.title]
+    done = [
+        h for h in engine.search("search endpoint", limit=3, mode="keyword") if "search endpoint" in h.title
+    ]
     assert done and done[0].status == "completed" and done[0].line == 16
 
 
@@ -102,7 +124,7 @@ def test_deleted_task_and_file_are_removed(tmp_path: Path, engine: Engine) -> No
     assert r.collections[0].deleted == 2
     titles = {t for t, _ in _state(engine).values()}
     assert "Add API key authentication" not in titles and "Document the backup format" not in titles
-    assert len(titles) == 5
+    assert len(titles) == 5  # 6 - 1 in the plan, the notes file gone
 
 
 def test_full_reembeds_everything(tmp_path: Path, engine: Engine) -> None:
@@ -111,7 +133,7 @@ def test_full_reembeds_everything(tmp_path: Path, engine: Engine) -> None:
     _write(plans, "plan-v7.md", PLAN)
     engine.index([plans])
     r = engine.index([plans], full=True)
-    assert r.collections[0].embedded == 5 and r.collections[0].updated == 5
+    assert r.collections[0].embedded == 6 and r.collections[0].updated == 6
 
 
 def test_dry_run_changes_nothing(tmp_path: Path, engine: Engine) -> None:
@@ -136,7 +158,7 @@ def test_single_file_path_only_touches_that_file(tmp_path: Path, engine: Engine)
     engine.index([plans])
     r = engine.index([f])
     assert r.deleted == 0
-    assert engine.store.count(TASKS_COLLECTION) == 6
+    assert engine.store.count(TASKS_COLLECTION) == 7
 
 
 def test_two_roots_with_same_file_names_do_not_collide(tmp_path: Path, engine: Engine) -> None:
@@ -147,9 +169,9 @@ def test_two_roots_with_same_file_names_do_not_collide(tmp_path: Path, engine: E
     _write(b, "plan.md", PLAN)
     engine.index([a])
     engine.index([b])
-    assert engine.store.count(TASKS_COLLECTION) == 10
+    assert engine.store.count(TASKS_COLLECTION) == 12
     r = engine.index([a])
-    assert r.deleted == 0 and engine.store.count(TASKS_COLLECTION) == 10
+    assert r.deleted == 0 and engine.store.count(TASKS_COLLECTION) == 12
 
 
 def test_bad_file_is_listed_and_loses_nothing(tmp_path: Path, engine: Engine) -> None:
@@ -175,5 +197,5 @@ def test_moved_text_reuses_vector(tmp_path: Path, engine: Engine) -> None:
     (plans / "plan-v7.md").rename(plans / "plan-v8.md")
     r = engine.index([plans])
     tasks = r.collections[0]
-    assert tasks.added == 5 and tasks.deleted == 5
-    assert tasks.embedded == 0 and tasks.reused == 5
+    assert tasks.added == 6 and tasks.deleted == 6
+    assert tasks.embedded == 0 and tasks.reused == 6

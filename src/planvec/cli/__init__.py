@@ -11,7 +11,6 @@ import traceback
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from .. import __version__
@@ -43,8 +42,10 @@ def _root(
     ] = None,
     qdrant_url: Annotated[
         str | None,
-        typer.Option("--qdrant-url", help="Qdrant server URL (or :memory:) instead of the embedded store "
-                     "(env PLANVEC_QDRANT_URL)."),
+        typer.Option(
+            "--qdrant-url",
+            help="Qdrant server URL (or :memory:) instead of the embedded store (env PLANVEC_QDRANT_URL).",
+        ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
     version: Annotated[
@@ -62,6 +63,32 @@ def _root(
 
 _STATE: dict[str, bool] = {"debug": False}
 
+
+def _click_error_types() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """(usage-error types, exit types).
+
+    typer >= 0.29 vendors click as ``typer._click``; older versions raise click's own exceptions.
+    """
+    usage: list[type[BaseException]] = []
+    exits: list[type[BaseException]] = [typer.Exit]
+    try:
+        from typer._click.exceptions import ClickException
+
+        usage.append(ClickException)
+    except ImportError:
+        pass
+    try:
+        import click
+
+        usage.append(click.ClickException)
+        exits.append(click.exceptions.Exit)
+    except ImportError:
+        pass
+    return tuple(usage), tuple(exits)
+
+
+_USAGE_ERRORS, _EXITS = _click_error_types()
+
 index.register(app)
 search.register(app)
 admin.register(app)
@@ -73,14 +100,14 @@ def main(argv: list[str] | None = None) -> int:
     _STATE["debug"] = "--debug" in args
     try:
         rv = app(args=args, prog_name="planvec", standalone_mode=False)
-    except click.exceptions.Exit as e:
-        return int(e.exit_code or 0)
-    except click.exceptions.Abort:
+    except _EXITS as e:
+        return int(getattr(e, "exit_code", 0) or 0)
+    except typer.Abort:
         err_console().print("aborted")
         return 130
-    except click.ClickException as e:
-        e.show()
-        return 2
+    except _USAGE_ERRORS as e:
+        e.show()  # type: ignore[attr-defined]
+        return int(getattr(e, "exit_code", 2) or 2)
     except PlanvecError as e:
         if _STATE["debug"]:
             traceback.print_exc()
@@ -96,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         else:
             err_console().print(
-                f"[bold red]internal error:[/] {type(e).__name__}: {e}\n  run again with --debug for a traceback",
+                f"[bold red]internal error:[/] {type(e).__name__}: {e}\n"
+                "  run again with --debug for a traceback",
                 highlight=False,
             )
         return 1

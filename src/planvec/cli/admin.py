@@ -35,13 +35,17 @@ def collections_cmd(
         return
     out.print(f"{'name':<20} {'points':>8} {'dim':>5}  {'model':<40} last sync", markup=False)
     for c in cols:
-        out.print(f"{c.name:<20} {c.points:>8} {c.dimension:>5}  {c.model or '?':<40} {c.last_sync or '-'}",
-                  markup=False)
+        out.print(
+            f"{c.name:<20} {c.points:>8} {c.dimension:>5}  {c.model or '?':<40} {c.last_sync or '-'}",
+            markup=False,
+        )
 
 
 def show_cmd(
     ctx: typer.Context,
-    ident: Annotated[str, typer.Argument(metavar="ID", help="A point id (UUID) or an explicit task id (1.2.3).")],
+    ident: Annotated[
+        str, typer.Argument(metavar="ID", help="A point id (UUID) or an explicit task id (1.2.3).")
+    ],
     collection: Annotated[str | None, typer.Option("--collection")] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -50,17 +54,31 @@ def show_cmd(
         hit = eng.get(ident, collection) if _is_uuid(ident) else None
         hits = [hit] if hit else ([] if _is_uuid(ident) else eng.find_by_task_id(ident, collection))
     if not hits:
-        raise UsageError(f"no task or point with id {ident!r}", hint='find it with planvec search "..." first')
+        raise UsageError(
+            f"no task or point with id {ident!r}", hint='find it with planvec search "..." first'
+        )
     if json_out:
-        print_json([{k: getattr(h, k) for k in HIT_KEYS} | {"point_id": h.point_id, "body": h.body,
-                                                          "text": h.text, "root": h.root} for h in hits])
+        print_json(
+            [
+                {k: getattr(h, k) for k in HIT_KEYS}
+                | {"point_id": h.point_id, "body": h.body, "text": h.text, "root": h.root}
+                for h in hits
+            ]
+        )
         return
     out = out_console()
     for h in hits:
         out.print(f"{h.task_id or '-'}  {h.title}", markup=False, style="bold")
-        for label, value in (("status", h.status), ("priority", h.priority), ("mvp", h.is_mvp),
-                             ("file", f"{h.file}:{h.line}"), ("section", h.section), ("point id", h.point_id),
-                             ("collection", h.collection), ("embedded text", h.text)):
+        for label, value in (
+            ("status", h.status),
+            ("priority", h.priority),
+            ("mvp", h.is_mvp),
+            ("file", f"{h.file}:{h.line}"),
+            ("section", h.section),
+            ("point id", h.point_id),
+            ("collection", h.collection),
+            ("embedded text", h.text),
+        ):
             out.print(f"  {label:<14} {value}", markup=False)
         if h.body:
             out.print("  body:", markup=False)
@@ -89,7 +107,9 @@ def model_build(ctx: typer.Context) -> None:
     s = make_settings(ctx)
     emb = load_embedder(s.embedder, model_path=s.model_path, cache_dir=s.cache_dir)
     vec = emb.embed(["planvec model check"])
-    out_console().print(f"model {emb.model_id}: ready ({emb.dimension}-d, norm {float((vec[0] ** 2).sum()) ** 0.5:.4f})")
+    out_console().print(
+        f"model {emb.model_id}: ready ({emb.dimension}-d, norm {float((vec[0] ** 2).sum()) ** 0.5:.4f})"
+    )
 
 
 def _is_uuid(s: str) -> bool:

@@ -39,8 +39,10 @@ def make_settings(ctx: typer.Context, **extra: object) -> Settings:
         return Settings(**values)  # type: ignore[arg-type]
     except ValidationError as e:
         problems = "; ".join(f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors())
-        raise UsageError(f"invalid configuration: {problems}",
-                         hint="check PLANVEC_* environment variables and planvec.toml") from None
+        raise UsageError(
+            f"invalid configuration: {problems}",
+            hint="check PLANVEC_* environment variables and planvec.toml",
+        ) from None
 
 
 @contextmanager
@@ -62,8 +64,12 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | No
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err_console(), transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console(),
+        transient=True,
     ) as prog:
         tasks: dict[str, Any] = {}
 

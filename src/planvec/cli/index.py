@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -19,10 +19,15 @@ def index_cmd(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Directories or Markdown files to index.")],
     include: Annotated[
-        list[str] | None, typer.Option("--include", help="Glob of files to index (repeatable) (default **/*.md).")
+        list[str] | None,
+        typer.Option("--include", help="Glob of files to index (repeatable) (default **/*.md)."),
     ] = None,
-    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Glob of files to skip (repeatable).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would change; change nothing.")] = False,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", help="Glob of files to skip (repeatable).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would change; change nothing.")
+    ] = False,
     full: Annotated[bool, typer.Option("--full", help="Re-embed everything, even unchanged tasks.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     no_sections: Annotated[bool, typer.Option("--no-sections", help="Index tasks only, not prose.")] = False,
@@ -31,7 +36,7 @@ def index_cmd(
 
     Exit codes: 0 done, 1 failure, 2 usage error, 3 partial (some files could not be read; listed).
     """
-    extra: dict[str, object] = {}
+    extra: dict[str, Any] = {}
     if include:
         extra["include"] = tuple(include)
     if exclude:
@@ -59,12 +64,10 @@ def _print_report(r: SyncReport) -> None:
                     out.print(f"  {coll:<17} {kind:<8} {item}")
                 if len(plan[kind]) > 50:
                     out.print(f"  {coll:<17} {kind:<8} ... and {len(plan[kind]) - 50} more")
-    verb = "would be" if r.dry_run else ""
+    embedded = "would be embedded" if r.dry_run else "embedded"
     out.print(
         f"files {r.files}  tasks {r.tasks}  sections {r.sections}  |  added {r.added}  updated {r.updated}  "
-        f"deleted {r.deleted}  unchanged {r.unchanged}  {verb} embedded {r.embedded}  |  {r.seconds:.2f} s".replace(
-            "  embedded", " embedded"
-        )
+        f"deleted {r.deleted}  unchanged {r.unchanged}  {embedded} {r.embedded}  |  {r.seconds:.2f} s"
     )
     err = err_console()
     for w in r.warnings[:20]:

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
 from ..engine import Hit, SearchFilters
+from ..settings import SearchMode
 from .common import engine, out_console, print_json
 
-HIT_KEYS = ("score", "task_id", "title", "status", "priority", "is_mvp", "file", "line", "section", "collection")
+HIT_KEYS = (
+    "score",
+    "task_id",
+    "title",
+    "status",
+    "priority",
+    "is_mvp",
+    "file",
+    "line",
+    "section",
+    "collection",
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -21,14 +33,23 @@ def search_cmd(
     query: Annotated[str, typer.Argument(help="What you are looking for, in your own words.")],
     status: Annotated[str | None, typer.Option("--status", help="pending or completed.")] = None,
     priority: Annotated[list[str] | None, typer.Option("--priority", help="P0..P3 (repeatable).")] = None,
-    mvp: Annotated[bool | None, typer.Option("--mvp/--no-mvp", help="Only MVP (or only non-MVP) tasks.")] = None,
-    file: Annotated[str | None, typer.Option("--file", help="Glob on the file path, e.g. 'plan-dev-v5*'.")] = None,
-    section: Annotated[str | None, typer.Option("--section", help="Words that must appear in the section.")] = None,
+    mvp: Annotated[
+        bool | None, typer.Option("--mvp/--no-mvp", help="Only MVP (or only non-MVP) tasks.")
+    ] = None,
+    file: Annotated[
+        str | None, typer.Option("--file", help="Glob on the file path, e.g. 'plan-dev-v5*'.")
+    ] = None,
+    section: Annotated[
+        str | None, typer.Option("--section", help="Words that must appear in the section.")
+    ] = None,
     task_id: Annotated[str | None, typer.Option("--task-id", help="Task id prefix, e.g. 1.2.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Number of results.")] = 10,
-    min_score: Annotated[float | None, typer.Option("--min-score", help="Drop results scoring below this.")] = None,
+    min_score: Annotated[
+        float | None, typer.Option("--min-score", help="Drop results scoring below this.")
+    ] = None,
     collection: Annotated[
-        str | None, typer.Option("--collection", help="Collection (default roadmap_tasks; prose: roadmap_sections).")
+        str | None,
+        typer.Option("--collection", help="Collection (default roadmap_tasks; prose: roadmap_sections)."),
     ] = None,
     mode: Annotated[
         str | None, typer.Option("--mode", help="dense, keyword or hybrid (default hybrid).")
@@ -37,12 +58,22 @@ def search_cmd(
 ) -> None:
     """Search tasks (or prose sections) by meaning, keywords, or both."""
     filters = SearchFilters(
-        status=status, priorities=tuple(priority or ()), mvp=mvp, file_glob=file, section=section,
+        status=status,
+        priorities=tuple(priority or ()),
+        mvp=mvp,
+        file_glob=file,
+        section=section,
         task_id_prefix=task_id,
     )
     with engine(ctx, read_only=True) as eng:
-        hits = eng.search(query, filters, limit=limit, mode=mode, min_score=min_score,  # type: ignore[arg-type]
-                          collection=collection)
+        hits = eng.search(
+            query,
+            filters,
+            limit=limit,
+            mode=cast("SearchMode | None", mode),  # Engine.search rejects unknown modes
+            min_score=min_score,
+            collection=collection,
+        )
     if json_out:
         print_json([{k: getattr(h, k) for k in HIT_KEYS} | {"point_id": h.point_id} for h in hits])
         return
