@@ -525,6 +525,10 @@ class Engine:
             raise CollectionNotFound(f"collection {collection!r} does not exist", hint="planvec collections")
         self.store.delete_collection(collection)
 
+    # -- index health: check, verify, diagnose, fix (planvec.ops) ------------------------------
+
+    # -- data movement: backup, restore, migrate, import, validate (planvec.ops) ----------------
+
 
 def _check_filters(f: SearchFilters) -> None:
     """Reject filter values that can never match, before any store access."""
