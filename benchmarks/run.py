@@ -163,7 +163,9 @@ def main() -> None:
             out["reindex_one_task"] = {
                 "seconds": round(time.perf_counter() - t0, 3),
                 "embedded": touched.embedded,
+                "added": touched.added,
                 "updated": touched.updated,
+                "deleted": touched.deleted,
             }
 
         log("embedding throughput ...")

@@ -135,8 +135,7 @@ def apply_diff(
             )
             for i, d in enumerate(chunk)
         ]
-        for b in range(0, len(points), batch_size):
-            store.upsert(name, points[b : b + batch_size])
+        store.upsert(name, points)  # the store cuts its own write batches
         stats.write_seconds += time.perf_counter() - t0
         done += len(chunk)
         if progress:

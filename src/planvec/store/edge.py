@@ -484,14 +484,19 @@ class EdgeStore:
     def _build_upsert(
         self, name: str, batch: Sequence[PointData], dim: int, sparse: bool
     ) -> qe.UpdateOperation:
-        points = []
         for p in batch:
-            vec = np.asarray(p.vector, dtype=np.float32)
-            if vec.shape != (dim,):
-                raise dimension_mismatch(name, dim, int(vec.shape[-1]) if vec.ndim else 0)
-            if not np.isfinite(vec).all():
-                raise StoreError(f"the vector of point {p.id} holds NaN or infinity")
-            vector: dict[str, Any] = {DENSE_NAME: vec.tolist()}  # (a list converts faster than an array)
+            shape = np.shape(p.vector)
+            if shape != (dim,):
+                raise dimension_mismatch(name, dim, int(shape[-1]) if shape else 0)
+        # One matrix for the batch: one finiteness check and one tolist() (a list of floats converts
+        # to Rust faster than an array).
+        mat = np.asarray(np.stack([p.vector for p in batch]), dtype=np.float32)
+        if not np.isfinite(mat).all():
+            bad = next(p.id for p, row in zip(batch, mat, strict=True) if not np.isfinite(row).all())
+            raise StoreError(f"the vector of point {bad} holds NaN or infinity")
+        points = []
+        for p, row in zip(batch, mat.tolist(), strict=True):
+            vector: dict[str, Any] = {DENSE_NAME: row}
             if p.sparse is not None:
                 if not sparse:
                     raise StoreError(
@@ -578,20 +583,21 @@ class EdgeStore:
         fields: Sequence[str] | None = None,
         with_vectors: bool = False,
         batch_size: int = 1024,
+        offset: str | None = None,
     ) -> Iterator[StoredPoint]:
         shard = self._shard(name)
         with_payload: Any = (
             True if fields is None else (qe.PayloadSelector.Include(list(fields)) if fields else False)
         )
-        offset: Any = None
+        cursor: Any = canonical_id(offset) if offset is not None else None
         while True:
             req = qe.ScrollRequest(
-                offset=offset, limit=max(1, batch_size), with_payload=with_payload, with_vector=with_vectors
+                offset=cursor, limit=max(1, batch_size), with_payload=with_payload, with_vector=with_vectors
             )
-            recs, offset = self._op("scroll", name, shard.scroll, req)
+            recs, cursor = self._op("scroll", name, shard.scroll, req)
             for rec in recs:
                 yield self._stored(rec, with_vectors)
-            if offset is None:
+            if cursor is None:
                 return
 
     def retrieve(self, name: str, ids: Sequence[str], *, with_vectors: bool = False) -> list[StoredPoint]:
