@@ -139,8 +139,12 @@ class VectorStore(Protocol):
         fields: Sequence[str] | None = None,
         with_vectors: bool = False,
         batch_size: int = 1024,
+        offset: str | None = None,
     ) -> Iterator[StoredPoint]:
-        """Every point of the collection. ``fields`` limits the payload keys (None = all)."""
+        """Every point of the collection, in id order. ``fields`` limits the payload keys (None = all).
+
+        ``offset``: start at this point id (inclusive), as Qdrant's scroll offset.
+        """
 
     def retrieve(self, name: str, ids: Sequence[str], *, with_vectors: bool = False) -> list[StoredPoint]:
         """Points that exist among ``ids`` (missing ids are left out)."""
@@ -154,8 +158,12 @@ class VectorStore(Protocol):
         *,
         filters: Filters | None = None,
         limit: int = 10,
+        exact: bool = False,
     ) -> list[ScoredHit]:
-        """Dense (np.ndarray) or BM25 sparse (SparseVec) nearest neighbours, best first."""
+        """Dense (np.ndarray) or BM25 sparse (SparseVec) nearest neighbours, best first.
+
+        ``exact`` bypasses the HNSW index (brute force): what the data gives, whatever the index.
+        """
 
     def distinct_values(self, name: str, field: str) -> list[str]:
         """Distinct values of a keyword payload field (e.g. to resolve a file glob)."""

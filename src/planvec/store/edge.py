@@ -624,6 +624,7 @@ class EdgeStore:
         *,
         filters: Filters | None = None,
         limit: int = 10,
+        exact: bool = False,
     ) -> list[ScoredHit]:
         shard, dim, sparse = self._spec(name)
         if limit <= 0 or matches_nothing(filters):
@@ -649,7 +650,7 @@ class EdgeStore:
             filter=_edge_filter(filters),
             with_payload=True,
             with_vector=False,
-            params=qe.SearchParams(hnsw_ef=self.hnsw_ef) if self.hnsw_ef else None,
+            params=qe.SearchParams(hnsw_ef=self.hnsw_ef, exact=exact) if self.hnsw_ef or exact else None,
         )
         hits = self._op("search", name, shard.query, req)
         return [ScoredHit(id=str(h.id), score=float(h.score), payload=dict(h.payload or {})) for h in hits]

@@ -525,24 +525,25 @@ class ServerStore:
         fields: Sequence[str] | None = None,
         with_vectors: bool = False,
         batch_size: int = 1024,
+        offset: str | None = None,
     ) -> Iterator[StoredPoint]:
         self._spec(name)
         with_payload: bool | list[str] = True if fields is None else (list(fields) if fields else False)
-        offset: Any = None
+        cursor: Any = canonical_id(offset) if offset is not None else None
         while True:
-            recs, offset = self._call(
+            recs, cursor = self._call(
                 "scroll",
                 self._client.scroll,
                 collection_name=name,
                 limit=max(1, batch_size),
-                offset=offset,
+                offset=cursor,
                 with_payload=with_payload,
                 with_vectors=with_vectors,
                 name=name,
             )
             for rec in recs:
                 yield self._stored(rec, with_vectors)
-            if offset is None:
+            if cursor is None:
                 return
 
     def retrieve(self, name: str, ids: Sequence[str], *, with_vectors: bool = False) -> list[StoredPoint]:
@@ -584,6 +585,7 @@ class ServerStore:
         *,
         filters: Filters | None = None,
         limit: int = 10,
+        exact: bool = False,
     ) -> list[ScoredHit]:
         dim, sparse = self._spec(name)
         if limit <= 0 or matches_nothing(filters):
@@ -614,7 +616,11 @@ class ServerStore:
             limit=limit,
             with_payload=True,
             with_vectors=False,
-            search_params=qm.SearchParams(hnsw_ef=self.hnsw_ef) if self.hnsw_ef else None,
+            search_params=(
+                qm.SearchParams(hnsw_ef=self.hnsw_ef, exact=exact)
+                if (self.hnsw_ef or exact) and not self.local  # (local mode is always exact)
+                else None
+            ),
             name=name,
         )
         return [

@@ -1,0 +1,257 @@
+"""``migrate``: copy collections from one store to another (embedded ↔ server), resumable.
+
+Points are scrolled from the source in id order (Qdrant's scroll order) and written in batches
+on worker threads. The target collection's metadata holds a checkpoint, ``planvec_migration``:
+the source, the options, and ``resume_from``, an id such that every source point before it is
+written (the first id of the oldest unfinished batch). A re-run with the same arguments scrolls
+the source from that id again: upserts are idempotent, so nothing is skipped or duplicated.
+The source is opened read-only and never written.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ..errors import CollectionNotFound, UsageError
+from ..store.base import StoredPoint, VectorStore
+from ..store.filters import check_name
+from .transfer import (
+    BatchWriter,
+    Location,
+    MigrationError,
+    ProgressFn,
+    Rate,
+    Reembedder,
+    describe,
+    open_location,
+    portable_meta,
+    same_location,
+    spec_of,
+    to_point_data,
+)
+
+STATE_KEY = "planvec_migration"
+DEFAULT_BATCH = 512
+DEFAULT_WORKERS = 2
+# Seconds between checkpoint writes (0: after every batch; a stale checkpoint only means more re-writing).
+CHECKPOINT_EVERY = 0.0
+
+
+@dataclass(slots=True)
+class CollectionMigration:
+    name: str
+    source_points: int = 0
+    target_points: int = 0
+    copied: int = 0  # points written by this run
+    resumed_from: str | None = None
+    already_complete: bool = False
+    seconds: float = 0.0
+    points_per_second: float = 0.0
+
+
+@dataclass(slots=True)
+class MigrateReport:
+    source: str
+    target: str
+    reembedded: bool = False
+    collections: list[CollectionMigration] = field(default_factory=list)
+    total_points: int = 0
+    copied: int = 0
+    complete: bool = False
+    seconds: float = 0.0
+    points_per_second: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def migrate(
+    source: Location,
+    target: Location,
+    collections: Sequence[str] | None = None,
+    *,
+    reembed: Reembedder | None = None,
+    batch: int = DEFAULT_BATCH,
+    workers: int = DEFAULT_WORKERS,
+    optimize: bool = True,
+    progress: ProgressFn | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> MigrateReport:
+    """Copy ``collections`` (default: all) of ``source`` to ``target``; see the module docstring.
+
+    ``on_batch(n)`` is called after each batch written in order (n batches so far): a test hook.
+    """
+    if batch < 1 or workers < 1:
+        raise UsageError("--batch and --workers must be at least 1")
+    if same_location(source, target):
+        raise UsageError("the source and the target are the same store", hint="give another --to")
+    src, own_src = open_location(source, read_only=True)
+    try:
+        dst, own_dst = open_location(target, read_only=False)
+        try:
+            return _migrate(
+                src, dst, describe(source), describe(target), collections, reembed, batch, workers,
+                optimize, progress, on_batch,
+            )  # fmt: skip
+        finally:
+            if own_dst:
+                dst.close()
+    finally:
+        if own_src:
+            src.close()
+
+
+def _migrate(
+    src: VectorStore,
+    dst: VectorStore,
+    src_label: str,
+    dst_label: str,
+    collections: Sequence[str] | None,
+    reembed: Reembedder | None,
+    batch: int,
+    workers: int,
+    optimize: bool,
+    progress: ProgressFn | None,
+    on_batch: Callable[[int], None] | None,
+) -> MigrateReport:
+    names = list(dict.fromkeys(collections)) if collections else sorted(src.list_collections())
+    if not names:
+        raise UsageError(f"the source {src_label} has no collections", hint="check --from")
+    infos = []
+    for n in names:
+        info = src.collection_info(check_name(n))
+        if info is None:
+            raise CollectionNotFound(f"collection {n!r} does not exist in the source {src_label}")
+        infos.append(info)
+    rate = Rate()
+    report = MigrateReport(source=src_label, target=dst_label, reembedded=reembed is not None)
+    report.total_points = sum(i.points for i in infos)
+    # Check every target before writing anything.
+    plans = []
+    for info in infos:
+        spec = (
+            spec_of(info, dimension=reembed.embedder.dimension, model=reembed.embedder.model_id)
+            if reembed
+            else spec_of(info)
+        )
+        fingerprint = {
+            "source": src_label,
+            "collection": info.name,
+            "reembed": reembed is not None,
+            "model": spec.model,
+        }
+        tinfo = dst.collection_info(info.name)
+        state: dict[str, Any] = {}
+        if tinfo is not None:
+            raw = tinfo.meta.get(STATE_KEY)
+            state = raw if isinstance(raw, dict) else {}
+            if state.get("fingerprint") != fingerprint and tinfo.points:
+                raise MigrationError(
+                    f"collection {info.name!r} already exists in the target with {tinfo.points} points "
+                    "that this migration did not write",
+                    hint="drop it in the target first, or migrate to another store",
+                )
+            if state.get("fingerprint") != fingerprint:
+                state = {}
+        plans.append((info, spec, fingerprint, state))
+    done_total = 0
+    for info, spec, fingerprint, state in plans:
+        cm = CollectionMigration(info.name, source_points=info.points)
+        report.collections.append(cm)
+        t0 = time.perf_counter()
+        if state.get("complete") and dst.count(info.name) == info.points:
+            cm.already_complete = True
+            cm.target_points = info.points
+            done_total += info.points
+            continue
+        dst.create_collection(spec)
+        resume_from = state.get("resume_from") if not state.get("complete") else None
+        cm.resumed_from = resume_from
+        checkpoint = {"fingerprint": fingerprint, "started_at": state.get("started_at") or _now()}
+        transform = (lambda pts, s=spec.sparse: reembed(pts, s)) if reembed else None
+        writer = BatchWriter(dst, info.name, workers=workers, transform=transform)
+        try:
+            _copy(src, dst, info.name, writer, checkpoint, resume_from, batch, done_total,
+                  report.total_points, progress, on_batch)  # fmt: skip
+        finally:
+            writer.close()
+        cm.copied = writer.written
+        done_total += info.points
+        if optimize and writer.written > 1000:
+            dst.optimize(info.name)
+        meta = portable_meta(info.meta)
+        if reembed:
+            meta.update(
+                model=reembed.embedder.model_id,
+                dimension=reembed.embedder.dimension,
+                bm25=reembed.sparse_encoder.config_id,
+            )
+        meta[STATE_KEY] = {**checkpoint, "resume_from": None, "complete": True, "finished_at": _now()}
+        meta["migrated_from"] = {"source": fingerprint["source"], "at": _now()}
+        dst.set_meta(info.name, meta)
+        dst.flush()
+        cm.target_points = dst.count(info.name)
+        cm.seconds = round(time.perf_counter() - t0, 3)
+        cm.points_per_second = round(cm.copied / cm.seconds, 1) if cm.seconds > 0 else 0.0
+    report.copied = sum(c.copied for c in report.collections)
+    report.complete = all(c.target_points == c.source_points for c in report.collections)
+    report.seconds = round(rate.seconds(), 3)
+    report.points_per_second = rate.per_second(report.copied)
+    return report
+
+
+def _copy(
+    src: VectorStore,
+    dst: VectorStore,
+    name: str,
+    writer: BatchWriter,
+    checkpoint: dict[str, Any],
+    resume_from: str | None,
+    batch: int,
+    done_before: int,
+    total: int,
+    progress: ProgressFn | None,
+    on_batch: Callable[[int], None] | None,
+) -> None:
+    """Scroll ``name`` from ``resume_from`` into ``writer``, checkpointing the frontier in ``dst``."""
+    dst.set_meta(name, {STATE_KEY: {**checkpoint, "resume_from": resume_from, "complete": False}})
+    last_ck = time.monotonic()
+    last_frontier = resume_from
+    reported = 0
+
+    def tick(force: bool = False) -> None:
+        nonlocal last_ck, last_frontier, reported
+        newly = writer.collect(block=False)
+        front = writer.frontier
+        now = time.monotonic()
+        if front != last_frontier and (force or now - last_ck >= CHECKPOINT_EVERY):
+            dst.set_meta(name, {STATE_KEY: {**checkpoint, "resume_from": front, "complete": False}})
+            last_ck, last_frontier = now, front
+        for _ in range(newly):
+            reported += 1
+            if on_batch is not None:
+                on_batch(reported)
+        if progress:
+            progress(f"migrate {name}", done_before + writer.written, total)
+
+    buf: list[StoredPoint] = []
+    for p in src.scroll(name, with_vectors=True, batch_size=batch, offset=resume_from):
+        buf.append(p)
+        if len(buf) >= batch:
+            writer.submit(to_point_data(buf))
+            buf = []
+            tick()
+    if buf:
+        writer.submit(to_point_data(buf))
+    while writer.pending:
+        writer.wait_oldest()
+        tick()
+    tick(force=True)

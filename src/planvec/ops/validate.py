@@ -1,0 +1,484 @@
+"""``validate-migration``: prove that a target holds exactly what the source holds.
+
+Per collection: collection layout, id sets, payload equality, dense and sparse vector equality
+within a tolerance, search parity (recall@10 of the target against the source for a sample of
+queries made from stored vectors, dense and BM25) and the search latency ratio. Both stores are
+scrolled in id order and merged, so memory stays flat whatever the collection size.
+
+The report keeps the field names of the migration guide (``total_collections``,
+``validated_points``, ``mismatched_points``, ``performance_gains``, ``collections.{name}.
+{source_count, target_count, data_integrity, performance_gain}``, ``timestamp``) and adds the
+first mismatches of each kind.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import StoreError, UsageError
+from ..store.base import CollectionInfo, ScoredHit, SparseVec, StoredPoint, VectorStore
+from ..store.filters import check_name
+from .transfer import LOCAL_META_KEYS, Location, ProgressFn, Rate, describe, open_location, same_location
+
+DEFAULT_TOLERANCE = 1e-6
+DEFAULT_SAMPLE_QUERIES = 50
+MIN_RECALL = 0.99
+FIRST_MISMATCHES = 10
+RECALL_K = 10
+# Payload keys that legitimately change when vectors are re-embedded.
+REEMBED_KEYS = ("content_hash",)
+KINDS = ("missing_in_target", "extra_in_target", "payload", "vector", "sparse_vector", "config")
+
+
+@dataclass(slots=True)
+class CollectionValidation:
+    name: str
+    source_count: int = 0
+    target_count: int = 0
+    data_integrity: bool = False
+    performance_gain: float = 0.0  # source search latency / target search latency (> 1: target faster)
+    validated_points: int = 0
+    mismatched_points: int = 0
+    missing_in_target: int = 0
+    extra_in_target: int = 0
+    payload_mismatches: int = 0
+    vector_mismatches: int = 0
+    sparse_mismatches: int = 0
+    config_mismatches: list[str] = field(default_factory=list)
+    max_vector_diff: float = 0.0
+    vectors_compared: bool = True
+    search_recall_at_10: float | None = None
+    sparse_recall_at_10: float | None = None
+    indexed_recall_at_10: float | None = None  # same, through each store's index (informational)
+    search_parity: bool = True
+    source_latency_ms: float | None = None
+    target_latency_ms: float | None = None
+    latency_ratio: float | None = None  # target / source
+    first_mismatches: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class ValidationReport:
+    source: str
+    target: str
+    total_collections: int = 0
+    validated_points: int = 0
+    mismatched_points: int = 0
+    performance_gains: dict[str, float] = field(default_factory=dict)
+    collections: dict[str, CollectionValidation] = field(default_factory=dict)
+    timestamp: str = ""
+    tolerance: float = DEFAULT_TOLERANCE
+    sample_queries: int = DEFAULT_SAMPLE_QUERIES
+    min_recall: float = MIN_RECALL
+    extra_target_collections: list[str] = field(default_factory=list)
+    success: bool = False
+    report_file: str | None = None
+    seconds: float = 0.0
+    points_per_second: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.success else 1
+
+    def summary_lines(self) -> list[str]:
+        """The summary of the migration guide (per collection, then totals)."""
+        out = ["=== Migration validation ==="]
+        for name, c in self.collections.items():
+            out.append(f"Collection: {name}")
+            if c.data_integrity:
+                out.append(f"  ✅ integrity validated: {c.target_count} points")
+            else:
+                out.append(
+                    f"  ❌ difference found: source={c.source_count}, target={c.target_count} "
+                    f"(missing {c.missing_in_target}, extra {c.extra_in_target}, payload "
+                    f"{c.payload_mismatches}, vector {c.vector_mismatches}, sparse {c.sparse_mismatches}"
+                    + (f", config: {'; '.join(c.config_mismatches)}" if c.config_mismatches else "")
+                    + ")"
+                )
+            if c.search_recall_at_10 is not None:
+                mark = "✅" if c.search_parity else "❌"
+                sparse = f", bm25 {c.sparse_recall_at_10:.4f}" if c.sparse_recall_at_10 is not None else ""
+                idx = f", indexed {c.indexed_recall_at_10:.4f}" if c.indexed_recall_at_10 is not None else ""
+                out.append(f"  {mark} search parity: recall@10 {c.search_recall_at_10:.4f}{idx}{sparse}")
+            if c.performance_gain > 0:
+                out.append(f"  🚀 performance gain: {c.performance_gain:.2f}x")
+        out += [
+            "",
+            "=== Validation report ===",
+            f"Collections validated: {sum(c.data_integrity for c in self.collections.values())}"
+            f"/{self.total_collections}",
+            f"Points validated: {self.validated_points}",
+            f"Points in error: {self.mismatched_points}",
+            f"Report saved: {self.report_file or '-'}",
+            "✅ Migration validated successfully!"
+            if self.success
+            else "❌ Migration incomplete - check required",
+        ]
+        return out
+
+
+def _key(pid: str) -> int:
+    return uuid.UUID(pid).int
+
+
+def _ordered(points: Iterator[StoredPoint], where: str) -> Iterator[tuple[int, StoredPoint]]:
+    last = -1
+    for p in points:
+        k = _key(p.id)
+        if k <= last:
+            raise StoreError(f"the scroll of {where} is not in id order: cannot merge-compare")
+        last = k
+        yield k, p
+
+
+def _sparse_diff(a: SparseVec | None, b: SparseVec | None, tol: float) -> float | None:
+    """None when equal within ``tol``, else the largest difference (inf for another pattern)."""
+    if a is None or b is None:
+        return None if a is b else float("inf")
+    if a.indices != b.indices:
+        return float("inf")
+    if not a.values:
+        return None
+    d = float(np.max(np.abs(np.asarray(a.values) - np.asarray(b.values))))
+    return d if d > tol else None
+
+
+def _payload_diff(a: dict[str, Any], b: dict[str, Any], ignore: Sequence[str]) -> list[str]:
+    keys = (set(a) | set(b)) - set(ignore)
+    return sorted(k for k in keys if a.get(k, _MISSING) != b.get(k, _MISSING))
+
+
+_MISSING = object()
+
+
+def _config_diff(s: CollectionInfo, t: CollectionInfo, reembedded: bool) -> list[str]:
+    out = []
+    if s.distance != t.distance:
+        out.append(f"distance {s.distance} != {t.distance}")
+    if s.sparse and not t.sparse:
+        out.append("the target has no BM25 sparse vectors")
+    if not reembedded:
+        if s.dimension != t.dimension:
+            out.append(f"dimension {s.dimension} != {t.dimension}")
+        if (s.model or None) != (t.model or None):
+            out.append(f"model {s.model} != {t.model}")
+    si = dict(s.meta.get("payload_indexes") or s.payload_indexes)
+    ti = dict(t.meta.get("payload_indexes") or t.payload_indexes)
+    if si != ti:
+        out.append(f"payload indexes {si} != {ti}")
+    sm = {
+        k: v
+        for k, v in s.meta.items()
+        if k not in LOCAL_META_KEYS and k not in ("model", "dimension", "bm25")
+    }
+    tm = {
+        k: v
+        for k, v in t.meta.items()
+        if k not in LOCAL_META_KEYS and k not in ("model", "dimension", "bm25")
+    }
+    for k in sorted(set(sm) - {"migrated_from", "restored_from"}):
+        if k not in tm:
+            out.append(f"metadata key {k!r} missing")
+    return out
+
+
+class _Collector:
+    def __init__(self, c: CollectionValidation) -> None:
+        self.c = c
+        for k in KINDS:
+            c.first_mismatches[k] = []
+
+    def add(self, kind: str, item: dict[str, Any]) -> None:
+        lst = self.c.first_mismatches[kind]
+        if len(lst) < FIRST_MISMATCHES:
+            lst.append(item)
+
+
+def validate_collection(
+    src: VectorStore,
+    dst: VectorStore,
+    name: str,
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    sample_queries: int = DEFAULT_SAMPLE_QUERIES,
+    batch: int = 1024,
+    progress: ProgressFn | None = None,
+    done_before: int = 0,
+    total: int = 0,
+) -> CollectionValidation:
+    t0 = time.perf_counter()
+    c = CollectionValidation(name)
+    col = _Collector(c)
+    sinfo = src.collection_info(name)
+    tinfo = dst.collection_info(name)
+    if sinfo is None:
+        raise UsageError(f"collection {name!r} does not exist in the source")
+    c.source_count = sinfo.points
+    if tinfo is None:
+        c.target_count = 0
+        c.missing_in_target = c.mismatched_points = sinfo.points
+        c.config_mismatches.append("the collection does not exist in the target")
+        for p in src.scroll(name, fields=[], batch_size=batch):
+            col.add("missing_in_target", {"id": p.id})
+            if len(c.first_mismatches["missing_in_target"]) >= FIRST_MISMATCHES:
+                break
+        c.seconds = round(time.perf_counter() - t0, 3)
+        return c
+    c.target_count = tinfo.points
+    reembedded = sinfo.dimension != tinfo.dimension or (
+        bool(sinfo.model) and bool(tinfo.model) and sinfo.model != tinfo.model
+    )
+    c.vectors_compared = not reembedded
+    c.config_mismatches = _config_diff(sinfo, tinfo, reembedded)
+    for m in c.config_mismatches:
+        col.add("config", {"detail": m})
+    ignore = REEMBED_KEYS if reembedded else ()
+    rng = random.Random(0)
+    sample: list[StoredPoint] = []
+    seen = 0
+    a_it = _ordered(src.scroll(name, with_vectors=True, batch_size=batch), "the source")
+    b_it = _ordered(dst.scroll(name, with_vectors=True, batch_size=batch), "the target")
+    a = next(a_it, None)
+    b = next(b_it, None)
+    while a is not None or b is not None:
+        if b is None or (a is not None and a[0] < b[0]):
+            assert a is not None
+            c.missing_in_target += 1
+            col.add("missing_in_target", {"id": a[1].id})
+            a = next(a_it, None)
+            continue
+        if a is None or b[0] < a[0]:
+            c.extra_in_target += 1
+            col.add("extra_in_target", {"id": b[1].id})
+            b = next(b_it, None)
+            continue
+        sp, tp = a[1], b[1]
+        ok = True
+        keys = _payload_diff(sp.payload, tp.payload, ignore)
+        if keys:
+            ok = False
+            c.payload_mismatches += 1
+            col.add(
+                "payload",
+                {
+                    "id": sp.id,
+                    "keys": keys,
+                    "source": {k: sp.payload.get(k) for k in keys[:5]},
+                    "target": {k: tp.payload.get(k) for k in keys[:5]},
+                },
+            )
+        if not reembedded:
+            if sp.vector is None or tp.vector is None or sp.vector.shape != tp.vector.shape:
+                d = float("inf") if (sp.vector is None) != (tp.vector is None) else 0.0
+            else:
+                d = float(np.max(np.abs(sp.vector - tp.vector))) if sp.vector.size else 0.0
+            if d > tolerance:
+                ok = False
+                c.vector_mismatches += 1
+                col.add("vector", {"id": sp.id, "max_abs_diff": d})
+            elif d > c.max_vector_diff:
+                c.max_vector_diff = d
+            sd = _sparse_diff(sp.sparse, tp.sparse, tolerance)
+            if sd is not None:
+                ok = False
+                c.sparse_mismatches += 1
+                col.add("sparse_vector", {"id": sp.id, "max_abs_diff": sd})
+        if ok:
+            c.validated_points += 1
+        else:
+            c.mismatched_points += 1
+        seen += 1
+        if len(sample) < sample_queries:  # reservoir sample of query points
+            sample.append(sp)
+        else:
+            j = rng.randrange(seen)
+            if j < sample_queries:
+                sample[j] = sp
+        if progress and seen % batch == 0:
+            progress("validate", done_before + seen, total)
+        a = next(a_it, None)
+        b = next(b_it, None)
+    c.mismatched_points += c.missing_in_target + c.extra_in_target
+    if not reembedded and sample:
+        _search_parity(src, dst, name, sample, c, sinfo.sparse and tinfo.sparse)
+    c.data_integrity = (
+        c.mismatched_points == 0 and not c.config_mismatches and c.source_count == c.target_count
+    )
+    c.seconds = round(time.perf_counter() - t0, 3)
+    return c
+
+
+TIE_EPS = 1e-5
+
+
+def _recall(a: list[ScoredHit], b: list[ScoredHit]) -> float:
+    """Recall of ``b`` against ``a``, tie-aware: a hit of ``b`` that is not in ``a`` but scores like
+    a hit of ``a`` that ``b`` lacks stands in for it (stores order equal scores differently, e.g.
+    points with identical texts, and the limit cuts such a group anywhere)."""
+    if not a:
+        return 1.0 if not b else 0.0
+    a_ids, b_ids = {h.id for h in a}, {h.id for h in b}
+    found = len(a_ids & b_ids)
+    spare = [h.score for h in b if h.id not in a_ids]
+    for h in a:
+        if h.id in b_ids:
+            continue
+        for i, sc in enumerate(spare):
+            if abs(sc - h.score) <= TIE_EPS * max(1.0, abs(h.score)):
+                found += 1
+                del spare[i]
+                break
+    return found / len(a)
+
+
+def _search_parity(
+    src: VectorStore,
+    dst: VectorStore,
+    name: str,
+    sample: list[StoredPoint],
+    c: CollectionValidation,
+    sparse: bool,
+) -> None:
+    """Recall@10 of the target against the source, exact (brute-force) searches on both sides, so
+    that it measures the data and not the two HNSW graphs; latency and an indexed recall (the
+    searches users run) are reported beside it."""
+    recalls: list[float] = []
+    indexed: list[float] = []
+    s_time = t_time = 0.0
+    for p in sample:
+        if p.vector is None:
+            continue
+        recalls.append(
+            _recall(src.search(name, p.vector, limit=RECALL_K, exact=True),
+                    dst.search(name, p.vector, limit=RECALL_K, exact=True))
+        )  # fmt: skip
+        t = time.perf_counter()
+        sh = src.search(name, p.vector, limit=RECALL_K)
+        s_time += time.perf_counter() - t
+        t = time.perf_counter()
+        th = dst.search(name, p.vector, limit=RECALL_K)
+        t_time += time.perf_counter() - t
+        indexed.append(_recall(sh, th))
+    if recalls:
+        c.search_recall_at_10 = round(float(np.mean(recalls)), 4)
+        c.indexed_recall_at_10 = round(float(np.mean(indexed)), 4)
+        n = len(recalls)
+        c.source_latency_ms = round(s_time / n * 1000, 3)
+        c.target_latency_ms = round(t_time / n * 1000, 3)
+        if s_time > 0 and t_time > 0:
+            c.latency_ratio = round(t_time / s_time, 3)
+            c.performance_gain = round(s_time / t_time, 3)
+    if sparse:
+        srec = []
+        for p in sample:
+            if p.sparse is None or not p.sparse.indices:
+                continue
+            sh = src.search(name, p.sparse, limit=RECALL_K, exact=True)
+            th = dst.search(name, p.sparse, limit=RECALL_K, exact=True)
+            srec.append(_recall(sh, th))
+        if srec:
+            c.sparse_recall_at_10 = round(float(np.mean(srec)), 4)
+    worst = min(x for x in (c.search_recall_at_10, c.sparse_recall_at_10, 1.0) if x is not None)
+    c.search_parity = worst >= MIN_RECALL
+
+
+def validate_migration(
+    source: Location,
+    target: Location,
+    collections: Sequence[str] | None = None,
+    *,
+    report_dir: str | Path | None = ".",
+    tolerance: float = DEFAULT_TOLERANCE,
+    sample_queries: int = DEFAULT_SAMPLE_QUERIES,
+    progress: ProgressFn | None = None,
+) -> ValidationReport:
+    """Compare every collection of ``source`` (or those named) with ``target``; write the report.
+
+    ``report_dir=None`` writes no file. Both stores are opened read-only where that applies.
+    """
+    if tolerance < 0 or sample_queries < 0:
+        raise UsageError("--tolerance and --sample-queries must not be negative")
+    if same_location(source, target):
+        raise UsageError("the source and the target are the same store")
+    rate = Rate()
+    src, own_src = open_location(source, read_only=True)
+    try:
+        dst, own_dst = open_location(target, read_only=True) if not _is_memory(target) else (None, False)
+        if dst is None:
+            raise UsageError("a fresh :memory: target is always empty", hint="validate a real target")
+        try:
+            report = ValidationReport(
+                source=describe(source), target=describe(target), tolerance=tolerance,
+                sample_queries=sample_queries,
+            )  # fmt: skip
+            names = list(dict.fromkeys(collections)) if collections else sorted(src.list_collections())
+            if not names:
+                raise UsageError(f"the source {report.source} has no collections")
+            infos = [src.collection_info(check_name(n)) for n in names]
+            missing = [n for n, i in zip(names, infos, strict=True) if i is None]
+            if missing:
+                raise UsageError(f"the source has no collection {', '.join(map(repr, missing))}")
+            total = sum(i.points for i in infos if i is not None)
+            report.total_collections = len(names)
+            report.extra_target_collections = sorted(set(dst.list_collections()) - set(names))
+            done = 0
+            for n in names:
+                cv = validate_collection(
+                    src, dst, n, tolerance=tolerance, sample_queries=sample_queries,
+                    progress=progress, done_before=done, total=total,
+                )  # fmt: skip
+                done += cv.source_count
+                report.collections[n] = cv
+                report.validated_points += cv.validated_points
+                report.mismatched_points += cv.mismatched_points
+                if cv.performance_gain > 0:
+                    report.performance_gains[n] = cv.performance_gain
+        finally:
+            if own_dst and dst is not None:
+                dst.close()
+    finally:
+        if own_src:
+            src.close()
+    report.success = all(c.data_integrity and c.search_parity for c in report.collections.values())
+    now = datetime.now().astimezone()
+    report.timestamp = now.isoformat()
+    report.seconds = round(rate.seconds(), 3)
+    report.points_per_second = rate.per_second(sum(c.source_count for c in report.collections.values()))
+    if report_dir is not None:
+        report.report_file = str(write_report(report, Path(report_dir), now))
+    return report
+
+
+def _is_memory(loc: Location) -> bool:
+    return isinstance(loc, str) and loc == ":memory:"
+
+
+def write_report(report: ValidationReport, report_dir: Path, when: datetime) -> Path:
+    report_dir = report_dir.expanduser()
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        base = f"migration-validation-report-{when.strftime('%Y-%m-%d-%H-%M-%S')}"
+        path = report_dir / f"{base}.json"
+        n = 2
+        while path.exists():  # two reports within one second: keep both
+            path = report_dir / f"{base}-{n}.json"
+            n += 1
+        report.report_file = str(path)
+        path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"cannot write the report into {report_dir}: {e.strerror}") from e
+    return path

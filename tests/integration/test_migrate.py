@@ -1,0 +1,115 @@
+"""migrate between stores: exact copies, resume after a failure, read-only source, re-embedding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from migration_data import MODEL, assert_same, fill, fill_edge, make_points, snapshot, snapshot_dir
+
+from planvec.engine import Engine
+from planvec.ops.migrate import STATE_KEY, migrate
+from planvec.ops.transfer import MigrationError
+from planvec.settings import Settings
+from planvec.store import EdgeStore, ServerStore
+
+
+class Crash(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("migrate-src") / "data"
+    return fill_edge(
+        data, {"roadmap_tasks": make_points(2000, seed=3), "roadmap_sections": make_points(150, seed=4)}
+    )
+
+
+def _meta(data: Path, name: str) -> dict:
+    with EdgeStore(data, read_only=True) as s:
+        return s.get_meta(name)
+
+
+def test_edge_to_edge_is_exact_and_rerun_is_a_no_op(source: Path, tmp_path: Path) -> None:
+    before = _meta(source, "roadmap_tasks")
+    target = tmp_path / "dst"
+    report = migrate(source, target, batch=256, workers=3)
+    assert report.complete and report.copied == 2150
+    for name in ("roadmap_tasks", "roadmap_sections"):
+        assert_same(snapshot_dir(source, name), snapshot_dir(target, name))
+    meta = _meta(target, "roadmap_tasks")
+    assert meta["last_sync"] == before["last_sync"] and meta["bm25"] == "test-bm25" and meta["model"] == MODEL
+    assert meta[STATE_KEY]["complete"] is True
+    assert _meta(source, "roadmap_tasks") == before  # the source is never written
+    again = migrate(source, target)
+    assert all(c.already_complete for c in again.collections) and again.copied == 0
+
+
+def test_edge_to_server_memory_to_edge(source: Path, tmp_path: Path) -> None:
+    with ServerStore(":memory:") as mem:
+        r1 = migrate(source, mem, ["roadmap_tasks"], batch=300)
+        assert r1.complete and mem.count("roadmap_tasks") == 2000
+        assert mem.get_meta("roadmap_tasks")["last_sync"] == "2025-01-01T00:00:00+00:00"
+        r2 = migrate(mem, tmp_path / "back", ["roadmap_tasks"])
+        assert r2.complete
+    # ids, payloads, sparse vectors exact; dense vectors: qdrant-client's local mode re-normalises
+    # cosine vectors with numpy, which moves some components by one float32 ulp.
+    assert_same(
+        snapshot_dir(source, "roadmap_tasks"), snapshot_dir(tmp_path / "back", "roadmap_tasks"), atol=1e-7
+    )
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_failure_after_k_batches_then_resume_gives_an_exact_copy(
+    source: Path, tmp_path: Path, workers: int
+) -> None:
+    target = tmp_path / "dst"
+    k = 3
+
+    def crash(n: int) -> None:
+        if n == k:
+            raise Crash
+
+    with pytest.raises(Crash):
+        migrate(source, target, ["roadmap_tasks"], batch=200, workers=workers, on_batch=crash)
+    state = _meta(target, "roadmap_tasks")[STATE_KEY]
+    assert state["complete"] is False and state["resume_from"] is not None
+    with EdgeStore(target, read_only=True) as t:
+        partial = t.count("roadmap_tasks")
+    assert 0 < partial < 2000
+    report = migrate(source, target, ["roadmap_tasks"], batch=200, workers=workers)
+    c = report.collections[0]
+    assert c.resumed_from == state["resume_from"]
+    assert c.copied < 2000  # resumed, not restarted
+    assert c.copied + partial >= 2000
+    assert report.complete
+    assert_same(snapshot_dir(source, "roadmap_tasks"), snapshot_dir(target, "roadmap_tasks"))
+
+
+def test_unrelated_target_collection_is_refused(source: Path, tmp_path: Path) -> None:
+    target = tmp_path / "dst"
+    fill_edge(target, {"roadmap_sections": make_points(10, seed=9)})
+    with pytest.raises(MigrationError, match="did not write"):
+        migrate(source, target)
+    assert len(snapshot_dir(target, "roadmap_sections")) == 10
+    with EdgeStore(target, read_only=True) as t:
+        assert t.list_collections() == ["roadmap_sections"]  # nothing written before the check
+
+
+def test_reembed_changes_the_dimension(embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pts = make_points(40, dim=64, seed=5)
+    for i, p in enumerate(pts):
+        p.payload["text"] = f"Déployer le service numéro {i} sur le cluster"
+    with ServerStore(":memory:") as src:
+        fill(src, "old", pts)
+        src.set_meta("old", {"model": "legacy/model-64"})
+        with Engine(Settings(data_dir=tmp_path / "unused"), embedder=embedder) as eng:
+            report = eng.migrate(src, tmp_path / "dst", reembed=True)
+    assert report.complete and report.reembedded
+    with EdgeStore(tmp_path / "dst", read_only=True) as t:
+        info = t.collection_info("old")
+        assert info is not None and info.dimension == embedder.dimension and info.model == embedder.model_id
+        got = snapshot(t, "old")
+    assert {k: v[0]["text"] for k, v in got.items()} == {p.id: p.payload["text"] for p in pts}
+    assert all(v[2] is not None for v in got.values())  # BM25 vectors built

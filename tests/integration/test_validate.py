@@ -1,0 +1,92 @@
+"""validate-migration finds exactly what differs between a source and a copy."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from migration_data import fill_edge, make_points
+
+from planvec.ops.migrate import migrate
+from planvec.ops.validate import validate_migration
+from planvec.store import EdgeStore, PointData, ServerStore
+
+GUIDE_FIELDS = {
+    "total_collections",
+    "validated_points",
+    "mismatched_points",
+    "performance_gains",
+    "collections",
+    "timestamp",
+}
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("validate")
+    src = fill_edge(
+        root / "src", {"roadmap_tasks": make_points(800, seed=7), "roadmap_sections": make_points(60, seed=8)}
+    )
+    migrate(src, root / "dst")
+    return src, root / "dst"
+
+
+def test_an_exact_copy_validates(pair: tuple[Path, Path], tmp_path: Path) -> None:
+    src, dst = pair
+    r = validate_migration(src, dst, report_dir=tmp_path, sample_queries=20)
+    assert r.success and r.exit_code == 0
+    assert r.total_collections == 2 and r.validated_points == 860 and r.mismatched_points == 0
+    c = r.collections["roadmap_tasks"]
+    assert (c.source_count, c.target_count, c.data_integrity) == (800, 800, True)
+    assert c.search_recall_at_10 == 1.0 and c.sparse_recall_at_10 == 1.0 and c.performance_gain > 0
+    assert set(r.performance_gains) == {"roadmap_tasks", "roadmap_sections"}
+    path = Path(r.report_file or "")
+    assert path.parent == tmp_path
+    assert re.fullmatch(r"migration-validation-report-\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d\.json", path.name)
+    data = json.loads(path.read_text())
+    assert set(data) >= GUIDE_FIELDS
+    assert {"source_count", "target_count", "data_integrity", "performance_gain"} <= set(
+        data["collections"]["roadmap_tasks"]
+    )
+    assert "✅ Migration validated successfully!" in r.summary_lines()
+
+
+def test_one_missing_one_changed_payload_one_changed_vector(pair: tuple[Path, Path], tmp_path: Path) -> None:
+    src, dst = pair
+    copy = tmp_path / "copy"
+    migrate(dst, copy)
+    with EdgeStore(copy) as s:
+        pts = list(s.scroll("roadmap_tasks", with_vectors=True))
+        gone, edited, moved = pts[10], pts[200], pts[500]
+        s.delete("roadmap_tasks", [gone.id])
+        s.overwrite_payload("roadmap_tasks", [(edited.id, {**edited.payload, "status": "tampered"})])
+        assert moved.vector is not None
+        v = moved.vector.copy()
+        v[:8] = -v[:8]
+        s.upsert("roadmap_tasks", [PointData(moved.id, v / np.linalg.norm(v), moved.payload, moved.sparse)])
+    r = validate_migration(src, copy, report_dir=tmp_path, sample_queries=10)
+    assert not r.success and r.exit_code == 1
+    c = r.collections["roadmap_tasks"]
+    assert (c.missing_in_target, c.extra_in_target) == (1, 0)
+    assert (c.payload_mismatches, c.vector_mismatches, c.sparse_mismatches) == (1, 1, 0)
+    assert c.mismatched_points == 3 and c.validated_points == 797 and not c.data_integrity
+    assert c.first_mismatches["missing_in_target"] == [{"id": gone.id}]
+    assert c.first_mismatches["payload"][0]["id"] == edited.id
+    assert c.first_mismatches["payload"][0]["keys"] == ["status"]
+    assert c.first_mismatches["vector"][0]["id"] == moved.id
+    assert r.collections["roadmap_sections"].data_integrity
+    assert r.mismatched_points == 3
+    assert "❌ Migration incomplete - check required" in r.summary_lines()
+
+
+def test_edge_against_server_memory_copy(pair: tuple[Path, Path], tmp_path: Path) -> None:
+    src, _ = pair
+    with ServerStore(":memory:") as mem:
+        migrate(src, mem, ["roadmap_sections"])
+        r = validate_migration(src, mem, ["roadmap_sections"], report_dir=None, sample_queries=10)
+    assert r.success, r.to_dict()
+    assert r.collections["roadmap_sections"].max_vector_diff <= 1e-7
+    assert r.report_file is None
