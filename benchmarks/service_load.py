@@ -1,0 +1,231 @@
+"""Load test of ``planvec serve`` on the shared corpus. Prints one JSON object (progress on stderr).
+
+Starts the server (a subprocess, loopback, rate limit off) on a copy of the indexed corpus and drives
+it with a bounded-time async load generator (httpx): requests/s and p50/p99 latency of text searches
+(GET /api/v1/search, hybrid mode) at 1, 16 and 64 concurrent clients,
+
+- with distinct, uncached queries (every text new: each one is embedded), and
+- with cached queries (a small set of texts asked again and again),
+
+for micro-batching on vs off and the query cache on vs off, side by side in this one run; plus the
+server's resident memory. The load generator runs on the same cores as the server (say so when
+quoting the figures). "Cache off" starts the server with the Engine's query-cache size set to 0 (a
+benchmark-only switch); "batching off" sets PLANVEC_BATCH_WINDOW_MS=0.
+
+Usage: python benchmarks/service_load.py [--seconds 6] [--data-dir INDEXED_DIR] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SHARED = Path(os.environ.get("PLANVEC_SHARED_DIR") or ROOT.parent / "shared")
+CORPUS = SHARED / "corpus" / "plans"
+
+LAUNCH = (
+    "import sys, planvec.engine as e; e.QUERY_CACHE_SIZE = int(sys.argv[1]); "
+    "from planvec.cli import main; sys.exit(main(sys.argv[2:]))"
+)
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def index_corpus(data: Path) -> None:
+    sys.path.insert(0, str(ROOT / "src"))
+    from planvec.engine import Engine
+    from planvec.settings import Settings
+
+    with Engine(Settings(data_dir=data)) as eng:
+        eng.index([CORPUS])
+
+
+def rss_mb(pid: int) -> dict[str, float]:
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(("VmRSS:", "VmHWM:")):
+            out[line.split(":")[0]] = round(int(line.split()[1]) / 1024, 1)
+    return {"rss_mb": out.get("VmRSS", 0.0), "peak_rss_mb": out.get("VmHWM", 0.0)}
+
+
+class Server:
+    def __init__(self, indexed: Path, work: Path, *, batching: bool, cache: bool) -> None:
+        self.home = work / f"home-b{int(batching)}-c{int(cache)}"
+        shutil.copytree(indexed, self.home)
+        (self.home / ".lock").unlink(missing_ok=True)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "PLANVEC_HOME": str(self.home),
+            "PLANVEC_KEYS_FILE": str(self.home / "none.json"),
+            "PLANVEC_RATE_LIMIT": "0",
+            "PLANVEC_BATCH_WINDOW_MS": "1.5" if batching else "0",
+        }
+        env.pop("PLANVEC_API_KEYS", None)
+        cmd = [sys.executable, "-c", LAUNCH, "1024" if cache else "0"]
+        cmd += ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("planvec serve did not start")
+            time.sleep(0.3)
+
+    def stop(self) -> dict[str, float]:
+        mem = rss_mb(self.proc.pid)
+        self.proc.terminate()
+        self.proc.wait(timeout=60)
+        shutil.rmtree(self.home, ignore_errors=True)
+        return mem
+
+
+async def load(url: str, queries: list[str], concurrency: int, seconds: float) -> dict[str, Any]:
+    """``concurrency`` clients, each sending its next query as soon as the last answer arrives."""
+    latencies: list[float] = []
+    errors = 0
+    counter = 0
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+        stop_at = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            nonlocal errors, counter
+            while time.perf_counter() < stop_at:
+                q = queries[counter % len(queries)]
+                counter += 1
+                t0 = time.perf_counter()
+                try:
+                    r = await client.get("/api/v1/search", params={"q": q, "limit": 10})
+                    ok = r.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                if ok:
+                    latencies.append(time.perf_counter() - t0)
+                else:
+                    errors += 1
+
+        t_start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - t_start
+    lat = sorted(latencies)
+
+    def pct(p: float) -> float:
+        return round(lat[min(len(lat) - 1, int(p * len(lat)))] * 1000, 1) if lat else float("nan")
+
+    return {
+        "concurrency": concurrency,
+        "requests": len(lat),
+        "errors": errors,
+        "rps": round(len(lat) / elapsed, 1),
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else float("nan"),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=6.0, help="duration of each measurement")
+    ap.add_argument("--data-dir", type=Path, help="an already indexed data dir (copied, not changed)")
+    ap.add_argument("--quick", action="store_true", help="2 s per measurement")
+    args = ap.parse_args()
+    seconds = 2.0 if args.quick else args.seconds
+    base = [q["query"] for q in json.loads((HERE / "queries.json").read_text())]
+    work = Path(tempfile.mkdtemp(prefix="planvec-load-"))
+    try:
+        indexed = args.data_dir
+        if indexed is None:
+            indexed = work / "indexed"
+            log("indexing the shared corpus...")
+            index_corpus(indexed)
+        serial = [0]
+
+        def fresh(n: int) -> list[str]:  # distinct texts never asked before on this server
+            serial[0] += 1
+            return [f"{base[i % len(base)]} {serial[0]}-{i}" for i in range(n)]
+
+        cached = base[:20]
+        variants = [
+            ("batching on, cache on", True, True, True),
+            ("batching off, cache on", False, True, True),
+            ("batching on, cache off", True, False, False),
+            ("batching off, cache off", False, False, False),
+        ]
+        rows: list[dict[str, Any]] = []
+        load_before = os.getloadavg()
+        memory: dict[str, Any] = {}
+        for label, batching, cache, run_cached in variants:
+            log(f"server: {label}")
+            srv = Server(indexed, work, batching=batching, cache=cache)
+            try:
+                asyncio.run(load(srv.url, cached, 4, 1.0))  # warm up (and fill the cache when on)
+                for conc in (1, 16, 64):
+                    r = asyncio.run(load(srv.url, fresh(200_000), conc, seconds))
+                    rows.append({"server": label, "queries": "distinct (uncached)", **r})
+                    log(f"  uncached c={conc}: {r}")
+                for conc in (1, 16, 64) if run_cached else (64,):
+                    r = asyncio.run(load(srv.url, cached, conc, seconds))
+                    rows.append({"server": label, "queries": "repeated (20 texts)", **r})
+                    log(f"  repeated c={conc}: {r}")
+            finally:
+                memory[label] = srv.stop()
+
+        def row(queries: str) -> dict[str, Any]:
+            main_label = variants[0][0]
+            at64 = [r for r in rows if r["server"] == main_label and r["concurrency"] == 64]
+            return next(r for r in at64 if queries in r["queries"])
+
+        head, cached64 = row("distinct"), row("repeated")
+        out = {
+            "benchmark": "planvec serve: GET /api/v1/search (hybrid, limit 10) on the shared corpus",
+            "note": (
+                f"server and load generator share the same {os.cpu_count()} cores on one machine; "
+                f"{seconds:g} s per measurement; one server process (uvicorn, uvloop), rate limit off"
+            ),
+            "cpus": os.cpu_count(),
+            "load_average_1m_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+            "results": rows,
+            "memory": memory,
+            "targets": {
+                "p99_ms_at_64_uncached<=100": head["p99_ms"] <= 100,
+                "uncached_rps_at_64>=300": head["rps"] >= 300,
+                "cached_rps_at_64>=1000": cached64["rps"] >= 1000,
+                "rss_mb<=500": memory[variants[0][0]]["peak_rss_mb"] <= 500,
+            },
+        }
+        print(json.dumps(out, indent=1))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""``planvec serve`` (the HTTP service) and ``planvec keys create|list|revoke`` (its API keys)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..errors import UsageError
+from .common import err_console, make_settings, out_console, print_json
+
+keys_app = typer.Typer(help="Manage the HTTP service's API keys (stored hashed).", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve_cmd)
+    app.add_typer(keys_app, name="keys")
+
+
+def _key_store(ctx: typer.Context):  # type: ignore[no-untyped-def]
+    from ..service.keys import KeyStore
+    from ..service.state import keys_path
+
+    s = make_settings(ctx)
+    return KeyStore(keys_path(s), s.api_keys)
+
+
+def serve_cmd(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option("--host", help="Address to bind (default 127.0.0.1; env PLANVEC_HOST).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", min=0, max=65535, help="Port (default 8080; env PLANVEC_PORT).")
+    ] = None,
+    access_log: Annotated[bool, typer.Option("--access-log", help="Log every request (uvicorn).")] = False,
+) -> None:
+    """Serve the search page and the /api/v1 API (FastAPI on uvicorn); Ctrl-C stops it gracefully."""
+    import uvicorn
+
+    from ..service.app import create_app
+    from ..service.auth import is_loopback
+    from ..service.state import keys_path
+
+    settings = make_settings(ctx, host=host, port=port)
+    store = _key_store(ctx)
+    err = err_console()
+    if store.empty:
+        if not is_loopback(settings.host):
+            raise UsageError(
+                f"refusing to bind {settings.host} with no API keys: anyone could use the service",
+                hint="create one first: planvec keys create --name NAME --scope read (or bind 127.0.0.1)",
+            )
+        err.print(
+            "open mode: no API keys configured, so the service is open to loopback clients only "
+            f"(create one with planvec keys create; keys file {keys_path(settings)})",
+            highlight=False,
+        )
+    else:
+        err.print(f"API keys required ({len(store.keys())} configured)", highlight=False)
+    err.print(
+        f"planvec serving on http://{settings.host}:{settings.port}/  (API docs: /docs)", highlight=False
+    )
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=access_log,
+        timeout_graceful_shutdown=30,
+        server_header=False,
+    )
+    uvicorn.Server(config).run()
+
+
+@keys_app.command("create")
+def keys_create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option("--name", help="A name for the key (shown in the audit log).")],
+    scope: Annotated[str, typer.Option("--scope", help="read, write or admin.")] = "read",
+) -> None:
+    """Create a key and print it once, on the last line (only its SHA-256 is stored)."""
+    key, raw = _key_store(ctx).create(name, scope)
+    out = out_console()
+    out.print(
+        f"created key {key.name!r} with scope {key.scope}; it is shown once, store it now:", markup=False
+    )
+    out.print(raw, markup=False, highlight=False)
+
+
+@keys_app.command("list")
+def keys_list(
+    ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False
+) -> None:
+    """List keys: name, scope, created, source (never the key)."""
+    keys = _key_store(ctx).keys()
+    if json_out:
+        print_json([k.public() for k in keys])
+        return
+    out = out_console()
+    if not keys:
+        out.print("no API keys: the service runs open on loopback only")
+        return
+    for k in keys:
+        out.print(f"{k.name:<24} {k.scope:<6} {k.created or '-':<26} {k.source}", markup=False)
+
+
+@keys_app.command("revoke")
+def keys_revoke(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
+    """Revoke a key (takes effect on the running service's next request)."""
+    key = _key_store(ctx).revoke(name)
+    out_console().print(f"revoked key {key.name!r}", markup=False)

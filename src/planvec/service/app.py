@@ -1,0 +1,67 @@
+"""The FastAPI app. ``create_app(settings)``: the lifespan owns the Engine (model loaded once, store
+opened once as its single writer, flushed and closed on shutdown after write jobs finish)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from .. import __version__
+from ..embedding.base import Embedder
+from ..settings import Settings
+from .errors import install_handlers
+from .middleware import ServiceMiddleware
+from .routes import collections, data, documents, health, index, jobs, ops, search, web
+from .state import Service
+
+log = logging.getLogger("planvec.service")
+
+DESCRIPTION = """Search, sync and import development plans (Markdown checkbox tasks) indexed in Qdrant.
+
+Authentication: send an API key as `X-API-Key: KEY` or `Authorization: Bearer KEY` (scopes read < write <
+admin). With no key configured the service is open to loopback clients only. Errors are JSON:
+`{"error": {"code", "message", "hint", "request_id", "details"}}`."""
+
+
+def create_app(settings: Settings | None = None, *, embedder: Embedder | None = None) -> FastAPI:
+    """The app. ``embedder``: an already-loaded model to use instead of loading one (tests)."""
+    settings = settings or Settings()
+    svc = Service(settings, embedder=embedder)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(svc.start)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(svc.close)
+
+    app = FastAPI(
+        title="planvec",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.svc = svc
+    install_handlers(app)
+    for module in (search, collections, index, documents, jobs, health, data, ops, web):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["X-API-Key", "Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
+        )
+    app.add_middleware(ServiceMiddleware, metrics=svc.metrics, max_body=settings.max_body_bytes)
+    return app

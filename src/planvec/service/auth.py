@@ -1,0 +1,120 @@
+"""API-key authentication, scopes (read < write < admin) and the per-key rate limit, as dependencies.
+
+Keys arrive as ``X-API-Key: KEY`` or ``Authorization: Bearer KEY``. With no key configured at all the
+service is open, to loopback clients only (``planvec serve`` refuses a non-loopback bind then).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from .errors import ApiError, request_id
+from .keys import scope_allows
+from .state import Service, get_service
+
+PRINCIPAL_KEY = "planvec.principal"
+_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key.")
+_bearer = HTTPBearer(auto_error=False, description="An API key as a bearer token.")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    key_id: str
+    scope: str
+    open_mode: bool = False
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _authenticate(svc: Service, request: Request, raw: str | None) -> Principal:
+    if svc.keys.empty:
+        client = request.client.host if request.client else None
+        if not is_loopback(client):
+            raise ApiError(
+                401,
+                "unauthorized",
+                "no API keys are configured: open mode serves loopback clients only",
+                hint="create a key with planvec keys create --name NAME --scope read",
+            )
+        return Principal("anonymous", "admin", open_mode=True)
+    if not raw:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "an API key is required",
+            hint="send it as X-API-Key: KEY or Authorization: Bearer KEY",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    key = svc.keys.verify(raw)
+    if key is None:
+        raise ApiError(401, "unauthorized", "invalid API key", headers={"WWW-Authenticate": "Bearer"})
+    return Principal(key.name, key.scope)
+
+
+def require(scope: str, action: str) -> Callable[..., Awaitable[Principal]]:
+    """A dependency: authenticate, check ``scope``, apply the rate limit. Denials of write and admin
+    actions are written to the audit log."""
+
+    async def dependency(
+        request: Request,
+        api_key: Annotated[str | None, Depends(_api_key_header)],
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal:
+        svc = get_service(request)
+        raw = api_key or (bearer.credentials if bearer else None)
+        try:
+            principal = _authenticate(svc, request, raw)
+            if not scope_allows(principal.scope, scope):
+                raise ApiError(
+                    403,
+                    "forbidden",
+                    f"this key has scope {principal.scope!r}; {action} needs {scope!r}",
+                    hint=f"use a key created with --scope {scope} (or higher)",
+                )
+        except ApiError as e:
+            if scope != "read":
+                svc.audit.record(
+                    action=action,
+                    target=request.url.path,
+                    outcome=f"denied:{e.status}",
+                    key_id="-" if e.status == 401 else principal_name(svc, raw),
+                    request_id=request_id(request),
+                )
+            raise
+        bucket = (
+            principal.key_id if not principal.open_mode else f"ip:{request.client and request.client.host}"
+        )
+        wait = svc.limiter.acquire(bucket)
+        if wait > 0:
+            raise ApiError(
+                429,
+                "rate_limited",
+                "too many requests for this key",
+                hint=f"retry in {wait:.2f} s",
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+        request.scope[PRINCIPAL_KEY] = principal
+        return principal
+
+    return dependency
+
+
+def principal_name(svc: Service, raw: str | None) -> str:
+    key = svc.keys.verify(raw) if raw else None
+    return key.name if key else "-"

@@ -1,0 +1,123 @@
+"""``GET /api/v1/search`` (query parameters) and ``POST /api/v1/search`` (JSON body)."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any, Literal, cast
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from ...engine import SearchFilters
+from ...settings import SearchMode
+from ..auth import Principal, require
+from ..state import get_service
+
+router = APIRouter(prefix="/api/v1", tags=["search"])
+
+Priority = Annotated[str, Field(pattern=r"^[Pp][0-3]$", description="P0..P3")]
+
+
+class SearchOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["pending", "completed"] | None = Field(None, description="Task status.")
+    priority: list[Priority] = Field(default_factory=list, description="Any of these priorities.")
+    mvp: bool | None = Field(None, description="Only MVP (true) or only non-MVP (false) tasks.")
+    file: str | None = Field(None, max_length=500, description="Glob on the file path, e.g. plan-dev-v5*.")
+    section: str | None = Field(None, max_length=500, description="Words that must appear in the section.")
+    task_id: str | None = Field(None, max_length=100, description="Task id prefix, e.g. 1.2.")
+    limit: int = Field(10, ge=1, le=1000)
+    min_score: float | None = Field(None, allow_inf_nan=False, description="Drop hits scoring below this.")
+    collection: str | None = Field(
+        None, min_length=1, max_length=255, description="Default roadmap_tasks (prose: roadmap_sections)."
+    )
+    mode: Literal["dense", "keyword", "hybrid"] | None = Field(None, description="Default hybrid.")
+
+
+class SearchBody(SearchOptions):
+    query: str = Field(min_length=1, max_length=2000, description="What you are looking for.")
+
+
+class SearchParams(SearchOptions):
+    q: str = Field(min_length=1, max_length=2000, description="What you are looking for.")
+
+
+class HitOut(BaseModel):
+    score: float
+    task_id: str | None
+    title: str
+    status: str | None
+    priority: str | None
+    is_mvp: bool
+    file: str
+    line: int
+    section: str
+    collection: str
+    point_id: str
+    kind: str
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: str
+    collection: str
+    count: int
+    took_ms: float
+    hits: list[HitOut]
+
+
+HIT_FIELDS = tuple(HitOut.model_fields)
+
+
+async def _search(request: Request, query: str, o: SearchOptions) -> dict[str, Any]:
+    svc = get_service(request)
+    eng = svc.engine
+    filters = SearchFilters(
+        status=o.status,
+        priorities=tuple(p.upper() for p in o.priority),
+        mvp=o.mvp,
+        file_glob=o.file,
+        section=o.section,
+        task_id_prefix=o.task_id,
+    )
+    mode = cast("SearchMode", o.mode or eng.settings.search_mode)
+    t0 = time.perf_counter()
+    hits = await run_in_threadpool(
+        eng.search,
+        query,
+        filters,
+        limit=o.limit,
+        mode=mode,
+        min_score=o.min_score,
+        collection=o.collection,
+    )
+    return {
+        "query": query,
+        "mode": mode,
+        "collection": o.collection or eng.settings.tasks_collection,
+        "count": len(hits),
+        "took_ms": round((time.perf_counter() - t0) * 1000, 3),
+        "hits": [{k: getattr(h, k) for k in HIT_FIELDS} for h in hits],
+    }
+
+
+@router.get("/search", response_model=SearchResponse, summary="Search tasks (query parameters)")
+async def search_get(
+    request: Request,
+    params: Annotated[SearchParams, Query()],
+    _: Annotated[Principal, Depends(require("read", "search"))],
+) -> dict[str, Any]:
+    """Semantic, keyword or hybrid search with the CLI's filters: `?q=...&status=pending&priority=P1`."""
+    return await _search(request, params.q, params)
+
+
+@router.post("/search", response_model=SearchResponse, summary="Search tasks (JSON body)")
+async def search_post(
+    request: Request,
+    body: SearchBody,
+    _: Annotated[Principal, Depends(require("read", "search"))],
+) -> dict[str, Any]:
+    """The same search with a JSON body: `{"query": "...", "status": "pending", "limit": 5}`."""
+    return await _search(request, body.query, body)

@@ -1,0 +1,106 @@
+"""The Service: everything the app holds for its lifetime (Engine, keys, limiter, audit log, jobs)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from ..embedding.base import Embedder
+from ..engine import Engine
+from ..settings import Settings
+from ..store.base import VectorStore
+from .audit import AuditLog
+from .instrument import InstrumentedStore, ServiceEmbedder
+from .jobs import Job, JobManager
+from .keys import KeyStore
+from .metrics import ServiceMetrics
+from .ratelimit import TokenBucketLimiter
+
+if TYPE_CHECKING:
+    from fastapi import Request
+
+log = logging.getLogger("planvec.service")
+
+
+def keys_path(settings: Settings) -> Path:
+    return Path(settings.keys_file or Path(settings.data_dir) / "api_keys.json").expanduser()
+
+
+class Service:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        data_dir = Path(settings.data_dir).expanduser()
+        self.metrics = ServiceMetrics()
+        self.keys = KeyStore(keys_path(settings), settings.api_keys)
+        self.limiter = TokenBucketLimiter(settings.rate_limit, settings.rate_burst)
+        self.audit = AuditLog(settings.audit_log or data_dir / "audit.jsonl")
+        self.jobs = JobManager(on_finish=self._audit_job)
+        self._given_embedder = embedder
+        self._embedder: ServiceEmbedder | None = None
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError("the service is not started")
+        return self._engine
+
+    @property
+    def ready(self) -> bool:
+        return self._engine is not None
+
+    def start(self) -> None:
+        """Load the model (once) and open the store (once, as its single writer). Blocking."""
+        from ..embedding import load_embedder
+        from ..store import open_store
+
+        s = self.settings
+        self.jobs = JobManager(on_finish=self._audit_job)  # fresh on every start (a restarted lifespan)
+        inner = self._given_embedder or load_embedder(
+            s.embedder,
+            model_path=s.model_path,
+            cache_dir=s.cache_dir,
+            batch_size=s.batch_size,
+            threads=s.threads,
+        )
+        inner.embed(["warm up"])
+        store = open_store(
+            Path(s.data_dir).expanduser(),
+            s.qdrant_url,
+            api_key=s.qdrant_api_key,
+            timeout=s.qdrant_timeout,
+            retries=s.qdrant_retries,
+            read_only=False,
+        )
+        self._embedder = ServiceEmbedder(inner, self.metrics, s.batch_window_ms / 1000.0)
+        wrapped = cast(VectorStore, InstrumentedStore(store, self.metrics))
+        self._engine = Engine(s, embedder=self._embedder, store=wrapped)
+        self.metrics.attach_engine(self._engine)
+        if s.documents_root is not None:
+            Path(s.documents_root).expanduser().mkdir(parents=True, exist_ok=True)
+
+    def close(self) -> None:
+        """Finish write jobs, stop the batcher, flush and close the store."""
+        self.jobs.shutdown()
+        if self._embedder is not None:
+            self._embedder.close()
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
+
+    def _audit_job(self, job: Job) -> None:
+        self.audit.record(
+            action=job.kind,
+            target=job.target,
+            outcome="success" if job.status == "succeeded" else "failure",
+            key_id=job.key_id,
+            request_id=job.request_id,
+            job_id=job.id,
+            error=(job.error or {}).get("code"),
+        )
+
+
+def get_service(request: Request) -> Service:
+    svc: Service = request.app.state.svc
+    return svc

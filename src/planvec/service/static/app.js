@@ -1,0 +1,205 @@
+// planvec search page: plain JS, no build step. Talks to /api/v1 with the key kept in sessionStorage.
+"use strict";
+
+const KEY_STORE = "planvec.apiKey";
+const DEBOUNCE_MS = 200;
+const $ = (sel) => document.querySelector(sel);
+
+const state = { key: sessionStorage.getItem(KEY_STORE) || "", selected: -1, hits: [], controller: null, seq: 0 };
+
+function headers() {
+  const h = { Accept: "application/json" };
+  if (state.key) h["X-API-Key"] = state.key;
+  return h;
+}
+
+async function api(path, opts = {}) {
+  const resp = await fetch(path, { ...opts, headers: { ...headers(), ...(opts.headers || {}) } });
+  let body = null;
+  try { body = await resp.json(); } catch (_) { /* not JSON */ }
+  if (!resp.ok) {
+    const err = new Error((body && body.error && body.error.message) || `HTTP ${resp.status}`);
+    err.status = resp.status;
+    err.code = body && body.error && body.error.code;
+    throw err;
+  }
+  return body;
+}
+
+function el(tag, cls, text) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+function needKey(message) {
+  $("#key-form").hidden = false;
+  $("#forget").hidden = !state.key;
+  const e = $("#key-error");
+  e.hidden = !message;
+  e.textContent = message || "";
+  $("#key-input").focus();
+}
+
+async function whoami() {
+  try {
+    const me = await api("/api/v1/whoami");
+    $("#key-form").hidden = true;
+    $("#forget").hidden = me.open_mode;
+    $("#who").textContent = me.open_mode ? "open mode (localhost, no key needed)" : `key ${me.key_id} · ${me.scope}`;
+    return true;
+  } catch (err) {
+    if (err.status === 401 || err.status === 403) {
+      needKey(state.key ? `That key was refused: ${err.message}` : "");
+      return false;
+    }
+    $("#status").textContent = `Server problem: ${err.message}`;
+    return false;
+  }
+}
+
+async function loadCollections() {
+  const list = $("#collections");
+  try {
+    const data = await api("/api/v1/collections");
+    list.replaceChildren();
+    if (!data.collections.length) list.append(el("li", "muted", "No collections yet: run planvec index PATH."));
+    for (const c of data.collections) {
+      const li = el("li");
+      li.append(el("div", "name", c.name));
+      li.append(el("div", "num", `${c.points.toLocaleString()} points`));
+      li.append(el("div", "muted", `${c.dimension}-d · ${c.model || "?"}`));
+      li.append(el("div", "muted", c.last_sync ? `synced ${c.last_sync.replace("T", " ").replace("+00:00", " UTC")}` : "never synced"));
+      list.append(li);
+    }
+  } catch (err) {
+    list.replaceChildren(el("li", "error", err.message));
+  }
+}
+
+function params() {
+  const q = $("#q").value.trim();
+  const p = new URLSearchParams({ q, limit: "20", mode: $("#f-mode").value });
+  if ($("#f-status").value) p.set("status", $("#f-status").value);
+  if ($("#f-mvp").value) p.set("mvp", $("#f-mvp").value);
+  if ($("#f-file").value.trim()) p.set("file", $("#f-file").value.trim());
+  for (const box of document.querySelectorAll(".prios input:checked")) p.append("priority", box.value);
+  return p;
+}
+
+function renderHits(data) {
+  const ol = $("#results");
+  ol.replaceChildren();
+  state.hits = data.hits;
+  state.selected = -1;
+  data.hits.forEach((h, i) => {
+    const li = el("li", "hit");
+    li.id = `hit-${i}`;
+    li.setAttribute("role", "option");
+    li.setAttribute("aria-selected", "false");
+    li.tabIndex = -1;
+    const head = el("div", "head");
+    head.append(el("span", "score", h.score.toFixed(3)));
+    if (h.status) head.append(el("span", `badge ${h.status}`, h.status));
+    if (h.task_id) head.append(el("span", "tid", h.task_id));
+    head.append(el("span", "title", h.title));
+    if (h.priority) head.append(el("span", "badge prio", h.priority));
+    if (h.is_mvp) head.append(el("span", "badge mvp", "MVP"));
+    const where = el("div", "where");
+    where.append(el("span", "file", `${h.file}:${h.line}`));
+    const crumbs = el("span", "crumbs");
+    for (const part of (h.section || "").split(" > ").filter(Boolean)) crumbs.append(el("span", "", part));
+    where.append(crumbs);
+    const more = el("div", "more", `point ${h.point_id} · collection ${h.collection}`);
+    li.append(head, where, more);
+    li.addEventListener("click", () => { select(i); li.classList.toggle("open"); });
+    ol.append(li);
+  });
+  const n = data.hits.length;
+  $("#status").textContent = n
+    ? `${n} result${n > 1 ? "s" : ""} · ${data.mode} · ${data.took_ms.toFixed(0)} ms`
+    : "No results. Try other words or fewer filters.";
+}
+
+function select(i) {
+  const items = document.querySelectorAll(".hit");
+  if (!items.length) return;
+  i = Math.max(0, Math.min(items.length - 1, i));
+  items.forEach((li, j) => li.setAttribute("aria-selected", String(i === j)));
+  state.selected = i;
+  items[i].scrollIntoView({ block: "nearest" });
+  $("#q").setAttribute("aria-activedescendant", items[i].id);
+}
+
+async function search() {
+  const q = $("#q").value.trim();
+  const seq = ++state.seq;
+  if (state.controller) state.controller.abort();
+  if (!q) {
+    $("#results").replaceChildren();
+    $("#status").textContent = "";
+    return;
+  }
+  state.controller = new AbortController();
+  $("#status").textContent = "searching…";
+  try {
+    const data = await api(`/api/v1/search?${params()}`, { signal: state.controller.signal });
+    if (seq === state.seq) renderHits(data);
+  } catch (err) {
+    if (err.name === "AbortError") return;
+    if (err.status === 401 || err.status === 403) needKey(err.message);
+    if (seq === state.seq) $("#status").textContent = err.message;
+  }
+}
+
+let timer = null;
+function searchSoon() {
+  clearTimeout(timer);
+  timer = setTimeout(search, DEBOUNCE_MS);
+}
+
+function onKey(ev) {
+  const inField = ["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement.tagName);
+  if (ev.key === "/" && !inField) { ev.preventDefault(); $("#q").focus(); $("#q").select(); return; }
+  if (!state.hits.length) return;
+  if (ev.key === "ArrowDown") { ev.preventDefault(); select(state.selected + 1); }
+  else if (ev.key === "ArrowUp") { ev.preventDefault(); select(state.selected - 1); }
+  else if (ev.key === "Enter" && state.selected >= 0) {
+    ev.preventDefault();
+    document.querySelectorAll(".hit")[state.selected].classList.toggle("open");
+  } else if (ev.key === "Escape") {
+    if (state.selected >= 0) { state.selected = -1; document.querySelectorAll(".hit").forEach((li) => li.setAttribute("aria-selected", "false")); }
+    else { $("#q").value = ""; search(); }
+    $("#q").focus();
+  }
+}
+
+async function start() {
+  $("#q").addEventListener("input", searchSoon);
+  for (const sel of ["#f-status", "#f-mvp", "#f-mode"]) $(sel).addEventListener("change", search);
+  $("#f-file").addEventListener("input", searchSoon);
+  for (const box of document.querySelectorAll(".prios input")) box.addEventListener("change", search);
+  document.addEventListener("keydown", onKey);
+  $("#key-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    state.key = $("#key-input").value.trim();
+    sessionStorage.setItem(KEY_STORE, state.key);
+    $("#key-input").value = "";
+    if (await whoami()) { await loadCollections(); $("#q").focus(); search(); }
+  });
+  $("#forget").addEventListener("click", () => {
+    sessionStorage.removeItem(KEY_STORE);
+    state.key = "";
+    $("#who").textContent = "";
+    needKey("");
+  });
+  const initial = new URLSearchParams(location.search).get("q");
+  if (initial) $("#q").value = initial;
+  if (await whoami()) {
+    await loadCollections();
+    if (initial) search();
+  }
+}
+
+document.addEventListener("DOMContentLoaded", start);

@@ -1,0 +1,130 @@
+"""The search page in headless Chromium against ``planvec serve`` on the indexed shared corpus."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import copy_home
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(os.environ.get("PLANVEC_SCREENSHOT_DIR") or Path(__file__).resolve().parents[2] / "build")
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, indexed_corpus: Path) -> Iterator[str]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium); browser test skipped")
+    pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+    home = copy_home(indexed_corpus, tmp_path_factory.mktemp("browser") / "home")
+    port = _free_port()
+    env = {**os.environ, "PLANVEC_HOME": str(home), "PLANVEC_KEYS_FILE": str(home / "keys.json")}
+    env.pop("PLANVEC_API_KEYS", None)
+    log = (home / "serve.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "planvec", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail(f"planvec serve did not start:\n{(home / 'serve.log').read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+    # graceful shutdown on SIGTERM (uvicorn re-raises the signal once the lifespan has closed the store)
+    assert proc.returncode in (0, -15), (home / "serve.log").read_text()[-3000:]
+    assert "Application shutdown complete" in (home / "serve.log").read_text()
+
+
+def test_search_page(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(server + "/")
+            expect(page.locator("#who")).to_contain_text("open mode")
+            expect(page.locator("#collections")).to_contain_text("roadmap_tasks")
+            page.locator("#q").type("migrer la vectorisation Python vers Go", delay=15)
+            first = page.locator(".hit").first
+            expect(first).to_be_visible(timeout=15_000)
+            expect(page.locator("#status")).to_contain_text("results")
+            assert page.locator(".hit").count() >= 5
+            titles = " ".join(page.locator(".hit .title").all_inner_texts()).lower()
+            assert "vectorisation" in titles or "go" in titles
+            expect(first.locator(".file")).to_contain_text(".md:")
+            expect(first.locator(".score")).to_have_text(_score_re())
+            # filters: only completed tasks
+            page.select_option("#f-status", "completed")
+            expect(page.locator(".hit .badge.pending")).to_have_count(0, timeout=10_000)
+            expect(page.locator(".hit").first).to_be_visible()
+            # keyboard: arrow down selects, Enter opens
+            page.locator("#q").press("ArrowDown")
+            page.locator("#q").press("ArrowDown")
+            expect(page.locator(".hit").nth(1)).to_have_attribute("aria-selected", "true")
+            page.locator("#q").press("Enter")
+            expect(page.locator(".hit").nth(1)).to_have_class(_open_re())
+            page.screenshot(path=str(SCREENSHOTS / "search-page.png"), full_page=False)
+            phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+            phone.goto(server + "/?q=tableau%20de%20bord%20Grafana")
+            expect(phone.locator(".hit").first).to_be_visible(timeout=15_000)
+            phone.screenshot(path=str(SCREENSHOTS / "search-page-phone.png"))
+        finally:
+            browser.close()
+
+
+def _score_re():  # type: ignore[no-untyped-def]
+    import re
+
+    return re.compile(r"^\d\.\d{3}$")
+
+
+def _open_re():  # type: ignore[no-untyped-def]
+    import re
+
+    return re.compile(r"\bopen\b")
