@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,17 @@ from .records import FileProblem, ParsedFile
 from .settings import SearchMode, Settings
 from .store.base import CollectionSpec, Filters, ScoredHit, SparseVec, VectorStore
 from .sync import CollectionDiff, ProgressFn, Scope, apply_diff, diff_collection
+
+if TYPE_CHECKING:
+    from .ops.backup import BackupReport, RestoreReport
+    from .ops.check import CheckReport
+    from .ops.diagnose import DiagnoseReport
+    from .ops.fix import FixReport
+    from .ops.legacy import ImportReport
+    from .ops.migrate import MigrateReport
+    from .ops.transfer import Location, Reembedder
+    from .ops.validate import ValidationReport
+    from .ops.verify import Probe, Thresholds, VerifyReport
 
 RRF_K = 60
 QUERY_CACHE_SIZE = 1024
@@ -526,8 +537,161 @@ class Engine:
         self.store.delete_collection(collection)
 
     # -- index health: check, verify, diagnose, fix (planvec.ops) ------------------------------
+    def check(self, paths: Sequence[str | Path], *, collection: str | None = None) -> CheckReport:
+        """Compare the tasks in the files with the points: missing, orphaned, stale, duplicates."""
+        from .ops.check import check
+
+        return check(self, paths, collection=collection)
+
+    def verify(
+        self,
+        collection: str | None = None,
+        sample: int = 500,
+        *,
+        thresholds: Thresholds | None = None,
+        probes: Sequence[Probe] | None = None,
+        seed: int = 0,
+    ) -> VerifyReport:
+        """Vector quality: dimension, NaN/inf, norms, zeros, shared vectors, self-retrieval, drift."""
+        from .ops.verify import verify
+
+        return verify(self, collection, sample, thresholds=thresholds, probes=probes, seed=seed)
+
+    def diagnose(self) -> DiagnoseReport:
+        """Store, collections, model, lock and disk, each problem with the command that fixes it."""
+        from .ops.diagnose import diagnose
+
+        return diagnose(self)
+
+    def fix(self, paths: Sequence[str | Path] = (), dry_run: bool = False, *, sample: int = 100) -> FixReport:
+        """Repair what check/verify/diagnose find, after a safety backup (``dry_run``: plan only)."""
+        from .ops.fix import fix
+
+        return fix(self, paths, dry_run, sample=sample)
 
     # -- data movement: backup, restore, migrate, import, validate (planvec.ops) ----------------
+    def backup(
+        self,
+        out: str | Path | IO[bytes],
+        collections: Sequence[str] | None = None,
+        key: bytes | None = None,
+        *,
+        progress: ProgressFn | None = None,
+    ) -> BackupReport:
+        """Stream collections (default: all) into a portable archive (encrypted when ``key`` is given).
+
+        ``out`` is a path (written atomically) or a binary file object (e.g. an HTTP response).
+        """
+        from .ops.backup import backup
+
+        return backup(self.store, out, collections, key, progress=progress)
+
+    def restore(
+        self,
+        path: str | Path,
+        rename: dict[str, str] | None = None,
+        reembed: bool = False,
+        key: bytes | None = None,
+        *,
+        collections: Sequence[str] | None = None,
+        replace: bool = False,
+        workers: int = 2,
+        progress: ProgressFn | None = None,
+    ) -> RestoreReport:
+        """Verify an archive completely, then write its collections to this engine's store."""
+        from .ops.backup import restore
+
+        return restore(
+            self.store,
+            path,
+            rename=rename,
+            collections=collections,
+            reembed=self._reembedder() if reembed else None,
+            key=key,
+            model=self._model_signature(),
+            replace=replace,
+            workers=workers,
+            progress=progress,
+        )
+
+    def import_file(
+        self,
+        path: str | Path,
+        collection: str,
+        reembed: bool = False,
+        *,
+        key: bytes | None = None,
+        progress: ProgressFn | None = None,
+    ) -> ImportReport:
+        """Import a legacy ``{collection}-backup.json`` export or a planvec archive into ``collection``."""
+        from .ops.legacy import import_file
+
+        return import_file(self, path, collection, reembed=reembed, key=key, progress=progress)
+
+    def migrate(
+        self,
+        source: Location,
+        target: Location,
+        collections: Sequence[str] | None = None,
+        reembed: bool = False,
+        *,
+        batch: int = 512,
+        workers: int = 2,
+        optimize: bool = True,
+        progress: ProgressFn | None = None,
+        on_batch: Any = None,
+    ) -> MigrateReport:
+        """Copy collections between stores (data directories or Qdrant URLs), resumable."""
+        from .ops.migrate import migrate
+
+        return migrate(
+            source,
+            target,
+            collections,
+            reembed=self._reembedder() if reembed else None,
+            batch=batch,
+            workers=workers,
+            optimize=optimize,
+            progress=progress,
+            on_batch=on_batch,
+        )
+
+    def validate_migration(
+        self,
+        source: Location,
+        target: Location,
+        collections: Sequence[str] | None = None,
+        *,
+        report_dir: str | Path | None = ".",
+        tolerance: float = 1e-6,
+        sample_queries: int = 50,
+        progress: ProgressFn | None = None,
+    ) -> ValidationReport:
+        """Compare source and target point by point and by search; write the validation report."""
+        from .ops.validate import validate_migration
+
+        return validate_migration(
+            source,
+            target,
+            collections,
+            report_dir=report_dir,
+            tolerance=tolerance,
+            sample_queries=sample_queries,
+            progress=progress,
+        )
+
+    def _reembedder(self) -> Reembedder:
+        from .ops.transfer import Reembedder
+
+        return Reembedder(self.embedder, self.sparse_encoder)
+
+    def _model_signature(self) -> tuple[str, int]:
+        """(model id, dimension) of the configured model, without loading it when it is the default."""
+        if self._embedder is None and self.settings.model_path is None:
+            from .embedding.models import DEFAULT_MODEL
+
+            return DEFAULT_MODEL.model_id, DEFAULT_MODEL.dimension
+        return self.embedder.model_id, self.embedder.dimension
 
 
 def _check_filters(f: SearchFilters) -> None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import platformdirs
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -59,8 +60,8 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=64, ge=1, le=4096)
     threads: int | None = Field(default=None, ge=1, le=256)
 
-    include: tuple[str, ...] = DEFAULT_INCLUDE
-    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    include: Annotated[tuple[str, ...], NoDecode] = DEFAULT_INCLUDE
+    exclude: Annotated[tuple[str, ...], NoDecode] = DEFAULT_EXCLUDE
     max_file_bytes: int = Field(default=5_000_000, ge=1)
 
     tasks_collection: str = TASKS_COLLECTION
@@ -69,6 +70,33 @@ class Settings(BaseSettings):
     task_text: TaskTextVariant = "context"
     search_mode: SearchMode = "hybrid"
     upsert_batch: int = Field(default=256, ge=1, le=10_000)
+
+    # -- HTTP service (planvec serve) ---------------------------------------------------------------
+    host: str = Field(default="127.0.0.1", description="Address planvec serve binds to.")
+    port: int = Field(default=8080, ge=0, le=65535)
+    keys_file: Path | None = Field(default=None, description="API keys (default DATA_DIR/api_keys.json).")
+    api_keys: str | None = Field(
+        default=None, description="Extra API keys: comma-separated NAME:SCOPE:KEY (KEY may be sha256:HEX)."
+    )
+    index_paths: Annotated[tuple[Path, ...], NoDecode] = Field(
+        default=(), description="Paths POST /api/v1/index syncs (comma-separated in the environment)."
+    )
+    documents_root: Path | None = Field(default=None, description="Where PUT /api/v1/documents writes.")
+    import_dir: Path | None = Field(default=None, description="Server-side folder imports may read from.")
+    rate_limit: float = Field(default=200.0, ge=0, description="Requests/s per API key (0: no limit).")
+    rate_burst: int = Field(default=400, ge=1)
+    max_body_bytes: int = Field(default=50_000_000, ge=1024)
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(default=(), description="CORS origins.")
+    audit_log: Path | None = Field(default=None, description="Audit log (default DATA_DIR/audit.jsonl).")
+    batch_window_ms: float = Field(default=1.5, ge=0, le=100, description="Query micro-batch window.")
+    job_wait_seconds: float = Field(default=5.0, ge=0, le=600)
+
+    @field_validator("index_paths", "cors_origins", mode="before")
+    @classmethod
+    def _split_list(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return tuple(p.strip() for p in v.split(",") if p.strip())
+        return v
 
     @field_validator("include", "exclude", mode="before")
     @classmethod

@@ -15,7 +15,7 @@ import typer
 
 from .. import __version__
 from ..errors import PlanvecError
-from . import admin, index, search
+from . import admin, index, migration, ops, search, serve
 from .common import State, err_console
 
 app = typer.Typer(
@@ -92,6 +92,9 @@ _USAGE_ERRORS, _EXITS = _click_error_types()
 index.register(app)
 search.register(app)
 admin.register(app)
+serve.register(app)
+ops.register(app)
+migration.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
