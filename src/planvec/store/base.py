@@ -159,10 +159,12 @@ class VectorStore(Protocol):
         filters: Filters | None = None,
         limit: int = 10,
         exact: bool = False,
+        with_payload: bool = True,
     ) -> list[ScoredHit]:
         """Dense (np.ndarray) or BM25 sparse (SparseVec) nearest neighbours, best first.
 
         ``exact`` bypasses the HNSW index (brute force): what the data gives, whatever the index.
+        ``with_payload=False`` returns empty payloads (cheaper: for candidates that are fused first).
         """
 
     def distinct_values(self, name: str, field: str) -> list[str]:

@@ -625,6 +625,7 @@ class EdgeStore:
         filters: Filters | None = None,
         limit: int = 10,
         exact: bool = False,
+        with_payload: bool = True,
     ) -> list[ScoredHit]:
         shard, dim, sparse = self._spec(name)
         if limit <= 0 or matches_nothing(filters):
@@ -648,7 +649,7 @@ class EdgeStore:
             limit=limit,
             query=q,
             filter=_edge_filter(filters),
-            with_payload=True,
+            with_payload=with_payload,
             with_vector=False,
             params=qe.SearchParams(hnsw_ef=self.hnsw_ef, exact=exact) if self.hnsw_ef or exact else None,
         )

@@ -26,7 +26,9 @@ import math
 import os
 import random
 import re
+import threading
 import time
+from contextlib import AbstractContextManager, nullcontext
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
@@ -172,6 +174,9 @@ class ServerStore:
         self.write_consistency_factor = write_consistency_factor
         self._dims: dict[str, tuple[int, bool]] = {}
         self._closed = False
+        # qdrant-client's in-process mode is not thread-safe (concurrent writes corrupt its arrays):
+        # serialise its calls. A server handles concurrency itself.
+        self._guard: AbstractContextManager[Any] = threading.RLock() if self.local else nullcontext()
         if self.local:
             self._client = QdrantClient(location=":memory:")
             return
@@ -196,7 +201,8 @@ class ServerStore:
         attempt = 0
         while True:
             try:
-                return fn(*args, **kw)
+                with self._guard:
+                    return fn(*args, **kw)
             except PlanvecError:
                 raise
             except Exception as e:
@@ -586,6 +592,7 @@ class ServerStore:
         filters: Filters | None = None,
         limit: int = 10,
         exact: bool = False,
+        with_payload: bool = True,
     ) -> list[ScoredHit]:
         dim, sparse = self._spec(name)
         if limit <= 0 or matches_nothing(filters):
@@ -614,7 +621,7 @@ class ServerStore:
             using=using,
             query_filter=_client_filter(filters),
             limit=limit,
-            with_payload=True,
+            with_payload=with_payload,
             with_vectors=False,
             search_params=(
                 qm.SearchParams(hnsw_ef=self.hnsw_ef, exact=exact)
