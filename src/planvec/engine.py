@@ -459,7 +459,9 @@ class Engine:
             n = max(limit * 4, 40)
             # Fuse ids and scores, then read the payloads of the hits kept only.
             dense = self.store.search(coll, self.embed_query(query), filters=f, limit=n, with_payload=False)
-            sparse = self.store.search(coll, self._sparse_query(query), filters=f, limit=n, with_payload=False)
+            sparse = self.store.search(
+                coll, self._sparse_query(query), filters=f, limit=n, with_payload=False
+            )
             fused = rrf_fuse([_whole_ties(dense, n), _whole_ties(sparse, n)])[:limit]
             payloads = {p.id: p.payload for p in self.store.retrieve(coll, [h.id for h in fused])}
             scored = [ScoredHit(h.id, h.score, payloads[h.id]) for h in fused if h.id in payloads]

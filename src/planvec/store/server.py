@@ -28,8 +28,8 @@ import random
 import re
 import threading
 import time
-from contextlib import AbstractContextManager, nullcontext
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
 from typing import Any, TypeVar
 
