@@ -62,27 +62,34 @@ def test_edge_to_server_memory_to_edge(source: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("workers", [1, 3])
 def test_failure_after_k_batches_then_resume_gives_an_exact_copy(
-    source: Path, tmp_path: Path, workers: int
+    source: Path, tmp_path: Path, workers: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "dst"
     k = 3
+    with EdgeStore(source, read_only=True) as s:
+        ids = [p.id for p in s.scroll("roadmap_tasks", fields=[], batch_size=200)]
+    fail_id = ids[k * 200]  # the write of batch k (in scroll order) fails, in a writer thread
+    real_upsert = EdgeStore.upsert
 
-    def crash(n: int) -> None:
-        if n == k:
+    def failing_upsert(self: EdgeStore, name: str, points: list) -> None:  # type: ignore[type-arg]
+        if points and points[0].id == fail_id:
             raise Crash
+        real_upsert(self, name, points)
 
+    monkeypatch.setattr(EdgeStore, "upsert", failing_upsert)
     with pytest.raises(Crash):
-        migrate(source, target, ["roadmap_tasks"], batch=200, workers=workers, on_batch=crash)
+        migrate(source, target, ["roadmap_tasks"], batch=200, workers=workers)
+    monkeypatch.undo()
     state = _meta(target, "roadmap_tasks")[STATE_KEY]
-    assert state["complete"] is False and state["resume_from"] is not None
+    # Every batch before k is written and recorded: the run resumes exactly at batch k.
+    assert state["complete"] is False and state["resume_from"] == fail_id
     with EdgeStore(target, read_only=True) as t:
         partial = t.count("roadmap_tasks")
-    assert 0 < partial < 2000
+    assert k * 200 <= partial <= 2000 - 200  # batch k is missing; later batches may be written
     report = migrate(source, target, ["roadmap_tasks"], batch=200, workers=workers)
     c = report.collections[0]
-    assert c.resumed_from == state["resume_from"]
-    assert c.copied < 2000  # resumed, not restarted
-    assert c.copied + partial >= 2000
+    assert c.resumed_from == fail_id
+    assert c.copied == 2000 - k * 200  # resumed at batch k, not restarted
     assert report.complete
     assert_same(snapshot_dir(source, "roadmap_tasks"), snapshot_dir(target, "roadmap_tasks"))
 

@@ -10,6 +10,8 @@ The source is opened read-only and never written.
 
 from __future__ import annotations
 
+import contextlib
+
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -229,7 +231,16 @@ def _copy(
 
     def tick(force: bool = False) -> None:
         nonlocal last_ck, last_frontier, reported
-        newly = writer.collect(block=False)
+        try:
+            newly = writer.collect(block=False)
+        except BaseException:
+            # A batch failed: the batches reaped before it are written, and the failed one is
+            # still the oldest pending, so the frontier is its first id. Record it, then fail.
+            if writer.frontier != last_frontier:
+                with contextlib.suppress(Exception):
+                    dst.set_meta(name, {STATE_KEY: {**checkpoint, "resume_from": writer.frontier,
+                                                    "complete": False}})  # fmt: skip
+            raise
         front = writer.frontier
         now = time.monotonic()
         if front != last_frontier and (force or now - last_ck >= CHECKPOINT_EVERY):
