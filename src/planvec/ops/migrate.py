@@ -11,7 +11,6 @@ The source is opened read-only and never written.
 from __future__ import annotations
 
 import contextlib
-
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
