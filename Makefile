@@ -24,7 +24,7 @@ format:
 	$(BIN)/ruff check --fix src tests benchmarks
 
 bench:
-	$(BIN)/python benchmarks/all.py
+	@$(BIN)/python benchmarks/all.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -88,6 +88,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=50_000_000, ge=1024)
     cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(default=(), description="CORS origins.")
     audit_log: Path | None = Field(default=None, description="Audit log (default DATA_DIR/audit.jsonl).")
+    search_threads: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        description="Threads running searches in the HTTP service (query embedding waits "
+        "for its micro-batch in one of them).",
+    )
     batch_window_ms: float = Field(default=1.5, ge=0, le=100, description="Query micro-batch window.")
     job_wait_seconds: float = Field(default=5.0, ge=0, le=600)
 

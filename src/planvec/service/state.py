@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -39,6 +40,9 @@ class Service:
         self._given_embedder = embedder
         self._embedder: ServiceEmbedder | None = None
         self._engine: Engine | None = None
+        # Searches run here rather than in AnyIO's default pool of 40 threads: a few threads keep
+        # the cores busy without dozens of them fighting over the GIL.
+        self.search_pool = self._new_search_pool()
 
     @property
     def engine(self) -> Engine:
@@ -57,6 +61,7 @@ class Service:
 
         s = self.settings
         self.jobs = JobManager(on_finish=self._audit_job)  # fresh on every start (a restarted lifespan)
+        self.search_pool = self._new_search_pool()
         inner = self._given_embedder or load_embedder(
             s.embedder,
             model_path=s.model_path,
@@ -80,9 +85,15 @@ class Service:
         if s.documents_root is not None:
             Path(s.documents_root).expanduser().mkdir(parents=True, exist_ok=True)
 
+    def _new_search_pool(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(
+            max_workers=self.settings.search_threads, thread_name_prefix="planvec-search"
+        )
+
     def close(self) -> None:
         """Finish write jobs, stop the batcher, flush and close the store."""
         self.jobs.shutdown()
+        self.search_pool.shutdown(wait=True)
         if self._embedder is not None:
             self._embedder.close()
         if self._engine is not None:

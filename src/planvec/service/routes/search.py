@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import time
 from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from ...engine import SearchFilters
 from ...settings import SearchMode
@@ -84,14 +85,17 @@ async def _search(request: Request, query: str, o: SearchOptions) -> dict[str, A
     )
     mode = cast("SearchMode", o.mode or eng.settings.search_mode)
     t0 = time.perf_counter()
-    hits = await run_in_threadpool(
-        eng.search,
-        query,
-        filters,
-        limit=o.limit,
-        mode=mode,
-        min_score=o.min_score,
-        collection=o.collection,
+    hits = await asyncio.get_running_loop().run_in_executor(
+        svc.search_pool,
+        functools.partial(
+            eng.search,
+            query,
+            filters,
+            limit=o.limit,
+            mode=mode,
+            min_score=o.min_score,
+            collection=o.collection,
+        ),
     )
     return {
         "query": query,
