@@ -4,34 +4,14 @@ with its exact count; fix repairs it; check then passes and a second fix finds n
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from ops_faults import PLAN_BETA, TASKS, add_point, by_title, points, write_plans
+from ops_faults import PLAN_BETA, TASKS, add_point, by_title, points
 
 from planvec.engine import Engine
 from planvec.ops.reports import write_reports
 from planvec.records import content_hash, payload_hash
 from planvec.settings import Settings
-
-
-@pytest.fixture(params=["edge", "server"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def plans(tmp_path: Path) -> Path:
-    return write_plans(tmp_path)
-
-
-@pytest.fixture
-def eng(kind: str, tmp_path: Path, embedder, plans: Path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
-    url = ":memory:" if kind == "server" else None
-    with Engine(Settings(data_dir=tmp_path / "data", qdrant_url=url), embedder=embedder) as e:
-        e.index([plans])
-        yield e
 
 
 def counts(eng: Engine, plans: Path) -> dict[str, float]:

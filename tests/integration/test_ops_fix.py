@@ -4,36 +4,16 @@ restoring it), repairs of several faults at once, re-vectorising without the sou
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from ops_faults import TASKS, add_point, by_title, points, raw_write_vector, write_plans
+from ops_faults import TASKS, add_point, by_title, points, raw_write_vector
 
 from planvec.engine import Engine
 from planvec.errors import UsageError
 from planvec.ops.fix import restore_backup
-from planvec.settings import Settings
 from planvec.store.base import CollectionSpec, PointData
-
-
-@pytest.fixture(params=["edge", "server"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def plans(tmp_path: Path) -> Path:
-    return write_plans(tmp_path)
-
-
-@pytest.fixture
-def eng(kind: str, tmp_path: Path, embedder, plans: Path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
-    url = ":memory:" if kind == "server" else None
-    with Engine(Settings(data_dir=tmp_path / "data", qdrant_url=url), embedder=embedder) as e:
-        e.index([plans])
-        yield e
 
 
 def inject_all(eng: Engine) -> dict[str, str]:

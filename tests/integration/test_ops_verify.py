@@ -8,36 +8,17 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from ops_faults import TASKS, by_title, raw_write_vector, write_plans
+from ops_faults import TASKS, by_title, raw_write_vector
 
 from planvec.engine import Engine
 from planvec.errors import CollectionNotFound, UsageError
 from planvec.ops.reports import write_reports
 from planvec.ops.verify import Probe, Thresholds, load_probes
 from planvec.settings import Settings
-
-
-@pytest.fixture(params=["edge", "server"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def plans(tmp_path: Path) -> Path:
-    return write_plans(tmp_path)
-
-
-@pytest.fixture
-def eng(kind: str, tmp_path: Path, embedder, plans: Path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
-    url = ":memory:" if kind == "server" else None
-    with Engine(Settings(data_dir=tmp_path / "data", qdrant_url=url), embedder=embedder) as e:
-        e.index([plans])
-        yield e
 
 
 def problem_codes(report) -> list[str]:  # type: ignore[no-untyped-def]

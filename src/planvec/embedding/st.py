@@ -6,6 +6,7 @@ costs nothing and the default ONNX path never pulls torch in.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,15 +22,15 @@ class SentenceTransformerEmbedder:
     """Embedder backed by ``sentence_transformers.SentenceTransformer`` (CPU or whatever torch picks)."""
 
     def __init__(self, model_path: str | Path, batch_size: int = 64, device: str | None = None) -> None:
-        try:
-            from sentence_transformers import SentenceTransformer
+        try:  # lazily, by name: importing this module never pulls in torch
+            sentence_transformers = importlib.import_module("sentence_transformers")
         except ImportError as exc:
             raise ModelError(
                 f"the sentence-transformers backend is not installed ({exc})", hint=EXTRA_HINT
             ) from exc
         path = Path(model_path).expanduser()
         try:
-            self._model: Any = SentenceTransformer(str(path), device=device)
+            self._model: Any = sentence_transformers.SentenceTransformer(str(path), device=device)
         except Exception as exc:
             raise ModelError(
                 f"cannot load the sentence-transformers model at {path}: {exc}",
