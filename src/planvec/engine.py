@@ -645,6 +645,7 @@ class Engine:
         optimize: bool = True,
         progress: ProgressFn | None = None,
         on_batch: Any = None,
+        method: str = "auto",
     ) -> MigrateReport:
         """Copy collections between stores (data directories or Qdrant URLs), resumable."""
         from .ops.migrate import migrate
@@ -659,6 +660,7 @@ class Engine:
             optimize=optimize,
             progress=progress,
             on_batch=on_batch,
+            method=method,
         )
 
     def validate_migration(

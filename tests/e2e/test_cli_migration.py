@@ -121,7 +121,8 @@ def test_sigkill_during_migrate_then_rerun_gives_an_exact_copy(tmp_path: Path, c
 
     src = fill_edge(tmp_path / "src", {"roadmap_tasks": make_points(20_000, seed=21)})
     dst = tmp_path / "dst"
-    cmd = [sys.executable, "-m", "planvec", "migrate", "--from", str(src), "--to", str(dst), "--batch", "200"]
+    cmd = [sys.executable, "-m", "planvec", "migrate", "--from", str(src), "--to", str(dst), "--batch", "200",
+           "--method", "stream"]  # fmt: skip
     meta = dst / "collections" / "roadmap_tasks" / "meta.json"
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120

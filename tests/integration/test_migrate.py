@@ -8,6 +8,7 @@ import pytest
 from migration_data import MODEL, assert_same, fill, fill_edge, make_points, snapshot, snapshot_dir
 
 from planvec.engine import Engine
+from planvec.errors import StoreError, UsageError
 from planvec.ops.migrate import STATE_KEY, migrate
 from planvec.ops.transfer import MigrationError
 from planvec.settings import Settings
@@ -31,11 +32,13 @@ def _meta(data: Path, name: str) -> dict:
         return s.get_meta(name)
 
 
-def test_edge_to_edge_is_exact_and_rerun_is_a_no_op(source: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("method", ["files", "stream"])
+def test_edge_to_edge_is_exact_and_rerun_is_a_no_op(source: Path, tmp_path: Path, method: str) -> None:
     before = _meta(source, "roadmap_tasks")
     target = tmp_path / "dst"
-    report = migrate(source, target, batch=256, workers=3)
+    report = migrate(source, target, batch=256, workers=3, method=method)
     assert report.complete and report.copied == 2150
+    assert {c.method for c in report.collections} == {method}
     for name in ("roadmap_tasks", "roadmap_sections"):
         assert_same(snapshot_dir(source, name), snapshot_dir(target, name))
     meta = _meta(target, "roadmap_tasks")
@@ -78,7 +81,7 @@ def test_failure_after_k_batches_then_resume_gives_an_exact_copy(
 
     monkeypatch.setattr(EdgeStore, "upsert", failing_upsert)
     with pytest.raises(Crash):
-        migrate(source, target, ["roadmap_tasks"], batch=200, workers=workers)
+        migrate(source, target, ["roadmap_tasks"], batch=200, workers=workers, method="stream")
     monkeypatch.undo()
     state = _meta(target, "roadmap_tasks")[STATE_KEY]
     # Every batch before k is written and recorded: the run resumes exactly at batch k.
@@ -86,12 +89,48 @@ def test_failure_after_k_batches_then_resume_gives_an_exact_copy(
     with EdgeStore(target, read_only=True) as t:
         partial = t.count("roadmap_tasks")
     assert k * 200 <= partial <= 2000 - 200  # batch k is missing; later batches may be written
+    # auto: the target holds a started stream, so it resumes it
     report = migrate(source, target, ["roadmap_tasks"], batch=200, workers=workers)
     c = report.collections[0]
+    assert c.method == "stream"
     assert c.resumed_from == fail_id
     assert c.copied == 2000 - k * 200  # resumed at batch k, not restarted
     assert report.complete
     assert_same(snapshot_dir(source, "roadmap_tasks"), snapshot_dir(target, "roadmap_tasks"))
+
+
+def test_file_copy_interrupted_leaves_nothing_and_rerun_copies(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import planvec.store.edge as edge
+
+    target = tmp_path / "dst"
+    real_copy = edge._copy_file
+    copied: list[Path] = []
+
+    def failing_copy(src: Path, dst: Path) -> None:
+        if len(copied) == 5:
+            raise OSError(28, "No space left on device")
+        copied.append(src)
+        real_copy(src, dst)
+
+    monkeypatch.setattr(edge, "_copy_file", failing_copy)
+    with pytest.raises(StoreError, match=r"cannot copy collection 'roadmap_sections'.*No space left"):
+        migrate(source, target, ["roadmap_sections"], method="files")
+    monkeypatch.undo()
+    with EdgeStore(target) as t:  # a writer clears the debris of the interrupted copy
+        assert t.list_collections() == []
+    assert not [p for p in (target / "collections").iterdir()]
+    report = migrate(source, target, ["roadmap_sections"])
+    assert report.complete and report.collections[0].method == "files"
+    assert_same(snapshot_dir(source, "roadmap_sections"), snapshot_dir(target, "roadmap_sections"))
+    state = _meta(target, "roadmap_sections")[STATE_KEY]
+    assert state["complete"] is True and state["method"] == "files"
+
+
+def test_files_method_needs_two_data_directories(source: Path) -> None:
+    with ServerStore(":memory:") as mem, pytest.raises(UsageError, match="two embedded data directories"):
+        migrate(source, mem, method="files")
 
 
 def test_unrelated_target_collection_is_refused(source: Path, tmp_path: Path) -> None:

@@ -54,7 +54,10 @@ def test_an_exact_copy_validates(pair: tuple[Path, Path], tmp_path: Path) -> Non
     assert "✅ Migration validated successfully!" in r.summary_lines()
 
 
-def test_one_missing_one_changed_payload_one_changed_vector(pair: tuple[Path, Path], tmp_path: Path) -> None:
+@pytest.mark.parametrize("processes", [True, False], ids=["two-processes", "in-process"])
+def test_one_missing_one_changed_payload_one_changed_vector(
+    pair: tuple[Path, Path], tmp_path: Path, processes: bool
+) -> None:
     src, dst = pair
     copy = tmp_path / "copy"
     migrate(dst, copy)
@@ -67,7 +70,7 @@ def test_one_missing_one_changed_payload_one_changed_vector(pair: tuple[Path, Pa
         v = moved.vector.copy()
         v[:8] = -v[:8]
         s.upsert("roadmap_tasks", [PointData(moved.id, v / np.linalg.norm(v), moved.payload, moved.sparse)])
-    r = validate_migration(src, copy, report_dir=tmp_path, sample_queries=10)
+    r = validate_migration(src, copy, report_dir=tmp_path, sample_queries=10, processes=processes)
     assert not r.success and r.exit_code == 1
     c = r.collections["roadmap_tasks"]
     assert (c.missing_in_target, c.extra_in_target) == (1, 0)
@@ -90,3 +93,43 @@ def test_edge_against_server_memory_copy(pair: tuple[Path, Path], tmp_path: Path
     assert r.success, r.to_dict()
     assert r.collections["roadmap_sections"].max_vector_diff <= 1e-7
     assert r.report_file is None
+
+
+def test_both_readers_agree_on_an_extra_point_and_a_changed_sparse_vector(
+    pair: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from planvec.store import SparseVec
+
+    src, dst = pair
+    copy = tmp_path / "copy"
+    migrate(dst, copy, ["roadmap_tasks"])
+    with EdgeStore(copy) as s:
+        pts = list(s.scroll("roadmap_tasks", with_vectors=True))
+        changed = next(p for p in pts[300:] if p.sparse is not None and len(p.sparse.indices) > 1)
+        assert changed.vector is not None and changed.sparse is not None
+        sv = SparseVec(changed.sparse.indices, (changed.sparse.values[0] + 0.5, *changed.sparse.values[1:]))
+        s.upsert("roadmap_tasks", [PointData(changed.id, changed.vector, changed.payload, sv)])
+        extra = make_points(1, seed=99)[0]
+        s.upsert("roadmap_tasks", [extra])
+    reports = [
+        validate_migration(src, copy, ["roadmap_tasks"], report_dir=None, sample_queries=5, processes=p)
+        for p in (True, False)
+    ]
+    for r in reports:
+        c = r.collections["roadmap_tasks"]
+        assert (c.missing_in_target, c.extra_in_target, c.payload_mismatches) == (0, 1, 0)
+        assert (c.vector_mismatches, c.sparse_mismatches) == (0, 1)
+        assert c.first_mismatches["extra_in_target"] == [{"id": extra.id}]
+        assert c.first_mismatches["sparse_vector"][0]["id"] == changed.id
+        assert abs(c.first_mismatches["sparse_vector"][0]["max_abs_diff"] - 0.5) < 1e-5
+        assert (c.validated_points, c.mismatched_points) == (799, 2)
+    a, b = (r.collections["roadmap_tasks"] for r in reports)
+    assert a.search_recall_at_10 is not None and b.search_recall_at_10 is not None
+
+
+def test_an_unreadable_location_is_a_clear_error(pair: tuple[Path, Path], tmp_path: Path) -> None:
+    from planvec.errors import UsageError
+
+    src, _ = pair
+    with pytest.raises(UsageError, match="no planvec data directory"):
+        validate_migration(src, tmp_path / "nothing-here", report_dir=None)

@@ -186,13 +186,22 @@ def migrate_cmd(
     ] = False,
     batch: Annotated[int, typer.Option("--batch", min=1, max=100_000, help="Points per batch.")] = 512,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Parallel writers.")] = 2,
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method",
+            help="auto: copy shard files between two data directories, else stream; "
+            "stream: scroll and upsert in batches; files: file-level copy only.",
+        ),
+    ] = "auto",
     json_out: JsonOut = False,
 ) -> None:
     """Copy collections from one store to another; re-run with the same arguments to resume."""
     with engine(ctx) as eng, _progress() as prog:
         report = eng.migrate(
-            source, target, _names(collections), reembed=reembed, batch=batch, workers=workers, progress=prog
-        )
+            source, target, _names(collections), reembed=reembed, batch=batch, workers=workers, progress=prog,
+            method=method,
+        )  # fmt: skip
     if json_out:
         print_json(report.to_dict())
         return
@@ -202,9 +211,9 @@ def migrate_cmd(
             o.print(f"  {c.name}: already migrated ({c.target_points} points)", markup=False)
             continue
         resumed = f", resumed from {c.resumed_from}" if c.resumed_from else ""
+        how = "shard files copied" if c.method == "files" else "points written"
         o.print(
-            f"  {c.name}: {c.copied} points written, "
-            f"target holds {c.target_points}/{c.source_points}{resumed}",
+            f"  {c.name}: {c.copied} {how}, target holds {c.target_points}/{c.source_points}{resumed}",
             markup=False,
         )
     o.print(

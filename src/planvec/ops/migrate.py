@@ -6,6 +6,14 @@ the source, the options, and ``resume_from``, an id such that every source point
 written (the first id of the oldest unfinished batch). A re-run with the same arguments scrolls
 the source from that id again: upserts are idempotent, so nothing is skipped or duplicated.
 The source is opened read-only and never written.
+
+Between two embedded data directories (``method="auto"`` or ``"files"``, no re-embedding, a
+collection not yet in the target) a collection is copied file by file instead: the source is held
+read-only (its lock keeps writers out) while its shard directory is copied into a temporary
+directory of the target, fsynced and renamed into place, so a copy is all there or not there, and
+an interrupted one simply starts again. It keeps everything Qdrant Edge stores (ids, payloads,
+vectors, payload indexes, the HNSW graph) and is limited by the disk, not by converting points.
+``method="stream"`` always scrolls and upserts.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from ..errors import CollectionNotFound, UsageError
 from ..store.base import StoredPoint, VectorStore
 from ..store.filters import check_name
 from .transfer import (
+    LOCAL_META_KEYS,
     BatchWriter,
     Location,
     MigrationError,
@@ -38,6 +47,7 @@ from .transfer import (
 STATE_KEY = "planvec_migration"
 DEFAULT_BATCH = 512
 DEFAULT_WORKERS = 2
+METHODS = ("auto", "stream", "files")
 # Seconds between checkpoint writes (0: after every batch; a stale checkpoint only means more re-writing).
 CHECKPOINT_EVERY = 0.0
 
@@ -50,6 +60,7 @@ class CollectionMigration:
     copied: int = 0  # points written by this run
     resumed_from: str | None = None
     already_complete: bool = False
+    method: str = "stream"  # "stream" (scroll -> upsert) or "files" (file-level copy of the shard)
     seconds: float = 0.0
     points_per_second: float = 0.0
 
@@ -85,6 +96,7 @@ def migrate(
     optimize: bool = True,
     progress: ProgressFn | None = None,
     on_batch: Callable[[int], None] | None = None,
+    method: str = "auto",
 ) -> MigrateReport:
     """Copy ``collections`` (default: all) of ``source`` to ``target``; see the module docstring.
 
@@ -92,6 +104,10 @@ def migrate(
     """
     if batch < 1 or workers < 1:
         raise UsageError("--batch and --workers must be at least 1")
+    if method not in METHODS:
+        raise UsageError(f"unknown migration method {method!r}", hint=f"use one of {', '.join(METHODS)}")
+    if method == "files" and reembed is not None:
+        raise UsageError("--reembed re-vectorises every point: it cannot use --method files")
     if same_location(source, target):
         raise UsageError("the source and the target are the same store", hint="give another --to")
     src, own_src = open_location(source, read_only=True)
@@ -100,7 +116,7 @@ def migrate(
         try:
             return _migrate(
                 src, dst, describe(source), describe(target), collections, reembed, batch, workers,
-                optimize, progress, on_batch,
+                optimize, progress, on_batch, method,
             )  # fmt: skip
         finally:
             if own_dst:
@@ -122,7 +138,16 @@ def _migrate(
     optimize: bool,
     progress: ProgressFn | None,
     on_batch: Callable[[int], None] | None,
+    method: str = "auto",
 ) -> MigrateReport:
+    from ..store import EdgeStore
+
+    files_ok = isinstance(src, EdgeStore) and isinstance(dst, EdgeStore) and src.read_only and reembed is None
+    if method == "files" and not files_ok:
+        raise UsageError(
+            "--method files copies between two embedded data directories only",
+            hint="use --method stream (or auto) with a Qdrant URL",
+        )
     names = list(dict.fromkeys(collections)) if collections else sorted(src.list_collections())
     if not names:
         raise UsageError(f"the source {src_label} has no collections", hint="check --from")
@@ -162,9 +187,9 @@ def _migrate(
                 )
             if state.get("fingerprint") != fingerprint:
                 state = {}
-        plans.append((info, spec, fingerprint, state))
+        plans.append((info, spec, fingerprint, state, tinfo is None))
     done_total = 0
-    for info, spec, fingerprint, state in plans:
+    for info, spec, fingerprint, state, absent in plans:
         cm = CollectionMigration(info.name, source_points=info.points)
         report.collections.append(cm)
         t0 = time.perf_counter()
@@ -172,6 +197,13 @@ def _migrate(
             cm.already_complete = True
             cm.target_points = info.points
             done_total += info.points
+            continue
+        if files_ok and method != "stream" and absent:
+            assert isinstance(src, EdgeStore) and isinstance(dst, EdgeStore)
+            _copy_files(src, dst, info, fingerprint, cm, done_total, report.total_points, progress)
+            done_total += info.points
+            cm.seconds = round(time.perf_counter() - t0, 3)
+            cm.points_per_second = round(cm.copied / cm.seconds, 1) if cm.seconds > 0 else 0.0
             continue
         dst.create_collection(spec)
         resume_from = state.get("resume_from") if not state.get("complete") else None
@@ -207,6 +239,34 @@ def _migrate(
     report.seconds = round(rate.seconds(), 3)
     report.points_per_second = rate.per_second(report.copied)
     return report
+
+
+def _copy_files(
+    src: Any,
+    dst: Any,
+    info: Any,
+    fingerprint: dict[str, Any],
+    cm: CollectionMigration,
+    done_before: int,
+    total: int,
+    progress: ProgressFn | None,
+) -> None:
+    """The file-level copy of one collection between two EdgeStores (see the module docstring)."""
+    cm.method = "files"
+    meta = {k: v for k, v in info.meta.items() if k not in LOCAL_META_KEYS}
+    meta["created_at"] = _now()
+    meta[STATE_KEY] = {"fingerprint": fingerprint, "started_at": _now(), "resume_from": None,
+                       "complete": True, "finished_at": _now(), "method": "files"}  # fmt: skip
+    meta["migrated_from"] = {"source": fingerprint["source"], "at": _now()}
+    n = info.points
+
+    def tick(done: int, size: int) -> None:
+        if progress:
+            progress(f"migrate {info.name}", done_before + (n * done // size if size else n), total)
+
+    dst.install_copy(src.collection_files(info.name), info.name, meta, tick)
+    cm.copied = n
+    cm.target_points = dst.count(info.name)
 
 
 def _copy(

@@ -28,6 +28,7 @@ import numpy as np
 from ..errors import StoreError, UsageError
 from ..store.base import CollectionInfo, ScoredHit, SparseVec, StoredPoint, VectorStore
 from ..store.filters import check_name
+from .procstore import Chunk, StoreProcess, chunk_concat, chunk_slice, id_of
 from .transfer import LOCAL_META_KEYS, Location, ProgressFn, Rate, describe, open_location, same_location
 
 DEFAULT_TOLERANCE = 1e-6
@@ -209,8 +210,8 @@ class _Collector:
 
 
 def validate_collection(
-    src: VectorStore,
-    dst: VectorStore,
+    src: VectorStore | StoreProcess,
+    dst: VectorStore | StoreProcess,
     name: str,
     *,
     tolerance: float = DEFAULT_TOLERANCE,
@@ -232,10 +233,14 @@ def validate_collection(
         c.target_count = 0
         c.missing_in_target = c.mismatched_points = sinfo.points
         c.config_mismatches.append("the collection does not exist in the target")
-        for p in src.scroll(name, fields=[], batch_size=batch):
-            col.add("missing_in_target", {"id": p.id})
-            if len(c.first_mismatches["missing_in_target"]) >= FIRST_MISMATCHES:
-                break
+        if isinstance(src, StoreProcess):
+            for pid in src.first_ids(name, FIRST_MISMATCHES):
+                col.add("missing_in_target", {"id": pid})
+        else:
+            for p in src.scroll(name, fields=[], batch_size=batch):
+                col.add("missing_in_target", {"id": p.id})
+                if len(c.first_mismatches["missing_in_target"]) >= FIRST_MISMATCHES:
+                    break
         c.seconds = round(time.perf_counter() - t0, 3)
         return c
     c.target_count = tinfo.points
@@ -247,6 +252,15 @@ def validate_collection(
     for m in c.config_mismatches:
         col.add("config", {"detail": m})
     ignore = REEMBED_KEYS if reembedded else ()
+    if isinstance(src, StoreProcess) and isinstance(dst, StoreProcess):
+        _compare_scans(src, dst, name, sinfo, tinfo, c, col, reembedded, tolerance, sample_queries,
+                       progress, done_before, total)  # fmt: skip
+        c.data_integrity = (
+            c.mismatched_points == 0 and not c.config_mismatches and c.source_count == c.target_count
+        )
+        c.seconds = round(time.perf_counter() - t0, 3)
+        return c
+    assert not isinstance(src, StoreProcess) and not isinstance(dst, StoreProcess)
     rng = random.Random(0)
     sample: list[StoredPoint] = []
     seen = 0
@@ -322,6 +336,175 @@ def validate_collection(
     return c
 
 
+class _Stream:
+    """One side of a scan: the chunks not compared yet, and whether the stream has ended."""
+
+    def __init__(self, it: Iterator[Chunk | dict[str, Any]]) -> None:
+        self.it = it
+        self.pending: Chunk | None = None
+        self.end: dict[str, Any] | None = None
+
+    def size(self) -> int:
+        return len(self.pending) if self.pending is not None else 0
+
+    def pull(self) -> None:
+        item = next(self.it)
+        if isinstance(item, dict):
+            self.end = item
+        else:
+            self.pending = item if self.pending is None else chunk_concat(self.pending, item)
+
+    def take(self, bound: Any) -> Chunk | None:
+        """The pending points with keys <= bound (all of them when bound is None)."""
+        if self.pending is None:
+            return None
+        n = len(self.pending) if bound is None else int(np.searchsorted(self.pending.keys, bound, "right"))
+        head = chunk_slice(self.pending, 0, n)
+        self.pending = chunk_slice(self.pending, n, len(self.pending))
+        return head
+
+
+def _compare_scans(
+    src: StoreProcess,
+    dst: StoreProcess,
+    name: str,
+    sinfo: CollectionInfo,
+    tinfo: CollectionInfo,
+    c: CollectionValidation,
+    col: _Collector,
+    reembedded: bool,
+    tolerance: float,
+    sample_queries: int,
+    progress: ProgressFn | None,
+    done_before: int,
+    total: int,
+) -> None:
+    """Both stores stream column chunks from their own processes; compare them window by window.
+
+    A window ends at the smaller of the two sides' last pending keys (a side that has ended sets no
+    bound), so every key in it has been seen by both sides.
+    """
+    leave_out = REEMBED_KEYS if reembedded else ()
+    a = _Stream(src.scan(name, sinfo.dimension, leave_out, sample_queries))
+    b = _Stream(dst.scan(name, tinfo.dimension, leave_out, 0))
+    payload_ids: list[str] = []
+    seen = 0
+    while True:
+        for side in (a, b):
+            while side.end is None and side.size() == 0:
+                side.pull()
+        if a.end is not None and b.end is not None and not a.size() and not b.size():
+            break
+        ends = [s.pending.keys[-1] for s in (a, b) if s.end is None and s.pending is not None]
+        bound = min(ends) if ends else None
+        wa, wb = a.take(bound), b.take(bound)
+        seen += _compare_window(wa, wb, c, col, reembedded, tolerance, payload_ids)
+        if progress:
+            progress("validate", done_before + seen, total)
+    c.mismatched_points += c.missing_in_target + c.extra_in_target
+    if payload_ids:  # the keys that differ, for the first payload mismatches
+        s_pts = {p.id: p for p in src.retrieve(name, payload_ids)}
+        t_pts = {p.id: p for p in dst.retrieve(name, payload_ids)}
+        ignore = REEMBED_KEYS if reembedded else ()
+        for pid in payload_ids:
+            sp, tp = s_pts.get(pid), t_pts.get(pid)
+            sp_payload = sp.payload if sp else {}
+            tp_payload = tp.payload if tp else {}
+            keys = _payload_diff(sp_payload, tp_payload, ignore)
+            col.add("payload", {"id": pid, "keys": keys, "source": {k: sp_payload.get(k) for k in keys[:5]},
+                                "target": {k: tp_payload.get(k) for k in keys[:5]}})  # fmt: skip
+    assert a.end is not None
+    sample = a.end["sample"]
+    if not reembedded and sample:
+        _search_parity(src, dst, name, sample, c, sinfo.sparse and tinfo.sparse)
+
+
+def _compare_window(
+    wa: Chunk | None,
+    wb: Chunk | None,
+    c: CollectionValidation,
+    col: _Collector,
+    reembedded: bool,
+    tol: float,
+    payload_ids: list[str],
+) -> int:
+    """Compare the points of one window; returns how many source points it held."""
+    na, nb = (len(wa) if wa is not None else 0), (len(wb) if wb is not None else 0)
+    if not na or not nb:
+        if na:
+            assert wa is not None
+            c.missing_in_target += na
+            for k in wa.keys[:FIRST_MISMATCHES]:
+                col.add("missing_in_target", {"id": id_of(k)})
+        if nb:
+            assert wb is not None
+            c.extra_in_target += nb
+            for k in wb.keys[:FIRST_MISMATCHES]:
+                col.add("extra_in_target", {"id": id_of(k)})
+        return na
+    assert wa is not None and wb is not None
+    _common, ia, ib = np.intersect1d(wa.keys, wb.keys, assume_unique=True, return_indices=True)
+    if len(ia) < na:
+        miss = np.ones(na, dtype=bool)
+        miss[ia] = False
+        c.missing_in_target += int(miss.sum())
+        for k in wa.keys[miss][:FIRST_MISMATCHES]:
+            col.add("missing_in_target", {"id": id_of(k)})
+    if len(ib) < nb:
+        extra = np.ones(nb, dtype=bool)
+        extra[ib] = False
+        c.extra_in_target += int(extra.sum())
+        for k in wb.keys[extra][:FIRST_MISMATCHES]:
+            col.add("extra_in_target", {"id": id_of(k)})
+    keys = wa.keys[ia]
+    pay_bad = wa.payload[ia] != wb.payload[ib]
+    bad = pay_bad.copy()
+    c.payload_mismatches += int(pay_bad.sum())
+    for k in keys[pay_bad][: max(0, FIRST_MISMATCHES - len(payload_ids))]:
+        payload_ids.append(id_of(k))
+    if not reembedded:
+        ha, hb = wa.has_dense[ia], wb.has_dense[ib]
+        if wa.dense.shape[1] == wb.dense.shape[1]:
+            diff = np.abs(wa.dense[ia] - wb.dense[ib]).max(axis=1, initial=0.0)
+        else:
+            diff = np.full(len(ia), np.inf, dtype=np.float32)
+        diff = np.where(ha != hb, np.inf, np.where(ha, diff, 0.0))
+        vec_bad = diff > tol
+        c.vector_mismatches += int(vec_bad.sum())
+        for k, d in zip(keys[vec_bad][:FIRST_MISMATCHES], diff[vec_bad][:FIRST_MISMATCHES], strict=True):
+            col.add("vector", {"id": id_of(k), "max_abs_diff": float(d)})
+        ok_diff = diff[~vec_bad]
+        if ok_diff.size:
+            c.max_vector_diff = max(c.max_vector_diff, float(ok_diff.max()))
+        sp_diff = _sparse_window_diff(wa, wb, ia, ib)
+        sp_bad = sp_diff > tol
+        c.sparse_mismatches += int(sp_bad.sum())
+        for k, d in zip(keys[sp_bad][:FIRST_MISMATCHES], sp_diff[sp_bad][:FIRST_MISMATCHES], strict=True):
+            col.add("sparse_vector", {"id": id_of(k), "max_abs_diff": float(d)})
+        bad |= vec_bad | sp_bad
+    nbad = int(bad.sum())
+    c.mismatched_points += nbad
+    c.validated_points += len(ia) - nbad
+    return na
+
+
+def _sparse_window_diff(wa: Chunk, wb: Chunk, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+    """Per matched pair, the largest difference of the sparse values (inf for another pattern)."""
+    out = np.where(wa.sparse_pattern[ia] != wb.sparse_pattern[ib], np.inf, 0.0)
+    la = wa.sparse_offsets[ia + 1] - wa.sparse_offsets[ia]
+    lens = np.where(out == 0.0, la, 0)  # same pattern: same length on both sides
+    total = int(lens.sum())
+    if total:
+        starts = np.cumsum(lens) - lens
+        rel = np.arange(total) - np.repeat(starts, lens)
+        pa = np.repeat(wa.sparse_offsets[ia], lens) + rel
+        pb = np.repeat(wb.sparse_offsets[ib], lens) + rel
+        d = np.abs(wa.sparse_values[pa] - wb.sparse_values[pb])
+        nz = lens > 0
+        out[nz] = np.maximum.reduceat(d, starts[nz])
+    return out
+
+
 TIE_EPS = 1e-5
 
 
@@ -345,9 +528,21 @@ def _recall(a: list[ScoredHit], b: list[ScoredHit]) -> float:
     return found / len(a)
 
 
+def _timed_search(
+    store: VectorStore | StoreProcess, name: str, vector: np.ndarray
+) -> tuple[list[ScoredHit], float]:
+    """An indexed search and the time the store spent in it (a StoreProcess times it in its child,
+    leaving the pipe out)."""
+    t = time.perf_counter()
+    hits = store.search(name, vector, limit=RECALL_K)
+    if isinstance(store, StoreProcess):
+        return hits, store.last_seconds
+    return hits, time.perf_counter() - t
+
+
 def _search_parity(
-    src: VectorStore,
-    dst: VectorStore,
+    src: VectorStore | StoreProcess,
+    dst: VectorStore | StoreProcess,
     name: str,
     sample: list[StoredPoint],
     c: CollectionValidation,
@@ -366,12 +561,10 @@ def _search_parity(
             _recall(src.search(name, p.vector, limit=RECALL_K, exact=True),
                     dst.search(name, p.vector, limit=RECALL_K, exact=True))
         )  # fmt: skip
-        t = time.perf_counter()
-        sh = src.search(name, p.vector, limit=RECALL_K)
-        s_time += time.perf_counter() - t
-        t = time.perf_counter()
-        th = dst.search(name, p.vector, limit=RECALL_K)
-        t_time += time.perf_counter() - t
+        sh, dt = _timed_search(src, name, p.vector)
+        s_time += dt
+        th, dt = _timed_search(dst, name, p.vector)
+        t_time += dt
         indexed.append(_recall(sh, th))
     if recalls:
         c.search_recall_at_10 = round(float(np.mean(recalls)), 4)
@@ -405,21 +598,36 @@ def validate_migration(
     tolerance: float = DEFAULT_TOLERANCE,
     sample_queries: int = DEFAULT_SAMPLE_QUERIES,
     progress: ProgressFn | None = None,
+    processes: bool = True,
 ) -> ValidationReport:
     """Compare every collection of ``source`` (or those named) with ``target``; write the report.
 
-    ``report_dir=None`` writes no file. Both stores are opened read-only where that applies.
+    ``report_dir=None`` writes no file. Both stores are opened read-only where that applies. When
+    both are locations (data directories or URLs) and ``processes`` is true, each is read by its
+    own child process (:mod:`planvec.ops.procstore`), so the two are read in parallel.
     """
     if tolerance < 0 or sample_queries < 0:
         raise UsageError("--tolerance and --sample-queries must not be negative")
     if same_location(source, target):
         raise UsageError("the source and the target are the same store")
+    if _is_memory(target):
+        raise UsageError("a fresh :memory: target is always empty", hint="validate a real target")
     rate = Rate()
-    src, own_src = open_location(source, read_only=True)
+    src: Any
+    dst: Any
+    if processes and all(isinstance(x, str | Path) and not _is_memory(x) for x in (source, target)):
+        src, own_src = StoreProcess(str(source)), True
+        try:
+            dst, own_dst = StoreProcess(str(target)), True
+        except BaseException:
+            src.close()
+            raise
+    else:
+        src, own_src = open_location(source, read_only=True)
+        dst, own_dst = None, False
     try:
-        dst, own_dst = open_location(target, read_only=True) if not _is_memory(target) else (None, False)
         if dst is None:
-            raise UsageError("a fresh :memory: target is always empty", hint="validate a real target")
+            dst, own_dst = open_location(target, read_only=True)
         try:
             report = ValidationReport(
                 source=describe(source), target=describe(target), tolerance=tolerance,

@@ -28,6 +28,7 @@ killed with SIGKILL leaves its lock released by the kernel, and the next open re
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import itertools
 import json
@@ -36,7 +37,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -469,6 +470,56 @@ class EdgeStore:
             segments=int(info.segments_count),
         )
 
+    def collection_files(self, name: str) -> Path:
+        """The directory of collection ``name`` (``meta.json`` and ``shard/``), for a file-level copy.
+
+        Only a read-only store hands it out: its shared lock keeps every writer out, so the files
+        do not change while they are copied (a copy of the segments and the WAL loads to the same
+        points, the WAL replayed like after a crash).
+        """
+        self._check_open()
+        if not self.read_only:
+            raise StoreError(
+                "a file-level copy needs the source opened read-only (its lock keeps writers out)"
+            )
+        if not self._exists(name):
+            raise self._not_found(name)
+        return self._dir(name)
+
+    def install_copy(
+        self,
+        source_dir: Path,
+        name: str,
+        meta: dict[str, Any],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Install a file-level copy of another store's collection directory as ``name``.
+
+        The shard files are copied into a temporary directory, fsynced, then renamed into place:
+        an interrupted copy leaves no collection (its debris is removed when a writer next opens
+        the store). ``meta`` replaces the copied ``meta.json``. ``progress(bytes_done, total)``.
+        """
+        self._check_writable()
+        name = check_name(name)
+        with self._mutex:
+            cdir = self._dir(name)
+            if (cdir / META_NAME).is_file():
+                raise StoreError(f"collection {name!r} already exists in {self.data_dir}")
+            tmp = self._collections_root / f".tmp-{name}-{uuid.uuid4().hex[:8]}"
+            try:
+                _copy_tree(Path(source_dir) / SHARD_DIR, tmp / SHARD_DIR, progress)
+                self._write_meta(tmp, meta)
+                if cdir.exists():  # a directory without meta.json: debris of a failed run
+                    self._trash(cdir)
+                os.rename(tmp, cdir)
+                _fsync_dir(self._collections_root)
+            except BaseException as e:
+                shutil.rmtree(tmp, ignore_errors=True)
+                if isinstance(e, OSError):
+                    raise StoreError(f"cannot copy collection {name!r} into {self.data_dir}: {e}") from e
+                raise
+        self._shard(name)  # the copy loads (and its WAL replays) before it is reported done
+
     def get_meta(self, name: str) -> dict[str, Any]:
         self._check_open()
         check_name(name)
@@ -600,6 +651,32 @@ class EdgeStore:
             if cursor is None:
                 return
 
+    def scroll_raw(
+        self, name: str, *, batch_size: int = 1024
+    ) -> Iterator[list[tuple[Any, list[float] | None, tuple[list[int], list[float]] | None, dict[str, Any]]]]:
+        """Batches of (id, dense vector, (sparse indices, values), payload) in id order, as Qdrant
+        Edge returns them (ids as uuid.UUID, no numpy conversion, sparse order as stored): for bulk
+        readers such as validate-migration that convert a whole batch at once."""
+        shard = self._shard(name)
+        cursor: Any = None
+        while True:
+            req = qe.ScrollRequest(
+                offset=cursor, limit=max(1, batch_size), with_payload=True, with_vector=True
+            )
+            recs, cursor = self._op("scroll", name, shard.scroll, req)
+            out = []
+            for rec in recs:
+                vec = rec.vector if isinstance(rec.vector, dict) else {}
+                sv = vec.get(SPARSE_NAME)
+                out.append(
+                    (rec.id, vec.get(DENSE_NAME), (sv.indices, sv.values) if sv is not None else None,
+                     rec.payload or {})
+                )  # fmt: skip
+            if out:
+                yield out
+            if cursor is None:
+                return
+
     def retrieve(self, name: str, ids: Sequence[str], *, with_vectors: bool = False) -> list[StoredPoint]:
         shard = self._shard(name)
         wanted = canonical_ids(ids)
@@ -716,6 +793,66 @@ class EdgeStore:
     def __repr__(self) -> str:
         mode = "read-only" if self.read_only else "writer"
         return f"EdgeStore({str(self.data_dir)!r}, {mode}{', closed' if self._closed else ''})"
+
+
+def _copy_tree(src: Path, dst: Path, progress: Callable[[int, int], None] | None) -> None:
+    """Copy a directory tree file by file (``sendfile`` through shutil), fsyncing every file."""
+    files = [p for p in sorted(src.rglob("*")) if p.is_file()]
+    total = sum(p.stat().st_size for p in files)
+    done = 0
+    dst.mkdir(parents=True)
+    for d in sorted(p for p in src.rglob("*") if p.is_dir()):
+        (dst / d.relative_to(src)).mkdir(parents=True, exist_ok=True)
+    for f in files:
+        out = dst / f.relative_to(src)
+        _copy_file(f, out)
+        done += f.stat().st_size
+        if progress:
+            progress(done, total)
+    for d in sorted((p for p in dst.rglob("*") if p.is_dir()), reverse=True):
+        _fsync_dir(d)
+    _fsync_dir(dst)
+
+
+def _copy_file(src: Path, dst: Path) -> None:
+    """Copy one file, keeping its holes (Qdrant's mmap files are sparse), and fsync it."""
+    with open(src, "rb") as fi, open(dst, "wb") as fo:
+        fdi, fdo = fi.fileno(), fo.fileno()
+        size = os.fstat(fdi).st_size
+        for start, end in _data_ranges(fdi, size):
+            off = start
+            while off < end:
+                n = _copy_range(fdi, fdo, off, min(end - off, 1 << 26))
+                if n <= 0:
+                    raise OSError(f"short copy of {src}")
+                off += n
+        os.ftruncate(fdo, size)
+        os.fsync(fdo)
+
+
+def _copy_range(fdi: int, fdo: int, off: int, count: int) -> int:
+    try:
+        return os.copy_file_range(fdi, fdo, count, off, off)
+    except OSError as e:
+        if e.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+            raise
+        data = os.pread(fdi, count, off)  # no copy_file_range between these file systems
+        return os.pwrite(fdo, data, off) if data else 0
+
+
+def _data_ranges(fd: int, size: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of the data (non-hole) ranges of a file."""
+    pos = 0
+    while pos < size:
+        try:
+            start = os.lseek(fd, pos, os.SEEK_DATA)
+        except OSError as e:
+            if e.errno != errno.ENXIO:  # no SEEK_DATA here: copy the rest whole
+                yield pos, size
+            return  # ENXIO: only a hole is left
+        end = min(os.lseek(fd, start, os.SEEK_HOLE), size)
+        yield start, end
+        pos = end
 
 
 def _fsync_dir(path: Path) -> None:

@@ -1,0 +1,384 @@
+"""A read-only store served by a child process, for work that reads two stores at once.
+
+``validate-migration`` reads every point of a source and of a target. Reading a point from Qdrant
+Edge builds Python objects under the GIL (a 384-d vector is 384 floats), so two stores read by one
+process take turns on one core. :class:`StoreProcess` opens a store location read-only in a
+spawned child process and answers calls over a pipe; :meth:`StoreProcess.scan` streams a
+collection as compact column chunks (16-byte ids, a float32 matrix, payload and sparse digests),
+built in the child while the parent compares the previous chunk, with at most a few chunks in
+flight (memory stays flat whatever the collection size).
+"""
+
+from __future__ import annotations
+
+import array
+import contextlib
+import hashlib
+import itertools
+import multiprocessing as mp
+import queue
+import random
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+
+from .. import errors as _errors
+from ..errors import PlanvecError, StoreError
+from ..store.base import CollectionInfo, ScoredHit, SparseVec, StoredPoint
+
+CHUNK = 2048
+IN_FLIGHT = 3
+_NONE = hashlib.blake2b(b"\x00none", digest_size=16).digest()
+
+
+@dataclass(slots=True)
+class Chunk:
+    """One batch of points in id order, as columns."""
+
+    keys: np.ndarray  # S16: the 16 bytes of each UUID (byte order = id order)
+    dense: np.ndarray  # (n, dim) float32; rows of points without a dense vector are zero
+    has_dense: np.ndarray  # bool
+    payload: np.ndarray  # S16 digest of the payload (without the keys left out)
+    sparse_pattern: np.ndarray  # S16 digest of the sparse indices (a fixed digest when absent)
+    sparse_values: np.ndarray  # float32, the values of all sparse vectors, concatenated
+    sparse_offsets: np.ndarray  # int64, n + 1 offsets into sparse_values
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def chunk_slice(c: Chunk, i: int, j: int) -> Chunk:
+    off = c.sparse_offsets[i : j + 1]
+    return Chunk(
+        keys=c.keys[i:j],
+        dense=c.dense[i:j],
+        has_dense=c.has_dense[i:j],
+        payload=c.payload[i:j],
+        sparse_pattern=c.sparse_pattern[i:j],
+        sparse_values=c.sparse_values[off[0] : off[-1]],
+        sparse_offsets=off - off[0],
+    )
+
+
+def chunk_concat(a: Chunk, b: Chunk) -> Chunk:
+    if not len(a):
+        return b
+    return Chunk(
+        np.concatenate([a.keys, b.keys]),
+        np.concatenate([a.dense, b.dense]),
+        np.concatenate([a.has_dense, b.has_dense]),
+        np.concatenate([a.payload, b.payload]),
+        np.concatenate([a.sparse_pattern, b.sparse_pattern]),
+        np.concatenate([a.sparse_values, b.sparse_values]),
+        np.concatenate([a.sparse_offsets, b.sparse_offsets[1:] + a.sparse_offsets[-1]]),
+    )
+
+
+def canonical_json(obj: Any) -> bytes:
+    """JSON with sorted keys: equal payloads give equal bytes (non-JSON values through str())."""
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY, default=str)
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def key_of(pid: Any) -> bytes:
+    """The 16 bytes of a UUID point id (a uuid.UUID as Qdrant Edge returns it, or its string)."""
+    if isinstance(pid, uuid.UUID):
+        return pid.bytes
+    return uuid.UUID(str(pid)).bytes
+
+
+def id_of(key: bytes) -> str:
+    return str(uuid.UUID(bytes=bytes(key).ljust(16, b"\x00")))
+
+
+# id (str or uuid.UUID), dense vector (list, array or None), (sparse indices, values) or None, payload
+Row = tuple[Any, Any, Any, dict[str, Any]]
+
+
+def build_chunk(rows: Sequence[Row], dim: int, leave_out: Sequence[str] = ()) -> Chunk:
+    n = len(rows)
+    keys = b"".join([key_of(r[0]) for r in rows])
+    has = np.fromiter((r[1] is not None for r in rows), dtype=bool, count=n)
+    if n and has.all():
+        flat = itertools.chain.from_iterable(r[1] for r in rows)
+        dense = np.fromiter(flat, dtype=np.float32, count=n * dim).reshape(n, dim)
+    else:
+        dense = np.zeros((n, dim), dtype=np.float32)
+        for i, r in enumerate(rows):
+            if r[1] is not None:
+                dense[i] = np.asarray(r[1], dtype=np.float32)
+    skip = set(leave_out)
+    pay, pattern = [], []
+    values: list[float] = []
+    offsets = [0]
+    for r in rows:
+        payload = r[3]
+        if skip and not skip.isdisjoint(payload):
+            payload = {k: v for k, v in payload.items() if k not in skip}
+        pay.append(_digest(canonical_json(payload)))
+        sv = r[2]
+        if sv is None:
+            pattern.append(_NONE)
+        else:
+            idx, val = sv
+            if idx != sorted(idx):
+                pairs = sorted(zip(idx, val, strict=True))
+                idx, val = [i for i, _ in pairs], [v for _, v in pairs]
+            pattern.append(_digest(array.array("q", idx).tobytes()))
+            values.extend(val)
+        offsets.append(len(values))
+    return Chunk(
+        keys=np.frombuffer(keys, dtype="S16"),
+        dense=dense,
+        has_dense=has,
+        payload=np.array(pay, dtype="S16"),
+        sparse_pattern=np.array(pattern, dtype="S16"),
+        sparse_values=np.asarray(values, dtype=np.float32),
+        sparse_offsets=np.asarray(offsets, dtype=np.int64),
+    )
+
+
+def _rows(store: Any, name: str, batch: int) -> Iterator[list[Row]]:
+    """Raw batches where the store offers them (EdgeStore.scroll_raw), else from scroll()."""
+    raw = getattr(store, "scroll_raw", None)
+    if raw is not None:
+        yield from raw(name, batch_size=batch)
+        return
+    buf: list[Row] = []
+    for p in store.scroll(name, with_vectors=True, batch_size=batch):
+        sv = (p.sparse.indices, p.sparse.values) if p.sparse is not None else None
+        buf.append((p.id, p.vector, sv, p.payload))
+        if len(buf) >= batch:
+            yield buf
+            buf = []
+    if buf:
+        yield buf
+
+
+# -- the child --------------------------------------------------------------------------------
+def _error_reply(e: BaseException) -> tuple[str, Any]:
+    if isinstance(e, PlanvecError):
+        return ("err", (type(e).__name__, e.message, e.hint))
+    return ("err", ("StoreError", f"{type(e).__name__}: {e}", None))
+
+
+def _scan(store: Any, conn: Any, name: str, dim: int, leave_out: list[str], sample: int) -> None:
+    """Stream chunks of ``name``; a sender thread writes to the pipe while the next chunk is built."""
+    q: queue.Queue[tuple[str, Any] | None] = queue.Queue(maxsize=IN_FLIGHT)
+    failed: list[BaseException] = []
+
+    def sender() -> None:
+        while True:
+            item = q.get()
+            if item is None:
+                return
+            try:
+                conn.send(item)
+            except BaseException as e:  # the parent went away: stop producing
+                failed.append(e)
+                return
+
+    t = threading.Thread(target=sender, name="planvec-scan-send", daemon=True)
+    t.start()
+    rng = random.Random(0)
+    picked: list[StoredPoint] = []
+    seen = 0
+    last: bytes | None = None
+    try:
+        for rows in _rows(store, name, CHUNK):
+            if failed:
+                break
+            chunk = build_chunk(rows, dim, leave_out)
+            k = chunk.keys
+            if len(k) and (
+                (last is not None and k[0] <= last) or (len(k) > 1 and not bool(np.all(k[1:] > k[:-1])))
+            ):
+                raise StoreError(f"the scroll of {name!r} is not in id order: cannot merge-compare")
+            if len(k):
+                last = bytes(k[-1])
+            for r in rows:  # reservoir sample of query points (source side)
+                seen += 1
+                if len(picked) < sample:
+                    picked.append(_query_point(r))
+                elif sample:
+                    j = rng.randrange(seen)
+                    if j < sample:
+                        picked[j] = _query_point(r)
+            q.put(("chunk", chunk))
+        q.put(("end", {"points": seen, "sample": picked}))
+    except BaseException as e:
+        q.put(_error_reply(e))
+    finally:
+        q.put(None)
+        t.join()
+
+
+def _query_point(r: Row) -> StoredPoint:
+    vec = np.asarray(r[1], dtype=np.float32) if r[1] is not None else None
+    sv = r[2]
+    sparse = None
+    if sv is not None:
+        pairs = sorted(zip(sv[0], sv[1], strict=True))
+        sparse = SparseVec(tuple(int(i) for i, _ in pairs), tuple(float(v) for _, v in pairs))
+    return StoredPoint(id=str(r[0]), payload={}, vector=vec, sparse=sparse)
+
+
+def _serve(location: str, conn: Any) -> None:
+    import time
+
+    from .transfer import open_location
+
+    try:
+        store, _ = open_location(location, read_only=True)
+    except BaseException as e:
+        conn.send(_error_reply(e))
+        return
+    conn.send(("ok", None))
+    try:
+        while True:
+            try:
+                op, args, kwargs = conn.recv()
+            except EOFError:
+                return
+            if op == "close":
+                return
+            try:
+                if op == "scan":
+                    _scan(store, conn, *args)
+                    continue
+                if op == "first_ids":
+                    name, limit = args
+                    first = itertools.islice(store.scroll(name, fields=[], batch_size=limit), limit)
+                    ids = [p.id for p in first]
+                    conn.send(("ok", (ids, 0.0)))
+                    continue
+                t = time.perf_counter()
+                result = getattr(store, op)(*args, **kwargs)
+                conn.send(("ok", (result, time.perf_counter() - t)))
+            except BaseException as e:
+                conn.send(_error_reply(e))
+    finally:
+        store.close()
+
+
+# -- the parent -------------------------------------------------------------------------------
+def _raise(value: Any) -> None:
+    cls_name, message, hint = value
+    cls = getattr(_errors, cls_name, StoreError)
+    if not (isinstance(cls, type) and issubclass(cls, PlanvecError)):
+        cls = StoreError
+    raise cls(message, hint=hint)
+
+
+class StoreProcess:
+    """A read-only store in a child process (see the module docstring).
+
+    Offers the read methods validate-migration uses: ``list_collections``, ``collection_info``,
+    ``search`` (``last_seconds`` is the time the child spent in it), ``retrieve`` and ``scan``.
+    """
+
+    def __init__(self, location: str) -> None:
+        """Starts the child; it opens the store while the caller goes on (the first call waits)."""
+        self.location = location
+        self.last_seconds = 0.0
+        ctx = mp.get_context("spawn")  # Qdrant Edge runs threads: never fork it
+        self._conn, child = ctx.Pipe(duplex=True)
+        self._proc = ctx.Process(target=_serve, args=(location, child), name="planvec-store", daemon=True)
+        self._proc.start()
+        child.close()
+        self._closed = False
+        self._ready = False
+        self._scanning = False
+
+    def wait_ready(self) -> None:
+        if not self._ready:
+            self._reply()
+            self._ready = True
+
+    def _recv(self) -> tuple[str, Any]:
+        try:
+            msg: tuple[str, Any] = self._conn.recv()
+            return msg
+        except (EOFError, OSError) as e:
+            self._proc.join(timeout=5)
+            raise StoreError(
+                f"the process reading {self.location} exited unexpectedly (exit code {self._proc.exitcode})"
+            ) from e
+
+    def _reply(self) -> Any:
+        kind, value = self._recv()
+        if kind == "err":
+            _raise(value)
+        return value
+
+    def _call(self, op: str, *args: Any, **kwargs: Any) -> Any:
+        self.wait_ready()
+        self._conn.send((op, args, kwargs))
+        result, seconds = self._reply()
+        self.last_seconds = seconds
+        return result
+
+    def list_collections(self) -> list[str]:
+        return list(self._call("list_collections"))
+
+    def collection_info(self, name: str) -> CollectionInfo | None:
+        info: CollectionInfo | None = self._call("collection_info", name)
+        return info
+
+    def search(self, name: str, query: Any, **kwargs: Any) -> list[ScoredHit]:
+        return list(self._call("search", name, query, **kwargs))
+
+    def retrieve(self, name: str, ids: Sequence[str], *, with_vectors: bool = False) -> list[StoredPoint]:
+        return list(self._call("retrieve", name, list(ids), with_vectors=with_vectors))
+
+    def first_ids(self, name: str, limit: int) -> list[str]:
+        """The first ``limit`` ids of ``name`` in scroll order."""
+        return list(self._call("first_ids", name, limit))
+
+    def scan(
+        self, name: str, dim: int, leave_out: Sequence[str] = (), sample: int = 0
+    ) -> Iterator[Chunk | dict[str, Any]]:
+        """Chunks of ``name`` in id order, then a final dict: ``points`` and the query ``sample``."""
+        self.wait_ready()
+        self._conn.send(("scan", (name, dim, list(leave_out), sample), {}))
+        self._scanning = True
+        while True:
+            kind, value = self._recv()
+            if kind == "chunk":
+                yield value
+            elif kind == "end":
+                self._scanning = False
+                yield value
+                return
+            else:
+                self._scanning = False
+                _raise(value)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._scanning:  # abandoned mid-scan: the child is blocked sending; stop it
+            self._proc.kill()
+        else:
+            with contextlib.suppress(OSError, ValueError):
+                self._conn.send(("close", (), {}))
+        self._proc.join(timeout=30)
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join(timeout=5)
+        self._conn.close()
+
+    def __enter__(self) -> StoreProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
