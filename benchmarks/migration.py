@@ -6,7 +6,10 @@
 Each operation runs in its own process, so its peak RSS (``ru_maxrss``) is its own; comparing the
 peaks at two sizes shows whether memory grows with the collection. Points are random unit vectors
 with a planvec-like payload and a BM25-like sparse vector; no model is loaded. HNSW building
-(``optimize``) is left out of the copy rates and timed on its own. Prints one JSON document.
+(``optimize``, on the streamed copy) is left out of the copy rates and timed on its own. Between two
+data directories ``migrate`` copies shard files by default (``migrate_edge_edge``); the streamed
+copy that any pair of stores uses is measured too (``migrate_edge_edge_stream``). validate-migration
+reads each store in a child process: their peak RSS is reported apart. Prints one JSON document.
 
 Anchor (from the issue): Qdrant's official migration tool, about 880 points/s Qdrant → Qdrant.
 """
@@ -19,6 +22,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -34,6 +38,41 @@ NAME = "roadmap_tasks"
 
 def _rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+class AnonPeak:
+    """Peak anonymous RSS (``RssAnon``: heap, not file pages mapped by Qdrant's mmap storage),
+    sampled every 20 ms on a thread: it tells buffers that grow from mapped files that are read."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    @staticmethod
+    def now_kb() -> int:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1])
+        return 0
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.now_kb())
+            self._stop.wait(0.02)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._t.join()
+        self.peak = max(self.peak, self.now_kb())
+        return round(self.peak / 1024, 1)
+
+
+def _children_rss_mb() -> float:
+    """The largest peak RSS among this process's finished children (validate's two readers)."""
+    return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
 
 
 def _points(start: int, n: int, rng: np.random.Generator) -> list[Any]:
@@ -83,6 +122,7 @@ def run_op(op: str, work: Path, n: int) -> dict[str, Any]:
     from planvec.store import EdgeStore, ServerStore
 
     src, archive = work / "src", work / "plans.pvbak"
+    anon = AnonPeak()
     t = time.perf_counter()
     extra: dict[str, Any] = {}
     if op == "fill":
@@ -95,10 +135,13 @@ def run_op(op: str, work: Path, n: int) -> dict[str, Any]:
         with EdgeStore(work / "restored") as s:
             r2 = restore(s, archive, model=(MODEL, DIM), optimize=False)
         extra["verify_seconds"] = r2.verify_seconds
-    elif op == "migrate_edge_edge":
-        migrate(src, work / "copy", batch=512, workers=2, optimize=False)
+    elif op == "migrate_edge_edge":  # the default between two data directories: shard files copied
+        r = migrate(src, work / "copy", batch=512, workers=2, optimize=False)
+        extra["method"] = r.collections[0].method
+    elif op == "migrate_edge_edge_stream":  # scroll -> upsert, as between any two stores
+        migrate(src, work / "copy-stream", batch=512, workers=2, optimize=False, method="stream")
     elif op == "optimize":
-        with EdgeStore(work / "copy") as s:
+        with EdgeStore(work / "copy-stream") as s:
             s.optimize(NAME)
     elif op == "migrate_edge_server_memory":
         with ServerStore(":memory:") as mem:
@@ -116,11 +159,21 @@ def run_op(op: str, work: Path, n: int) -> dict[str, Any]:
     else:
         raise SystemExit(f"unknown op {op}")
     seconds = time.perf_counter() - t
+    extra["peak_rss_anon_mb"] = anon.stop()
     return {"op": op, "points": n, "seconds": round(seconds, 3), "points_per_second": round(n / seconds, 1),
-            "peak_rss_mb": _rss_mb(), **extra}  # fmt: skip
+            "peak_rss_mb": _rss_mb(), "children_peak_rss_mb": _children_rss_mb(), **extra}  # fmt: skip
 
 
-OPS = ("fill", "backup", "restore", "migrate_edge_edge", "optimize", "migrate_edge_server_memory", "validate")
+OPS = (
+    "fill",
+    "backup",
+    "restore",
+    "migrate_edge_edge",
+    "migrate_edge_edge_stream",
+    "optimize",
+    "migrate_edge_server_memory",
+    "validate",
+)
 
 
 def run_size(n: int) -> dict[str, Any]:
@@ -168,7 +221,12 @@ def main() -> None:
             for k in ("success", "mismatched_points", "recall_at_10", "indexed_recall_at_10", "latency_ratio")
         },
         "archive_mb": big["backup"]["archive_mb"],
+        "migrate_edge_edge_method": big["migrate_edge_edge"].get("method"),
         "peak_rss_mb": {op: {str(s): runs[s][op]["peak_rss_mb"] for s in sizes} for op in OPS},
+        "peak_rss_anon_mb": {op: {str(s): runs[s][op]["peak_rss_anon_mb"] for s in sizes} for op in OPS},
+        "validate_reader_processes_peak_rss_mb": {
+            str(s): runs[s]["validate"]["children_peak_rss_mb"] for s in sizes
+        },
         "runs": {str(s): runs[s] for s in sizes},
     }
     print(json.dumps(result, indent=2))

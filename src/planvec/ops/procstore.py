@@ -109,7 +109,8 @@ def build_chunk(rows: Sequence[Row], dim: int, leave_out: Sequence[str] = ()) ->
     has = np.fromiter((r[1] is not None for r in rows), dtype=bool, count=n)
     if n and has.all():
         flat = itertools.chain.from_iterable(r[1] for r in rows)
-        dense = np.fromiter(flat, dtype=np.float32, count=n * dim).reshape(n, dim)
+        # float64 first: fromiter casting each Python float to float32 is several times slower
+        dense = np.fromiter(flat, dtype=np.float64, count=n * dim).astype(np.float32).reshape(n, dim)
     else:
         dense = np.zeros((n, dim), dtype=np.float32)
         for i, r in enumerate(rows):

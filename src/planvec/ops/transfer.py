@@ -45,12 +45,14 @@ def open_location(loc: Location, *, read_only: bool) -> tuple[VectorStore, bool]
 
     ``owned`` is True when the caller must close the store. Embedded sources are opened read-only.
     """
-    from ..store import EdgeStore, ServerStore
+    from ..store import EdgeStore
 
     if not isinstance(loc, str | Path):
         return loc, False
     s = str(loc)
     if is_url(s):
+        from ..store.server import ServerStore
+
         return ServerStore(s), True
     path = Path(s).expanduser()
     if read_only and not (path / "collections").is_dir():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .base import (
     DEFAULT_PAYLOAD_INDEXES,
@@ -19,7 +19,19 @@ from .base import (
 )
 from .edge import EdgeStore
 from .filters import DENSE_NAME
-from .server import ServerStore
+
+if TYPE_CHECKING:
+    from .server import ServerStore
+
+
+def __getattr__(name: str) -> Any:
+    # ServerStore pulls in qdrant-client (about 1.5 s of imports): loaded on first use only, so
+    # commands on the embedded store start fast.
+    if name == "ServerStore":
+        from .server import ServerStore
+
+        return ServerStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "DEFAULT_PAYLOAD_INDEXES",
@@ -64,5 +76,7 @@ def open_store(data_dir: Path, qdrant_url: str | None = None, **kw: Any) -> Vect
     if unknown:
         raise TypeError(f"open_store() got unexpected keyword argument(s): {', '.join(sorted(unknown))}")
     if qdrant_url:
+        from .server import ServerStore
+
         return ServerStore(qdrant_url, **{k: v for k, v in kw.items() if k in _SERVER_KW and v is not None})
     return EdgeStore(Path(data_dir), **{k: v for k, v in kw.items() if k in _EDGE_KW and v is not None})
