@@ -8,8 +8,10 @@ it with a bounded-time async load generator (httpx): requests/s and p50/p99 late
 - with cached queries (a small set of texts asked again and again),
 
 for micro-batching on vs off and the query cache on vs off, side by side in this one run; plus the
-server's resident memory. The load generator runs on the same cores as the server (say so when
-quoting the figures). "Cache off" starts the server with the Engine's query-cache size set to 0 (a
+server's resident memory. "Micro-batching off" only turns off the embedding window of lone queries:
+searches that arrive together are still run as one batch (their new texts embedded in one call).
+The load generator runs on the same cores as the server (say so when quoting the figures). "Cache
+off" starts the server with the Engine's query-cache size set to 0 (a
 benchmark-only switch); "batching off" sets PLANVEC_BATCH_WINDOW_MS=0.
 
 Usage: python benchmarks/service_load.py [--seconds 6] [--data-dir INDEXED_DIR] [--quick]
@@ -84,6 +86,7 @@ class Server:
             "PLANVEC_KEYS_FILE": str(self.home / "none.json"),
             "PLANVEC_RATE_LIMIT": "0",
             "PLANVEC_BATCH_WINDOW_MS": "1.5" if batching else "0",
+            "PLANVEC_SEARCH_THREADS": os.environ.get("PLANVEC_SEARCH_THREADS", "1"),
         }
         env.pop("PLANVEC_API_KEYS", None)
         cmd = [sys.executable, "-c", LAUNCH, "1024" if cache else "0"]

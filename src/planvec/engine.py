@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -61,6 +61,32 @@ class SearchFilters:
     file_glob: str | None = None
     section: str | None = None
     task_id_prefix: str | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SearchRequest:
+    """One search of :meth:`Engine.search_many`: the arguments of :meth:`Engine.search`, plus the
+    query's dense embedding when the caller already has it (``vector``, used as is)."""
+
+    query: str
+    filters: SearchFilters | None = None
+    limit: int = 10
+    mode: SearchMode | None = None
+    min_score: float | None = None
+    collection: str | None = None
+    vector: np.ndarray | None = None
+
+
+@dataclass(slots=True, eq=False)
+class _Plan:
+    """A validated search request, waiting for its embedding and its store calls."""
+
+    index: int
+    request: SearchRequest
+    mode: str
+    collection: str
+    filters: Filters
+    vector: np.ndarray | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,19 +430,31 @@ class Engine:
     # -- search ---------------------------------------------------------------------------------
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one query, through an in-memory LRU cache."""
+        vec = self.cached_query(text)
+        if vec is not None:
+            return vec
+        vec = self.embedder.embed([text])[0]
+        self.remember_query(text, vec)
+        return vec
+
+    def cached_query(self, text: str) -> np.ndarray | None:
+        """The cached embedding of a query (counted as a cache hit), or None (not counted: the
+        caller embeds the text and hands it to :meth:`remember_query`, which counts the miss)."""
         with self._lock:
             vec = self._qcache.get(text)
             if vec is not None:
                 self._qcache.move_to_end(text)
                 self.qcache_hits += 1
-                return vec
-            self.qcache_misses += 1
-        vec = self.embedder.embed([text])[0]
+            return vec
+
+    def remember_query(self, text: str, vec: np.ndarray) -> None:
+        """Cache a query embedding computed after :meth:`cached_query` found none (a cache miss)."""
         with self._lock:
+            self.qcache_misses += 1
             self._qcache[text] = vec
-            if len(self._qcache) > QUERY_CACHE_SIZE:
+            self._qcache.move_to_end(text)
+            while len(self._qcache) > QUERY_CACHE_SIZE:
                 self._qcache.popitem(last=False)
-        return vec
 
     def search(
         self,
@@ -429,46 +467,153 @@ class Engine:
         collection: str | None = None,
     ) -> list[Hit]:
         """Semantic (dense), keyword (BM25) or hybrid (both, fused by reciprocal rank) search."""
-        if not query or not query.strip():
+        req = SearchRequest(
+            query, filters, limit=limit, mode=mode, min_score=min_score, collection=collection
+        )
+        result = self.search_many([req])[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def search_many(self, requests: Sequence[SearchRequest]) -> list[list[Hit] | Exception]:
+        """Several searches at once: each result is what :meth:`search` returns for that request,
+        or the exception it raises. The queries missing from the cache are embedded together and,
+        where the store can, the searches of one collection run as one batch."""
+        out: list[list[Hit] | Exception] = [[] for _ in requests]
+        plans: list[_Plan] = []
+        for i, r in enumerate(requests):
+            try:
+                plan = self._plan(i, r)
+            except Exception as e:
+                out[i] = e
+                continue
+            if plan is not None:
+                plans.append(plan)
+        need = [p for p in plans if p.mode != "keyword" and p.vector is None]
+        if need:
+            try:
+                vecs = self._embed_queries([p.request.query for p in need])
+            except Exception as e:
+                for p in need:
+                    out[p.index] = e
+                plans = [p for p in plans if p.mode == "keyword" or p.vector is not None]
+            else:
+                for p, v in zip(need, vecs, strict=True):
+                    p.vector = v
+        groups: dict[tuple[str, bool], list[_Plan]] = {}
+        for p in plans:
+            groups.setdefault((p.collection, p.mode == "hybrid"), []).append(p)
+        for (coll, hybrid), group in groups.items():
+            self._run_plans(coll, hybrid, group, out)
+        return out
+
+    def _plan(self, index: int, r: SearchRequest) -> _Plan | None:
+        """Validate one request (the errors of :meth:`search`, before any search); None when its
+        filters can match nothing."""
+        if not r.query or not r.query.strip():
             raise UsageError("empty query", hint='planvec search "what you are looking for"')
-        if limit < 1:
+        if r.limit < 1:
             raise UsageError("--limit must be at least 1")
-        mode = mode or self.settings.search_mode
+        mode = r.mode or self.settings.search_mode
         if mode not in ("dense", "keyword", "hybrid"):
             raise UsageError(f"unknown mode {mode!r}", hint="use dense, keyword or hybrid")
-        filters = filters or SearchFilters()
+        filters = r.filters or SearchFilters()
         _check_filters(filters)
-        coll = collection or self.settings.tasks_collection
-        info = self.store.collection_info(coll)
-        if info is None:
+        coll = r.collection or self.settings.tasks_collection
+        spec = self._search_spec(coll)
+        if spec is None:
             raise CollectionNotFound(
                 f"collection {coll!r} does not exist", hint="index some plans first: planvec index PATH"
             )
+        dimension, sparse = spec
         f = self.store_filters(coll, filters)
         if f.files == ():
-            return []
-        if mode != "dense" and not info.sparse:
+            return None
+        if mode != "dense" and not sparse:
             raise UsageError(f"collection {coll!r} has no keyword (BM25) vectors", hint="use --mode dense")
-        if mode == "dense":
-            self._check_compatible(coll, info.dimension)
-            scored = self.store.search(coll, self.embed_query(query), filters=f, limit=limit)
-        elif mode == "keyword":
-            scored = self.store.search(coll, self._sparse_query(query), filters=f, limit=limit)
+        if mode != "keyword":
+            self._check_compatible(coll, dimension)
+        return _Plan(index, r, mode, coll, f, r.vector)
+
+    def _search_spec(self, coll: str) -> tuple[int, bool] | None:
+        """(dimension, has BM25 vectors) of a collection, None when it does not exist."""
+        spec = getattr(self.store, "search_spec", None)
+        if spec is not None:
+            return cast("tuple[int, bool] | None", spec(coll))
+        info = self.store.collection_info(coll)
+        return None if info is None else (info.dimension, info.sparse)
+
+    def _embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Query embeddings through the LRU cache; the missing ones embedded in one call."""
+        if len(texts) == 1:
+            return [self.embed_query(texts[0])]
+        vecs = [self.cached_query(t) for t in texts]
+        missing = list(dict.fromkeys(t for t, v in zip(texts, vecs, strict=True) if v is None))
+        if not missing:
+            return cast("list[np.ndarray]", vecs)
+        embedded = dict(zip(missing, self.embedder.embed(missing), strict=True))
+        for t in missing:
+            self.remember_query(t, embedded[t])
+        extra = sum(v is None for v in vecs) - len(missing)  # the same new text twice: two misses
+        if extra:
+            with self._lock:
+                self.qcache_misses += extra
+        return [v if v is not None else embedded[t] for t, v in zip(texts, vecs, strict=True)]
+
+    def _run_plans(
+        self, coll: str, hybrid: bool, plans: list[_Plan], out: list[list[Hit] | Exception]
+    ) -> None:
+        """The store side of planned searches of one collection (all hybrid, or none): one batch,
+        or one plan at a time when the batch fails, so that each request gets its own error."""
+        try:
+            results = self._execute(coll, hybrid, plans)
+        except Exception as e:
+            if len(plans) == 1:
+                out[plans[0].index] = e
+                return
+            for p in plans:
+                self._run_plans(coll, hybrid, [p], out)
+            return
+        for p, scored in zip(plans, results, strict=True):
+            hits = [Hit.from_payload(h.id, h.score, h.payload, coll) for h in scored]
+            if p.request.min_score is not None:
+                hits = [h for h in hits if h.score >= p.request.min_score]
+            out[p.index] = hits
+
+    def _execute(self, coll: str, hybrid: bool, plans: list[_Plan]) -> list[list[ScoredHit]]:
+        queries: list[tuple[np.ndarray | SparseVec, Filters | None, int]] = []
+        for p in plans:
+            limit = p.request.limit
+            if hybrid:
+                n = max(limit * 4, 40)
+                assert p.vector is not None
+                queries += [(p.vector, p.filters, n), (self._sparse_query(p.request.query), p.filters, n)]
+            elif p.mode == "dense":
+                assert p.vector is not None
+                queries.append((p.vector, p.filters, limit))
+            else:
+                queries.append((self._sparse_query(p.request.query), p.filters, limit))
+        batch = getattr(self.store, "search_batch", None)
+        if batch is not None:
+            found: list[list[ScoredHit]] = batch(coll, queries, with_payload=not hybrid)
         else:
-            self._check_compatible(coll, info.dimension)
-            n = max(limit * 4, 40)
-            # Fuse ids and scores, then read the payloads of the hits kept only.
-            dense = self.store.search(coll, self.embed_query(query), filters=f, limit=n, with_payload=False)
-            sparse = self.store.search(
-                coll, self._sparse_query(query), filters=f, limit=n, with_payload=False
-            )
-            fused = rrf_fuse([_whole_ties(dense, n), _whole_ties(sparse, n)])[:limit]
-            payloads = {p.id: p.payload for p in self.store.retrieve(coll, [h.id for h in fused])}
-            scored = [ScoredHit(h.id, h.score, payloads[h.id]) for h in fused if h.id in payloads]
-        hits = [Hit.from_payload(h.id, h.score, h.payload, coll) for h in scored]
-        if min_score is not None:
-            hits = [h for h in hits if h.score >= min_score]
-        return hits
+            found = [
+                self.store.search(coll, q, filters=f, limit=n, with_payload=not hybrid) for q, f, n in queries
+            ]
+        if not hybrid:
+            return found
+        # Fuse ids and scores, then read the payloads of the hits kept only.
+        fused_lists = []
+        for i, p in enumerate(plans):
+            n = max(p.request.limit * 4, 40)
+            dense, sparse = found[2 * i], found[2 * i + 1]
+            fused_lists.append(rrf_fuse([_whole_ties(dense, n), _whole_ties(sparse, n)])[: p.request.limit])
+        wanted = list(dict.fromkeys(h.id for fused in fused_lists for h in fused))
+        payloads = {sp.id: sp.payload for sp in self.store.retrieve(coll, wanted)} if wanted else {}
+        return [
+            [ScoredHit(h.id, h.score, payloads[h.id]) for h in fused if h.id in payloads]
+            for fused in fused_lists
+        ]
 
     def _sparse_query(self, query: str) -> SparseVec:
         enc = self.sparse_encoder

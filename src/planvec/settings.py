@@ -89,11 +89,11 @@ class Settings(BaseSettings):
     cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(default=(), description="CORS origins.")
     audit_log: Path | None = Field(default=None, description="Audit log (default DATA_DIR/audit.jsonl).")
     search_threads: int = Field(
-        default=8,
+        default=1,
         ge=1,
         le=256,
-        description="Threads running searches in the HTTP service (query embedding waits "
-        "for its micro-batch in one of them).",
+        description="Threads running search batches in the HTTP service (Qdrant Edge holds the "
+        "GIL while it searches: one thread working through batches is fastest).",
     )
     batch_window_ms: float = Field(default=1.5, ge=0, le=100, description="Query micro-batch window.")
     job_wait_seconds: float = Field(default=5.0, ge=0, le=600)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planvec.service.batching import MicroBatcher
+from planvec.service.batching import MicroBatcher, SearchBatcher
 from planvec.service.errors import ApiError
 from planvec.service.paths import resolve_inside
 from planvec.service.ratelimit import TokenBucketLimiter
@@ -45,6 +46,48 @@ def test_batcher_passes_errors_to_every_waiter() -> None:
     b.close()
     with pytest.raises(RuntimeError):
         b.embed_one("y")
+
+
+def test_search_batcher_answers_each_request_with_its_own_result_or_error() -> None:
+    sizes: list[int] = []
+    gate = threading.Event()
+
+    def run(reqs: list[int]) -> list[object]:
+        gate.wait(5)  # the first batch holds the worker while the others queue up
+        sizes.append(len(reqs))
+        return [ValueError(f"bad {r}") if r % 7 == 3 else r * 10 for r in reqs]
+
+    b: SearchBatcher[int, int] = SearchBatcher(run, workers=1)
+
+    async def main() -> list[object]:
+        tasks = [asyncio.ensure_future(b.submit(i)) for i in range(40)]
+        await asyncio.sleep(0.05)
+        gate.set()
+        return list(await asyncio.gather(*tasks, return_exceptions=True))
+
+    out = asyncio.run(main())
+    b.close()
+    for i, res in enumerate(out):
+        if i % 7 == 3:
+            assert isinstance(res, ValueError) and str(res) == f"bad {i}"
+        else:
+            assert res == i * 10
+    assert sum(sizes) == 40 and len(sizes) < 40  # batched
+
+
+def test_search_batcher_passes_a_batch_failure_to_every_request() -> None:
+    def run(reqs: list[str]) -> list[object]:
+        raise RuntimeError("store broke")
+
+    b: SearchBatcher[str, str] = SearchBatcher(run)
+
+    async def main() -> list[object]:
+        return list(await asyncio.gather(b.submit("a"), b.submit("b"), return_exceptions=True))
+
+    assert all(isinstance(r, RuntimeError) for r in asyncio.run(main()))
+    b.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        asyncio.run(b.submit("c"))
 
 
 def test_resolve_inside_blocks_traversal_and_symlinks(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ _STORE_OPS = {
     "retrieve": True,
     "count": True,
     "search": True,
+    "search_batch": True,
     "distinct_values": True,
     "optimize": True,
     "flush": False,
@@ -75,12 +76,14 @@ class InstrumentedStore:
             coll = args[0] if named and args and isinstance(args[0], str) else "-"
             if name == "create_collection" and args:
                 coll = getattr(args[0], "name", "-")
+            # a batch of searches counts as that many searches
+            op, n = ("search", len(args[1])) if name == "search_batch" and len(args) > 1 else (name, 1)
             try:
                 rv = attr(*args, **kw)
             except BaseException:
-                counter.labels(name, coll, "error").inc()
+                counter.labels(op, coll, "error").inc(n)
                 raise
-            counter.labels(name, coll, "success").inc()
+            counter.labels(op, coll, "success").inc(n)
             return rv
 
         return call
@@ -92,6 +95,7 @@ class ServiceEmbedder:
     def __init__(self, inner: Embedder, metrics: ServiceMetrics, batch_window: float) -> None:
         self._inner = inner
         self._hist = metrics.vectorization
+        self._batch_sizes = metrics.query_batch
         self.model_id = inner.model_id
         self.dimension = inner.dimension
         self.max_tokens = inner.max_tokens
@@ -112,6 +116,8 @@ class ServiceEmbedder:
         documents = getattr(_ctx, "documents", False)
         if len(texts) == 1 and not documents and self.batcher is not None:
             return self.batcher.embed_one(texts[0])[None, :]
+        if len(texts) > 1 and not documents:  # the new queries of a batch of searches
+            self._batch_sizes.observe(len(texts))
         return self._timed("document" if documents else "query", texts, progress)
 
     def _timed(

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from ..embedding.base import Embedder
-from ..engine import Engine
+from ..engine import Engine, Hit, SearchRequest
 from ..settings import Settings
 from ..store.base import VectorStore
 from .audit import AuditLog
+from .batching import SearchBatcher
 from .instrument import InstrumentedStore, ServiceEmbedder
 from .jobs import Job, JobManager
 from .keys import KeyStore
@@ -40,15 +40,21 @@ class Service:
         self._given_embedder = embedder
         self._embedder: ServiceEmbedder | None = None
         self._engine: Engine | None = None
-        # Searches run here rather than in AnyIO's default pool of 40 threads: a few threads keep
-        # the cores busy without dozens of them fighting over the GIL.
-        self.search_pool = self._new_search_pool()
+        self._searcher: SearchBatcher[SearchRequest, list[Hit]] | None = None
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
             raise RuntimeError("the service is not started")
         return self._engine
+
+    @property
+    def searcher(self) -> SearchBatcher[SearchRequest, list[Hit]]:
+        """Runs the searches, off the event loop: the requests waiting are taken together and run
+        as one ``Engine.search_many`` batch (their new query texts embedded in one model call)."""
+        if self._searcher is None:
+            raise RuntimeError("the service is not started")
+        return self._searcher
 
     @property
     def ready(self) -> bool:
@@ -61,7 +67,6 @@ class Service:
 
         s = self.settings
         self.jobs = JobManager(on_finish=self._audit_job)  # fresh on every start (a restarted lifespan)
-        self.search_pool = self._new_search_pool()
         inner = self._given_embedder or load_embedder(
             s.embedder,
             model_path=s.model_path,
@@ -81,19 +86,17 @@ class Service:
         self._embedder = ServiceEmbedder(inner, self.metrics, s.batch_window_ms / 1000.0)
         wrapped = cast(VectorStore, InstrumentedStore(store, self.metrics))
         self._engine = Engine(s, embedder=self._embedder, store=wrapped)
+        self._searcher = SearchBatcher(self._engine.search_many, workers=s.search_threads)
         self.metrics.attach_engine(self._engine)
         if s.documents_root is not None:
             Path(s.documents_root).expanduser().mkdir(parents=True, exist_ok=True)
 
-    def _new_search_pool(self) -> ThreadPoolExecutor:
-        return ThreadPoolExecutor(
-            max_workers=self.settings.search_threads, thread_name_prefix="planvec-search"
-        )
-
     def close(self) -> None:
         """Finish write jobs, stop the batcher, flush and close the store."""
         self.jobs.shutdown()
-        self.search_pool.shutdown(wait=True)
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
         if self._embedder is not None:
             self._embedder.close()
         if self._engine is not None:
