@@ -18,6 +18,7 @@ from ..settings import Settings
 from .errors import install_handlers
 from .middleware import ServiceMiddleware
 from .routes import collections, data, documents, health, index, jobs, ops, search, web
+from .routes.search import SearchFastPath
 from .state import Service
 
 log = logging.getLogger("planvec.service")
@@ -63,5 +64,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
             allow_headers=["X-API-Key", "Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
         )
+    else:  # (CORS headers come from CORSMiddleware: with CORS on, every search goes through FastAPI)
+        app.add_middleware(SearchFastPath)
     app.add_middleware(ServiceMiddleware, metrics=svc.metrics, max_body=settings.max_body_bytes)
     return app

@@ -67,50 +67,64 @@ def _authenticate(svc: Service, request: Request, raw: str | None) -> Principal:
     return Principal(key.name, key.scope)
 
 
+def raw_key(request: Request) -> str | None:
+    """The key sent as ``X-API-Key`` or ``Authorization: Bearer`` (what the two security
+    dependencies read; for code that runs without FastAPI's dependency solving)."""
+    key = request.headers.get("x-api-key")
+    if key:
+        return key
+    scheme, _, credentials = (request.headers.get("authorization") or "").partition(" ")
+    if scheme and credentials and scheme.lower() == "bearer":
+        return credentials
+    return None
+
+
+def authorize(svc: Service, request: Request, raw: str | None, scope: str, action: str) -> Principal:
+    """Authenticate, check ``scope``, apply the rate limit (raising ApiError 401/403/429). Denials
+    of write and admin actions are written to the audit log."""
+    try:
+        principal = _authenticate(svc, request, raw)
+        if not scope_allows(principal.scope, scope):
+            raise ApiError(
+                403,
+                "forbidden",
+                f"this key has scope {principal.scope!r}; {action} needs {scope!r}",
+                hint=f"use a key created with --scope {scope} (or higher)",
+            )
+    except ApiError as e:
+        if scope != "read":
+            svc.audit.record(
+                action=action,
+                target=request.url.path,
+                outcome=f"denied:{e.status}",
+                key_id="-" if e.status == 401 else principal_name(svc, raw),
+                request_id=request_id(request),
+            )
+        raise
+    bucket = principal.key_id if not principal.open_mode else f"ip:{request.client and request.client.host}"
+    wait = svc.limiter.acquire(bucket)
+    if wait > 0:
+        raise ApiError(
+            429,
+            "rate_limited",
+            "too many requests for this key",
+            hint=f"retry in {wait:.2f} s",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
+    request.scope[PRINCIPAL_KEY] = principal
+    return principal
+
+
 def require(scope: str, action: str) -> Callable[..., Awaitable[Principal]]:
-    """A dependency: authenticate, check ``scope``, apply the rate limit. Denials of write and admin
-    actions are written to the audit log."""
+    """A dependency: :func:`authorize` for ``scope``."""
 
     async def dependency(
         request: Request,
         api_key: Annotated[str | None, Depends(_api_key_header)],
         bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
-        svc = get_service(request)
         raw = api_key or (bearer.credentials if bearer else None)
-        try:
-            principal = _authenticate(svc, request, raw)
-            if not scope_allows(principal.scope, scope):
-                raise ApiError(
-                    403,
-                    "forbidden",
-                    f"this key has scope {principal.scope!r}; {action} needs {scope!r}",
-                    hint=f"use a key created with --scope {scope} (or higher)",
-                )
-        except ApiError as e:
-            if scope != "read":
-                svc.audit.record(
-                    action=action,
-                    target=request.url.path,
-                    outcome=f"denied:{e.status}",
-                    key_id="-" if e.status == 401 else principal_name(svc, raw),
-                    request_id=request_id(request),
-                )
-            raise
-        bucket = (
-            principal.key_id if not principal.open_mode else f"ip:{request.client and request.client.host}"
-        )
-        wait = svc.limiter.acquire(bucket)
-        if wait > 0:
-            raise ApiError(
-                429,
-                "rate_limited",
-                "too many requests for this key",
-                hint=f"retry in {wait:.2f} s",
-                headers={"Retry-After": str(max(1, math.ceil(wait)))},
-            )
-        request.scope[PRINCIPAL_KEY] = principal
-        return principal
+        return authorize(get_service(request), request, raw, scope, action)
 
     return dependency
 

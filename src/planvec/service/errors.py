@@ -118,17 +118,30 @@ def _field(loc: Any) -> str:
     return ".".join(parts)
 
 
+def api_error_response(request: Request, e: ApiError) -> JSONResponse:
+    return error_response(
+        request, e.status, e.code, e.message, hint=e.hint, details=e.details, headers=e.headers
+    )
+
+
+def planvec_error_response(request: Request, e: PlanvecError) -> JSONResponse:
+    status, code = planvec_status(e)
+    return error_response(request, status, code, e.message, hint=e.hint)
+
+
+def unexpected_error_response(request: Request, e: Exception) -> JSONResponse:
+    log.error("unexpected error (request %s)", request_id(request), exc_info=e)
+    return error_response(request, 500, "internal_error", "internal error; the server log has the details")
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(request: Request, e: ApiError) -> JSONResponse:
-        return error_response(
-            request, e.status, e.code, e.message, hint=e.hint, details=e.details, headers=e.headers
-        )
+        return api_error_response(request, e)
 
     @app.exception_handler(PlanvecError)
     async def _planvec(request: Request, e: PlanvecError) -> JSONResponse:
-        status, code = planvec_status(e)
-        return error_response(request, status, code, e.message, hint=e.hint)
+        return planvec_error_response(request, e)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, e: RequestValidationError) -> JSONResponse:
@@ -147,7 +160,4 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, e: Exception) -> JSONResponse:
-        log.exception("unexpected error (request %s)", request_id(request))
-        return error_response(
-            request, 500, "internal_error", "internal error; the server log has the details"
-        )
+        return unexpected_error_response(request, e)

@@ -14,6 +14,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .errors import REQUEST_ID_KEY, error_body
 from .metrics import ServiceMetrics
 
+# The route label of a request answered before FastAPI's router (which sets scope["route"]).
+ROUTE_LABEL_KEY = "planvec.route"
 _RID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -79,7 +81,7 @@ class ServiceMiddleware:
             await self.app(scope, limited_receive, send_wrapper)
         finally:
             route: Any = scope.get("route")
-            path = getattr(route, "path", None) or "unmatched"
+            path = scope.get(ROUTE_LABEL_KEY) or getattr(route, "path", None) or "unmatched"
             self.metrics.http_latency.labels(scope.get("method", "-"), path, str(status[0])).observe(
                 time.perf_counter() - t0
             )

@@ -7,11 +7,15 @@ import time
 from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ...engine import SearchFilters, SearchRequest
+from ...errors import PlanvecError
 from ...settings import SearchMode
-from ..auth import Principal, require
+from ..auth import Principal, authorize, raw_key, require
+from ..errors import ApiError, api_error_response, planvec_error_response, unexpected_error_response
+from ..middleware import ROUTE_LABEL_KEY
 from ..state import get_service
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
@@ -124,3 +128,57 @@ async def search_post(
 ) -> Response:
     """The same search with a JSON body: `{"query": "...", "status": "pending", "limit": 5}`."""
     return await _search(request, body.query, body)
+
+
+SEARCH_PATH = "/api/v1/search"
+_LIST_PARAMS = frozenset(k for k, f in SearchParams.model_fields.items() if f.annotation == list[Priority])
+
+
+class SearchFastPath:
+    """ASGI middleware answering ``GET /api/v1/search`` without FastAPI's routing and dependency
+    solving (a fifth of the CPU of a cached search): the same query model, the same
+    :func:`authorize` (keys, scopes, rate limit) and :func:`_search`, the same error bodies, the
+    same route label in the metrics. Anything it does not handle as FastAPI would — parameters that
+    fail validation or repeat, another method or path — goes on to the app unchanged."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != SEARCH_PATH:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        params = _parse(request)
+        if params is None:  # let FastAPI produce its answer (its 401/403 come before a 422)
+            await self.app(scope, receive, send)
+            return
+        scope[ROUTE_LABEL_KEY] = SEARCH_PATH  # the metrics label FastAPI's route would give
+        response: Response
+        try:
+            authorize(get_service(request), request, raw_key(request), "read", "search")
+            response = await _search(request, params.q, params)
+        except ApiError as e:
+            response = api_error_response(request, e)
+        except PlanvecError as e:
+            response = planvec_error_response(request, e)
+        except Exception as e:
+            response = unexpected_error_response(request, e)
+        await response(scope, receive, send)
+
+
+def _parse(request: Request) -> SearchParams | None:
+    qp = request.query_params
+    data: dict[str, Any] = {}
+    for key in qp:
+        values = qp.getlist(key)
+        if key in _LIST_PARAMS:
+            data[key] = values
+        elif len(values) == 1:
+            data[key] = values[0]
+        else:
+            return None
+    try:
+        return SearchParams.model_validate(data)
+    except ValidationError:
+        return None
