@@ -1,8 +1,9 @@
 """Load test of ``planvec serve`` on the shared corpus. Prints one JSON object (progress on stderr).
 
 Starts the server (a subprocess, loopback, rate limit off) on a copy of the indexed corpus and drives
-it with a bounded-time async load generator (httpx): requests/s and p50/p99 latency of text searches
-(GET /api/v1/search, hybrid mode) at 1, 16 and 64 concurrent clients,
+it with a bounded-time load generator — ``wrk`` when it is installed (``apt-get install wrk``: a C
+program, it leaves the server more CPU), else a built-in async httpx client: requests/s and p50/p99
+latency of text searches (GET /api/v1/search, hybrid mode) at 1, 16 and 64 concurrent clients,
 
 - with distinct, uncached queries (every text new: each one is embedded), and
 - with cached queries (a small set of texts asked again and again),
@@ -14,7 +15,7 @@ The load generator runs on the same cores as the server (say so when quoting the
 off" starts the server with the Engine's query-cache size set to 0 (a
 benchmark-only switch); "batching off" sets PLANVEC_BATCH_WINDOW_MS=0.
 
-Usage: python benchmarks/service_load.py [--seconds 6] [--data-dir INDEXED_DIR] [--quick]
+Usage: python benchmarks/service_load.py [--seconds 6] [--data-dir DIR] [--quick] [--loadgen auto|wrk|httpx]
 """
 
 from __future__ import annotations
@@ -111,6 +112,63 @@ class Server:
         return mem
 
 
+_WRK_LUA = """
+local queries = {QUERIES}
+local tag = "{TAG}"
+local distinct = {DISTINCT}
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("tid", counter)
+end
+local n = 0
+request = function()
+  n = n + 1
+  local q = queries[(n % #queries) + 1]
+  if distinct then q = q .. "+" .. tag .. "t" .. tostring(tid) .. "n" .. n end
+  return wrk.format("GET", "/api/v1/search?q=" .. q .. "&limit=10")
+end
+"""
+
+
+def wrk_load(
+    url: str, queries: list[str], concurrency: int, seconds: float, *, distinct: bool, work: Path
+) -> dict[str, Any]:
+    """The same measurement with wrk (a C load generator: it leaves the server more of the cores
+    than the Python one). ``distinct``: every request gets a text never asked before."""
+    import re
+    import urllib.parse
+
+    lua = work / f"wrk-{int(distinct)}.lua"
+    quoted = ", ".join('"' + urllib.parse.quote_plus(q) + '"' for q in queries)
+    tag = f"r{time.monotonic_ns()}"
+    lua.write_text(_WRK_LUA.replace("{QUERIES}", "{" + quoted + "}").replace("{TAG}", tag)
+                   .replace("{DISTINCT}", "true" if distinct else "false"))  # fmt: skip
+    cmd = ["wrk", f"-t{min(2, concurrency)}", f"-c{concurrency}", f"-d{seconds:g}s", "--latency",
+           "--timeout", "10s", "-s", str(lua), url + "/api/v1/search"]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+
+    def ms(p: int) -> float:
+        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not m:
+            return float("nan")
+        v, unit = float(m.group(1)), m.group(2)
+        return round(v / 1000 if unit == "us" else v * 1000 if unit == "s" else v, 1)
+
+    total = re.search(r"(\d+) requests in", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    return {
+        "concurrency": concurrency,
+        "requests": int(total.group(1)) if total else 0,
+        "errors": (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, errors.groups())) if errors else 0),
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "p50_ms": ms(50),
+        "p99_ms": ms(99),
+    }
+
+
 async def load(url: str, queries: list[str], concurrency: int, seconds: float) -> dict[str, Any]:
     """``concurrency`` clients, each sending its next query as soon as the last answer arrives."""
     latencies: list[float] = []
@@ -160,7 +218,14 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=6.0, help="duration of each measurement")
     ap.add_argument("--data-dir", type=Path, help="an already indexed data dir (copied, not changed)")
     ap.add_argument("--quick", action="store_true", help="2 s per measurement")
+    ap.add_argument(
+        "--loadgen",
+        choices=("auto", "wrk", "httpx"),
+        default="auto",
+        help="wrk (C; auto: when installed) or the built-in httpx client (Python: takes CPU from the server)",
+    )
     args = ap.parse_args()
+    use_wrk = args.loadgen == "wrk" or (args.loadgen == "auto" and shutil.which("wrk") is not None)
     seconds = 2.0 if args.quick else args.seconds
     base = [q["query"] for q in json.loads((HERE / "queries.json").read_text())]
     work = Path(tempfile.mkdtemp(prefix="planvec-load-"))
@@ -192,11 +257,19 @@ def main() -> None:
             try:
                 asyncio.run(load(srv.url, cached, 4, 1.0))  # warm up (and fill the cache when on)
                 for conc in (1, 16, 64):
-                    r = asyncio.run(load(srv.url, fresh(200_000), conc, seconds))
+                    if use_wrk:
+                        r = wrk_load(srv.url, base, conc, seconds, distinct=True, work=work)
+                    else:
+                        r = asyncio.run(load(srv.url, fresh(200_000), conc, seconds))
                     rows.append({"server": label, "queries": "distinct (uncached)", **r})
                     log(f"  uncached c={conc}: {r}")
+                # warm up again: the distinct runs above pushed these texts out of the LRU
+                asyncio.run(load(srv.url, cached, 4, 1.0))
                 for conc in (1, 16, 64) if run_cached else (64,):
-                    r = asyncio.run(load(srv.url, cached, conc, seconds))
+                    if use_wrk:
+                        r = wrk_load(srv.url, cached, conc, seconds, distinct=False, work=work)
+                    else:
+                        r = asyncio.run(load(srv.url, cached, conc, seconds))
                     rows.append({"server": label, "queries": "repeated (20 texts)", **r})
                     log(f"  repeated c={conc}: {r}")
             finally:
@@ -214,6 +287,7 @@ def main() -> None:
                 f"server and load generator share the same {os.cpu_count()} cores on one machine; "
                 f"{seconds:g} s per measurement; one server process (uvicorn, uvloop), rate limit off"
             ),
+            "load_generator": "wrk" if use_wrk else "httpx (Python, same cores)",
             "cpus": os.cpu_count(),
             "load_average_1m_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
             "results": rows,
