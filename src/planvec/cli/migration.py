@@ -211,7 +211,7 @@ def migrate_cmd(
             o.print(f"  {c.name}: already migrated ({c.target_points} points)", markup=False)
             continue
         resumed = f", resumed from {c.resumed_from}" if c.resumed_from else ""
-        how = "shard files copied" if c.method == "files" else "points written"
+        how = "points copied (shard files)" if c.method == "files" else "points written"
         o.print(
             f"  {c.name}: {c.copied} {how}, target holds {c.target_points}/{c.source_points}{resumed}",
             markup=False,
