@@ -641,11 +641,13 @@ class EdgeStore:
     def _stored(rec: Any, with_vectors: bool) -> StoredPoint:
         vector: np.ndarray | None = None
         sparse: SparseVec | None = None
-        if with_vectors and isinstance(rec.vector, dict):
-            dense = rec.vector.get(DENSE_NAME)
+        # Each read of rec.vector converts every float again: read it once.
+        vec = rec.vector if with_vectors else None
+        if isinstance(vec, dict):
+            dense = vec.get(DENSE_NAME)
             if dense is not None:
                 vector = np.asarray(dense, dtype=np.float32)
-            sv = rec.vector.get(SPARSE_NAME)
+            sv = vec.get(SPARSE_NAME)
             if sv is not None:
                 sparse = sparse_sorted(sv.indices, sv.values)
         return StoredPoint(id=str(rec.id), payload=dict(rec.payload or {}), vector=vector, sparse=sparse)
@@ -689,7 +691,8 @@ class EdgeStore:
             recs, cursor = self._op("scroll", name, shard.scroll, req)
             out = []
             for rec in recs:
-                vec = rec.vector if isinstance(rec.vector, dict) else {}
+                v = rec.vector  # (each read converts every float again)
+                vec = v if isinstance(v, dict) else {}
                 sv = vec.get(SPARSE_NAME)
                 out.append(
                     (rec.id, vec.get(DENSE_NAME), (sv.indices, sv.values) if sv is not None else None,
