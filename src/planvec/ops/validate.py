@@ -431,31 +431,14 @@ def _compare_window(
     """Compare the points of one window; returns how many source points it held."""
     na, nb = (len(wa) if wa is not None else 0), (len(wb) if wb is not None else 0)
     if not na or not nb:
-        if na:
-            assert wa is not None
-            c.missing_in_target += na
-            for k in wa.keys[:FIRST_MISMATCHES]:
-                col.add("missing_in_target", {"id": id_of(k)})
-        if nb:
-            assert wb is not None
-            c.extra_in_target += nb
-            for k in wb.keys[:FIRST_MISMATCHES]:
-                col.add("extra_in_target", {"id": id_of(k)})
+        for w, kind in ((wa, "missing_in_target"), (wb, "extra_in_target")):
+            if w is not None and len(w):
+                _unmatched(w.keys, np.empty(0, dtype=np.int64), kind, c, col)
         return na
     assert wa is not None and wb is not None
     _common, ia, ib = np.intersect1d(wa.keys, wb.keys, assume_unique=True, return_indices=True)
-    if len(ia) < na:
-        miss = np.ones(na, dtype=bool)
-        miss[ia] = False
-        c.missing_in_target += int(miss.sum())
-        for k in wa.keys[miss][:FIRST_MISMATCHES]:
-            col.add("missing_in_target", {"id": id_of(k)})
-    if len(ib) < nb:
-        extra = np.ones(nb, dtype=bool)
-        extra[ib] = False
-        c.extra_in_target += int(extra.sum())
-        for k in wb.keys[extra][:FIRST_MISMATCHES]:
-            col.add("extra_in_target", {"id": id_of(k)})
+    _unmatched(wa.keys, ia, "missing_in_target", c, col)
+    _unmatched(wb.keys, ib, "extra_in_target", c, col)
     keys = wa.keys[ia]
     pay_bad = wa.payload[ia] != wb.payload[ib]
     bad = pay_bad.copy()
@@ -486,6 +469,19 @@ def _compare_window(
     c.mismatched_points += nbad
     c.validated_points += len(ia) - nbad
     return na
+
+
+def _unmatched(
+    keys: np.ndarray, matched: np.ndarray, kind: str, c: CollectionValidation, col: _Collector
+) -> None:
+    """Count (in ``c.<kind>``) and list the keys of one side that the other side lacks."""
+    if len(matched) == len(keys):
+        return
+    mask = np.ones(len(keys), dtype=bool)
+    mask[matched] = False
+    setattr(c, kind, getattr(c, kind) + int(mask.sum()))
+    for k in keys[mask][:FIRST_MISMATCHES]:
+        col.add(kind, {"id": id_of(k)})
 
 
 def _sparse_window_diff(wa: Chunk, wb: Chunk, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
