@@ -15,7 +15,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -26,6 +25,7 @@ from . import __version__
 from .documents import StoreDoc, section_docs, task_docs, word_tokens
 from .embedding.base import Embedder
 from .errors import CollectionNotFound, DimensionMismatch, UsageError
+from .ops.reports import now_iso
 from .records import FileProblem, ParsedFile
 from .settings import SearchMode, Settings
 from .store.base import CollectionSpec, Filters, ScoredHit, SparseVec, VectorStore
@@ -379,7 +379,7 @@ class Engine:
                 store.set_meta(
                     coll,
                     {
-                        "last_sync": _now(),
+                        "last_sync": now_iso(),
                         "task_text": self.settings.task_text,
                         "planvec_version": __version__,
                         "model": self.embedder.model_id,
@@ -912,7 +912,3 @@ def _plan_of(diff: CollectionDiff) -> dict[str, list[str]]:
         "moved": [label(d) for d in diff.moved],
         "deleted": list(diff.deleted),
     }
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

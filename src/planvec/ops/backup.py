@@ -9,7 +9,6 @@ import contextlib
 import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,6 +17,7 @@ from ..errors import CollectionNotFound, DimensionMismatch, UsageError
 from ..store.base import VectorStore
 from ..store.filters import check_name
 from .archive import ArchiveError, ArchiveReader, ArchiveWriter, decode_points, load_json
+from .reports import now_iso
 from .transfer import BatchWriter, MigrationError, ProgressFn, Rate, Reembedder, portable_meta, spec_of
 
 BACKUP_BATCH = 1024
@@ -53,10 +53,6 @@ class RestoreReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 # -- backup -------------------------------------------------------------------------------------
@@ -119,7 +115,7 @@ def _backup_to(
         {
             "format": 1,
             "planvec_version": __version__,
-            "created_at": _now(),
+            "created_at": now_iso(),
             "collections": [i.name for i in infos],
             "points": total,
         },
@@ -158,7 +154,7 @@ def _backup_to(
         {
             "format": 1,
             "planvec_version": __version__,
-            "created_at": _now(),
+            "created_at": now_iso(),
             "encrypted": key is not None,
         }
     )
@@ -369,7 +365,7 @@ def restore(
                 payload_indexes=dict(obj.get("payload_indexes") or {}),
             )
             store.create_collection(spec)
-            store.set_meta(t, {"planvec_restore": {"sha256": manifest["sha256"], "started_at": _now()}})
+            store.set_meta(t, {"planvec_restore": {"sha256": manifest["sha256"], "started_at": now_iso()}})
             transform = (lambda pts: reembed(pts, spec.sparse)) if reembed else None
             state["writer"] = BatchWriter(store, t, workers=workers, transform=transform)
             state["name"], state["src"], state["obj"] = t, src, obj
@@ -393,7 +389,7 @@ def restore(
                     bm25=reembed.sparse_encoder.config_id,
                 )
             meta["planvec_restore"] = None
-            meta["restored_from"] = {"archive": str(p), "sha256": manifest["sha256"], "at": _now()}
+            meta["restored_from"] = {"archive": str(p), "sha256": manifest["sha256"], "at": now_iso()}
             store.set_meta(t, meta)
             if optimize and w.written > 1000:
                 store.optimize(t)

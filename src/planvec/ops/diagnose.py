@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import PlanvecError
 from ..store.base import DEFAULT_PAYLOAD_INDEXES
+from ..store.edge import pid_alive
 from .reports import Problem, cli_prefix, fix_command, now_iso
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def lock_status(data_dir: Path) -> dict[str, Any]:
         for f in (data_dir / ".readers").iterdir():
             with contextlib.suppress(ValueError):
                 pid = int(f.name.split("-")[0])
-                if pid != os.getpid() and _alive(pid):
+                if pid != os.getpid() and pid_alive(pid):
                     readers.append(pid)
     out["reader_pids"] = sorted(set(readers))
     try:
@@ -75,7 +76,7 @@ def lock_status(data_dir: Path) -> dict[str, Any]:
     with contextlib.suppress(ValueError, IndexError):
         pid = int(text.split()[0])
         out["writer_pid"] = pid
-        out["writer_alive"] = _alive(pid)
+        out["writer_alive"] = pid_alive(pid)
     if out["writer_pid"] == os.getpid():
         out["held"] = "by this process"
         return out
@@ -91,16 +92,6 @@ def lock_status(data_dir: Path) -> dict[str, Any]:
     finally:
         os.close(fd)
     return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _disk(data_dir: Path) -> dict[str, Any]:

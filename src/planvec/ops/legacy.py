@@ -15,7 +15,6 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,7 @@ from ..records import payload_hash
 from ..store.base import CollectionSpec, PointData, VectorStore
 from ..store.filters import check_name
 from .archive import is_archive
+from .reports import now_iso
 from .transfer import BatchWriter, MigrationError, ProgressFn, Rate, Reembedder, sparse_text_of
 
 if TYPE_CHECKING:
@@ -262,7 +262,7 @@ def import_legacy(
         "model": model,
         "bm25": sparse_encoder.config_id,
         "legacy_source": p.name,
-        "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "imported_at": now_iso(),
     }
     store.set_meta(collection, meta)
     store.flush()

@@ -22,12 +22,12 @@ import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import CollectionNotFound, UsageError
-from ..store.base import StoredPoint, VectorStore
+from ..store.base import CollectionInfo, StoredPoint, VectorStore
 from ..store.filters import check_name
+from .reports import now_iso
 from .transfer import (
     LOCAL_META_KEYS,
     BatchWriter,
@@ -43,6 +43,9 @@ from .transfer import (
     spec_of,
     to_point_data,
 )
+
+if TYPE_CHECKING:
+    from ..store.edge import EdgeStore
 
 STATE_KEY = "planvec_migration"
 DEFAULT_BATCH = 512
@@ -79,10 +82,6 @@ class MigrateReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def migrate(
@@ -208,7 +207,7 @@ def _migrate(
         dst.create_collection(spec)
         resume_from = state.get("resume_from") if not state.get("complete") else None
         cm.resumed_from = resume_from
-        checkpoint = {"fingerprint": fingerprint, "started_at": state.get("started_at") or _now()}
+        checkpoint = {"fingerprint": fingerprint, "started_at": state.get("started_at") or now_iso()}
         transform = (lambda pts, s=spec.sparse: reembed(pts, s)) if reembed else None
         writer = BatchWriter(dst, info.name, workers=workers, transform=transform)
         try:
@@ -227,8 +226,8 @@ def _migrate(
                 dimension=reembed.embedder.dimension,
                 bm25=reembed.sparse_encoder.config_id,
             )
-        meta[STATE_KEY] = {**checkpoint, "resume_from": None, "complete": True, "finished_at": _now()}
-        meta["migrated_from"] = {"source": fingerprint["source"], "at": _now()}
+        meta[STATE_KEY] = {**checkpoint, "resume_from": None, "complete": True, "finished_at": now_iso()}
+        meta["migrated_from"] = {"source": fingerprint["source"], "at": now_iso()}
         dst.set_meta(info.name, meta)
         dst.flush()
         cm.target_points = dst.count(info.name)
@@ -242,9 +241,9 @@ def _migrate(
 
 
 def _copy_files(
-    src: Any,
-    dst: Any,
-    info: Any,
+    src: EdgeStore,
+    dst: EdgeStore,
+    info: CollectionInfo,
     fingerprint: dict[str, Any],
     cm: CollectionMigration,
     done_before: int,
@@ -254,10 +253,10 @@ def _copy_files(
     """The file-level copy of one collection between two EdgeStores (see the module docstring)."""
     cm.method = "files"
     meta = {k: v for k, v in info.meta.items() if k not in LOCAL_META_KEYS}
-    meta["created_at"] = _now()
-    meta[STATE_KEY] = {"fingerprint": fingerprint, "started_at": _now(), "resume_from": None,
-                       "complete": True, "finished_at": _now(), "method": "files"}  # fmt: skip
-    meta["migrated_from"] = {"source": fingerprint["source"], "at": _now()}
+    meta["created_at"] = now_iso()
+    meta[STATE_KEY] = {"fingerprint": fingerprint, "started_at": now_iso(), "resume_from": None,
+                       "complete": True, "finished_at": now_iso(), "method": "files"}  # fmt: skip
+    meta["migrated_from"] = {"source": fingerprint["source"], "at": now_iso()}
     n = info.points
 
     def tick(done: int, size: int) -> None:

@@ -19,6 +19,7 @@ import itertools
 import multiprocessing as mp
 import queue
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -251,8 +252,6 @@ def _query_point(r: Row) -> StoredPoint:
 
 
 def _serve(location: str, conn: Any) -> None:
-    import time
-
     from .transfer import open_location
 
     try:

@@ -220,11 +220,12 @@ def validate_collection(
     progress: ProgressFn | None = None,
     done_before: int = 0,
     total: int = 0,
+    source_info: CollectionInfo | None = None,
 ) -> CollectionValidation:
     t0 = time.perf_counter()
     c = CollectionValidation(name)
     col = _Collector(c)
-    sinfo = src.collection_info(name)
+    sinfo = source_info or src.collection_info(name)
     tinfo = dst.collection_info(name)
     if sinfo is None:
         raise UsageError(f"collection {name!r} does not exist in the source")
@@ -640,10 +641,10 @@ def validate_migration(
             report.total_collections = len(names)
             report.extra_target_collections = sorted(set(dst.list_collections()) - set(names))
             done = 0
-            for n in names:
+            for n, info in zip(names, infos, strict=True):
                 cv = validate_collection(
                     src, dst, n, tolerance=tolerance, sample_queries=sample_queries,
-                    progress=progress, done_before=done, total=total,
+                    progress=progress, done_before=done, total=total, source_info=info,
                 )  # fmt: skip
                 done += cv.source_count
                 report.collections[n] = cv

@@ -141,7 +141,7 @@ def _scored(hits: Sequence[Any]) -> list[ScoredHit]:
     ]
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -240,7 +240,7 @@ class EdgeStore:
                     pid = int(f.name.split("-")[0])
                 except ValueError:
                     continue
-                if _pid_alive(pid):
+                if pid_alive(pid):
                     pids.add(pid)
                 else:
                     with contextlib.suppress(OSError):
@@ -873,21 +873,22 @@ class EdgeStore:
 
 
 def _copy_tree(src: Path, dst: Path, progress: Callable[[int, int], None] | None) -> None:
-    """Copy a directory tree file by file (``sendfile`` through shutil), fsyncing every file."""
-    files = [p for p in sorted(src.rglob("*")) if p.is_file()]
-    total = sum(p.stat().st_size for p in files)
+    """Copy a directory tree file by file (:func:`_copy_file`), fsyncing every file and directory."""
+    entries = sorted(src.rglob("*"))
+    dirs = [p.relative_to(src) for p in entries if p.is_dir()]
+    files = [(p, p.stat().st_size) for p in entries if p.is_file()]
+    total = sum(size for _, size in files)
     done = 0
     dst.mkdir(parents=True)
-    for d in sorted(p for p in src.rglob("*") if p.is_dir()):
-        (dst / d.relative_to(src)).mkdir(parents=True, exist_ok=True)
-    for f in files:
-        out = dst / f.relative_to(src)
-        _copy_file(f, out)
-        done += f.stat().st_size
+    for d in dirs:
+        (dst / d).mkdir(exist_ok=True)  # sorted: parents before children
+    for f, size in files:
+        _copy_file(f, dst / f.relative_to(src))
+        done += size
         if progress:
             progress(done, total)
-    for d in sorted((p for p in dst.rglob("*") if p.is_dir()), reverse=True):
-        _fsync_dir(d)
+    for d in reversed(dirs):
+        _fsync_dir(dst / d)
     _fsync_dir(dst)
 
 
