@@ -520,7 +520,7 @@ class Engine:
         filters = r.filters or SearchFilters()
         _check_filters(filters)
         coll = r.collection or self.settings.tasks_collection
-        spec = self._search_spec(coll)
+        spec = self.store.search_spec(coll)
         if spec is None:
             raise CollectionNotFound(
                 f"collection {coll!r} does not exist", hint="index some plans first: planvec index PATH"
@@ -534,14 +534,6 @@ class Engine:
         if mode != "keyword":
             self._check_compatible(coll, dimension)
         return _Plan(index, r, mode, coll, f, r.vector)
-
-    def _search_spec(self, coll: str) -> tuple[int, bool] | None:
-        """(dimension, has BM25 vectors) of a collection, None when it does not exist."""
-        spec = getattr(self.store, "search_spec", None)
-        if spec is not None:
-            return cast("tuple[int, bool] | None", spec(coll))
-        info = self.store.collection_info(coll)
-        return None if info is None else (info.dimension, info.sparse)
 
     def _embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Query embeddings through the LRU cache; the missing ones embedded in one call."""
@@ -593,13 +585,7 @@ class Engine:
                 queries.append((p.vector, p.filters, limit))
             else:
                 queries.append((self._sparse_query(p.request.query), p.filters, limit))
-        batch = getattr(self.store, "search_batch", None)
-        if batch is not None:
-            found: list[list[ScoredHit]] = batch(coll, queries, with_payload=not hybrid)
-        else:
-            found = [
-                self.store.search(coll, q, filters=f, limit=n, with_payload=not hybrid) for q, f, n in queries
-            ]
+        found = self.store.search_batch(coll, queries, with_payload=not hybrid)
         if not hybrid:
             return found
         # Fuse ids and scores, then read the payloads of the hits kept only.

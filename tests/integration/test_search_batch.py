@@ -101,15 +101,23 @@ def test_search_many_with_new_queries_embeds_them_together(engine: Engine) -> No
 
 
 class _PlainStore:
-    """The engine's store without search_batch and search_spec (as ServerStore)."""
+    """The engine's store running each search of a batch alone, its spec from collection_info
+    (as ServerStore does)."""
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("search_batch", "search_spec"):
-            raise AttributeError(name)
         return getattr(self._inner, name)
+
+    def search_batch(self, name: str, queries: Any, *, with_payload: bool = True) -> Any:
+        return [
+            self._inner.search(name, q, filters=f, limit=n, with_payload=with_payload) for q, f, n in queries
+        ]
+
+    def search_spec(self, name: str) -> tuple[int, bool] | None:
+        info = self._inner.collection_info(name)
+        return None if info is None else (info.dimension, info.sparse)
 
 
 def test_search_many_on_a_store_without_batches(engine: Engine) -> None:

@@ -167,6 +167,20 @@ class VectorStore(Protocol):
         ``with_payload=False`` returns empty payloads (cheaper: for candidates that are fused first).
         """
 
+    def search_batch(
+        self,
+        name: str,
+        queries: Sequence[tuple[np.ndarray | SparseVec, Filters | None, int]],
+        *,
+        with_payload: bool = True,
+    ) -> list[list[ScoredHit]]:
+        """Several searches of one collection, as ``(query, filters, limit)``: the hits of one
+        :meth:`search` each (a store may run them together, more cheaply)."""
+
+    def search_spec(self, name: str) -> tuple[int, bool] | None:
+        """``(dimension, has BM25 vectors)`` of a collection, None when it does not exist: what a
+        search needs, as cheaply as the store can tell it (cached where it can)."""
+
     def distinct_values(self, name: str, field: str) -> list[str]:
         """Distinct values of a keyword payload field (e.g. to resolve a file glob)."""
 

@@ -584,6 +584,21 @@ class ServerStore:
         )
         return int(resp.count)
 
+    def search_batch(
+        self,
+        name: str,
+        queries: Sequence[tuple[np.ndarray | SparseVec, Filters | None, int]],
+        *,
+        with_payload: bool = True,
+    ) -> list[list[ScoredHit]]:
+        return [self.search(name, q, filters=f, limit=n, with_payload=with_payload) for q, f, n in queries]
+
+    def search_spec(self, name: str) -> tuple[int, bool] | None:
+        try:
+            return self._spec(name)
+        except CollectionNotFound:
+            return None
+
     def search(
         self,
         name: str,
