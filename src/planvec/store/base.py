@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -54,8 +54,10 @@ class StoredPoint:
     sparse: SparseVec | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ScoredHit:
+class ScoredHit(NamedTuple):
+    """A search hit. (A named tuple: searches build hundreds of them per request, and a tuple is
+    built in a third of the time of a frozen dataclass.)"""
+
     id: str
     score: float
     payload: dict[str, Any]

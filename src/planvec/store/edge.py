@@ -80,6 +80,15 @@ COLLECTIONS_DIR = "collections"
 META_NAME = "meta.json"
 SHARD_DIR = "shard"
 
+# HNSW from about 2,000 points of 384 dimensions (3 MB of vectors in a segment) instead of
+# Qdrant's 10 MB: a full scan of the 4,654-task shared corpus costs 250 µs of CPU a query, its HNSW
+# index 110 µs, with the same recall@5 on the labelled queries (benchmarks/eval_recall.py). Built
+# by ``optimize``. Two segments whatever the number of cores (Qdrant's default follows the cores):
+# searches run on one thread, segment after segment.
+_SMALL_INDEX_KB = 3000
+_HNSW = qe.HnswIndexConfig(m=16, ef_construct=100, full_scan_threshold=_SMALL_INDEX_KB)
+_OPTIMIZERS = qe.EdgeOptimizersConfig(indexing_threshold=_SMALL_INDEX_KB, default_segment_number=2)
+
 _DISTANCE = {
     "Cosine": qe.Distance.Cosine,
     "Dot": qe.Distance.Dot,
@@ -123,6 +132,9 @@ def _edge_filter(filters: Filters | None) -> qe.Filter | None:
 #: more than a dict look-up; a hybrid search converts 80 of them. Bounded: cleared when it grows big.
 _ID_STRS: dict[Any, str] = {}
 _ID_STRS_MAX = 200_000
+# Payloads of recently read points, per store (searches read the same hits again and again; a
+# payload converts from Rust in about 15 µs). Dropped for a collection on every write to it.
+PAYLOAD_CACHE_SIZE = 2048
 
 
 def _id_str(pid: Any) -> str:
@@ -134,11 +146,17 @@ def _id_str(pid: Any) -> str:
     return s
 
 
-def _scored(hits: Sequence[Any]) -> list[ScoredHit]:
-    return [
-        ScoredHit(id=_id_str(h.id), score=float(h.score), payload=dict(p) if (p := h.payload) else {})
-        for h in hits
-    ]
+def _vector_params(meta: dict[str, Any]) -> dict[str, Any]:
+    """The vectors of a collection, as its metadata records them, for ``qe.EdgeConfig``."""
+    vectors = {
+        DENSE_NAME: qe.EdgeVectorParams(
+            size=int(meta["dimension"]), distance=_DISTANCE[meta.get("distance", "Cosine")]
+        )
+    }
+    sparse = (
+        {SPARSE_NAME: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)} if meta.get("sparse") else None
+    )
+    return {"vectors": vectors, "sparse_vectors": sparse}
 
 
 def pid_alive(pid: int) -> bool:
@@ -175,6 +193,9 @@ class EdgeStore:
         self._shards: dict[str, qe.EdgeShard] = {}
         self._dims: dict[str, tuple[int, bool]] = {}
         self._meta_paths: dict[str, str] = {}  # collection -> its metadata file (search_spec)
+        self._pcache: dict[str, dict[str, dict[str, Any]]] = {}  # collection -> id -> payload
+        self._pgen: dict[str, int] = {}  # collection -> writes so far (see _payloads)
+        self._pcache_lock = threading.Lock()
         self._mutex = threading.RLock()
         self._pool: ThreadPoolExecutor | None = None
         self._lock_fd: int | None = None
@@ -360,17 +381,20 @@ class EdgeStore:
             if shard is not None:
                 return shard
             meta = self._read_meta(name)  # CollectionNotFound when absent
-            shard = self._load(name, self._dir(name) / SHARD_DIR)
+            shard = self._load(name, self._dir(name) / SHARD_DIR, meta)
             self._shards[name] = shard
             self._dims[name] = (int(meta["dimension"]), bool(meta.get("sparse", False)))
             return shard
 
-    def _load(self, name: str, path: Path) -> qe.EdgeShard:
+    def _load(self, name: str, path: Path, meta: dict[str, Any]) -> qe.EdgeShard:
+        # One search thread per query: Qdrant Edge's default pool spends 1.5-2.5x the CPU of a
+        # search for no gain in latency here, CPU that concurrent requests need.
+        config = qe.EdgeConfig(**_vector_params(meta), max_search_threads=1)
         deadline = time.monotonic() + max(0.0, self.lock_timeout)
         delay = 0.02
         while True:
             try:
-                return qe.EdgeShard.load(str(path))
+                return qe.EdgeShard.load(str(path), config)
             except Exception as e:
                 if "WouldBlock" not in str(e):
                     raise StoreError(
@@ -411,16 +435,11 @@ class EdgeStore:
                 meta = self._read_meta(name)
                 check_existing(name, meta, spec, int(meta["dimension"]))
                 return
-            vectors = {
-                DENSE_NAME: qe.EdgeVectorParams(size=spec.dimension, distance=_DISTANCE[spec.distance])
-            }
-            sparse = (
-                {SPARSE_NAME: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)} if spec.sparse else None
-            )
+            params = _vector_params(spec_meta(spec))
             tmp = self._collections_root / f".tmp-{name}-{uuid.uuid4().hex[:8]}"
             try:
                 shard = qe.EdgeShard.create(
-                    str(tmp / SHARD_DIR), qe.EdgeConfig(vectors=vectors, sparse_vectors=sparse)
+                    str(tmp / SHARD_DIR), qe.EdgeConfig(**params, hnsw_config=_HNSW, optimizers=_OPTIMIZERS)
                 )
                 try:
                     for field, schema in spec.payload_indexes.items():
@@ -453,6 +472,7 @@ class EdgeStore:
         with self._mutex:
             shard = self._shards.pop(name, None)
             self._dims.pop(name, None)
+            self._changed(name)
             if shard is not None:
                 with contextlib.suppress(Exception):
                     shard.close()
@@ -541,6 +561,7 @@ class EdgeStore:
                 if isinstance(e, OSError):
                     raise StoreError(f"cannot copy collection {name!r} into {self.data_dir}: {e}") from e
                 raise
+        self._changed(name)
         self._shard(name)  # the copy loads (and its WAL replays) before it is reported done
 
     def get_meta(self, name: str) -> dict[str, Any]:
@@ -555,6 +576,39 @@ class EdgeStore:
             self._write_meta(self._dir(name), merged)
 
     # -- points ---------------------------------------------------------------------------------
+    def _changed(self, name: str) -> None:
+        """After a write to ``name`` (or its removal): forget its cached payloads."""
+        with self._pcache_lock:
+            self._pgen[name] = self._pgen.get(name, 0) + 1
+            self._pcache.pop(name, None)
+
+    def _payloads(self, name: str, shard: qe.EdgeShard, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The payloads of the points among ``ids`` (canonical) that exist, read through the cache.
+        The dicts are the cache's own: copy before handing them out."""
+        cache = self._pcache.get(name) or {}
+        found: dict[str, dict[str, Any]] = {}
+        missing = []
+        for i in ids:
+            p = cache.get(i)
+            if p is None:
+                missing.append(i)
+            else:
+                found[i] = p
+        if not missing:
+            return found
+        gen = self._pgen.get(name, 0)
+        recs = self._op("retrieve", name, shard.retrieve, missing, True, False)
+        fresh = {_id_str(r.id): dict(r.payload or {}) for r in recs}
+        found.update(fresh)
+        with self._pcache_lock:
+            # Not when a write came between the read and now: what was read may be older.
+            if self._pgen.get(name, 0) == gen and not self._closed:
+                cache = self._pcache.setdefault(name, {})
+                cache.update(fresh)
+                while len(cache) > PAYLOAD_CACHE_SIZE:
+                    del cache[next(iter(cache))]
+        return found
+
     def _build_upsert(
         self, name: str, batch: Sequence[PointData], dim: int, sparse: bool
     ) -> qe.UpdateOperation:
@@ -586,6 +640,14 @@ class EdgeStore:
         shard, dim, sparse = self._spec(name)
         if not points:
             return
+        try:
+            self._upsert(name, shard, points, dim, sparse)
+        finally:
+            self._changed(name)
+
+    def _upsert(
+        self, name: str, shard: qe.EdgeShard, points: Sequence[PointData], dim: int, sparse: bool
+    ) -> None:
         batches = [points[i : i + self.upsert_batch] for i in range(0, len(points), self.upsert_batch)]
         if len(batches) == 1:
             self._op("upsert", name, shard.update, self._build_upsert(name, batches[0], dim, sparse))
@@ -617,25 +679,33 @@ class EdgeStore:
         wanted = canonical_ids(pid for pid, _ in items)
         recs = self._op("retrieve", name, shard.retrieve, wanted, False, False)
         existing = {str(r.id) for r in recs}
-        for pid, payload in items:
-            try:
-                cid = canonical_id(pid)
-            except StoreError:
-                continue
-            if cid in existing:
-                self._op(
-                    "overwrite_payload",
-                    name,
-                    shard.update,
-                    qe.UpdateOperation.overwrite_payload([cid], payload),
-                )
+        try:
+            for pid, payload in items:
+                try:
+                    cid = canonical_id(pid)
+                except StoreError:
+                    continue
+                if cid in existing:
+                    self._op(
+                        "overwrite_payload",
+                        name,
+                        shard.update,
+                        qe.UpdateOperation.overwrite_payload([cid], payload),
+                    )
+        finally:
+            self._changed(name)
 
     def delete(self, name: str, ids: Sequence[str]) -> None:
         self._check_writable()
         shard = self._shard(name)
         todo = canonical_ids(ids)
-        for i in range(0, len(todo), 1024):
-            self._op("delete", name, shard.update, qe.UpdateOperation.delete_points(list(todo[i : i + 1024])))
+        try:
+            for i in range(0, len(todo), 1024):
+                self._op(
+                    "delete", name, shard.update, qe.UpdateOperation.delete_points(list(todo[i : i + 1024]))
+                )
+        finally:
+            self._changed(name)
 
     @staticmethod
     def _stored(rec: Any, with_vectors: bool) -> StoredPoint:
@@ -708,6 +778,9 @@ class EdgeStore:
         wanted = canonical_ids(ids)
         if not wanted:
             return []
+        if not with_vectors:
+            payloads = self._payloads(name, shard, wanted)
+            return [StoredPoint(id=i, payload=dict(payloads[i])) for i in wanted if i in payloads]
         recs = self._op("retrieve", name, shard.retrieve, wanted, True, with_vectors)
         got = {str(r.id): r for r in recs}
         return [self._stored(got[i], with_vectors) for i in wanted if i in got]
@@ -730,11 +803,7 @@ class EdgeStore:
         exact: bool = False,
         with_payload: bool = True,
     ) -> list[ScoredHit]:
-        shard, dim, sparse = self._spec(name)
-        req = self._query_request(name, dim, sparse, query, filters, limit, exact, with_payload)
-        if req is None:
-            return []
-        return _scored(self._op("search", name, shard.query, req))
+        return self.search_batch(name, [(query, filters, limit)], with_payload=with_payload, exact=exact)[0]
 
     def search_batch(
         self,
@@ -742,12 +811,14 @@ class EdgeStore:
         queries: Sequence[tuple[np.ndarray | SparseVec, Filters | None, int]],
         *,
         with_payload: bool = True,
+        exact: bool = False,
     ) -> list[list[ScoredHit]]:
         """Several searches of one collection, as ``(query, filters, limit)``, run as one Qdrant Edge
         ``query_batch``: the same hits as one :meth:`search` each, for less CPU (one planned pass
-        instead of one parallel search per query)."""
+        instead of one parallel search per query). Payloads are read afterwards, through the
+        payload cache, for the hits only."""
         shard, dim, sparse = self._spec(name)
-        reqs = [self._query_request(name, dim, sparse, q, f, n, False, with_payload) for q, f, n in queries]
+        reqs = [self._query_request(name, dim, sparse, q, f, n, exact) for q, f, n in queries]
         todo = [r for r in reqs if r is not None]
         if not todo:
             return [[] for _ in reqs]
@@ -755,7 +826,13 @@ class EdgeStore:
             results = iter([self._op("search", name, shard.query, todo[0])])
         else:
             results = iter(self._op("search", name, shard.query_batch, qe.QueryBatchRequest(todo)))
-        return [_scored(next(results)) if r is not None else [] for r in reqs]
+        found = [[(_id_str(h.id), h.score) for h in next(results)] if r is not None else [] for r in reqs]
+        if not with_payload:
+            return [[ScoredHit(i, float(s), {}) for i, s in hits] for hits in found]
+        payloads = self._payloads(name, shard, list(dict.fromkeys(i for hits in found for i, _ in hits)))
+        return [
+            [ScoredHit(i, float(s), dict(payloads[i])) for i, s in hits if i in payloads] for hits in found
+        ]
 
     def search_spec(self, name: str) -> tuple[int, bool] | None:
         """``(dimension, has BM25 vectors)`` of a collection, or None when it does not exist: what a
@@ -781,9 +858,8 @@ class EdgeStore:
         filters: Filters | None,
         limit: int,
         exact: bool,
-        with_payload: bool,
     ) -> qe.QueryRequest | None:
-        """The Qdrant Edge request of one search, or None when it can match nothing."""
+        """The Qdrant Edge request of one search (ids and scores), or None when it can match nothing."""
         if limit <= 0 or matches_nothing(filters):
             return None
         if isinstance(query, SparseVec):
@@ -805,7 +881,7 @@ class EdgeStore:
             limit=limit,
             query=q,
             filter=_edge_filter(filters),
-            with_payload=with_payload,
+            with_payload=False,
             with_vector=False,
             params=qe.SearchParams(hnsw_ef=self.hnsw_ef, exact=exact) if self.hnsw_ef or exact else None,
         )

@@ -182,8 +182,13 @@ def merge_meta(name: str, current: Mapping[str, Any], update: Mapping[str, Any])
 
 
 # -- points -------------------------------------------------------------------------------------
+_CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def canonical_id(point_id: str) -> str:
     """The canonical UUID string of a point id (what both stores return)."""
+    if isinstance(point_id, str) and _CANONICAL.fullmatch(point_id):
+        return point_id  # already canonical (ids read back from a store): no parsing
     try:
         return str(uuid.UUID(str(point_id)))
     except ValueError:
@@ -193,7 +198,11 @@ def canonical_id(point_id: str) -> str:
 def canonical_ids(ids: Iterable[str]) -> list[str]:
     """Canonical, de-duplicated ids in input order; ids that are not UUIDs are dropped (no such point)."""
     out: dict[str, None] = {}
+    canonical = _CANONICAL.fullmatch
     for i in ids:
+        if isinstance(i, str) and canonical(i):
+            out[i] = None
+            continue
         try:
             out[str(uuid.UUID(str(i)))] = None
         except ValueError:
