@@ -6,11 +6,13 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import __version__
 from ..embedding.base import Embedder
@@ -30,7 +32,7 @@ admin). With no key configured the service is open to loopback clients only. Err
 `{"error": {"code", "message", "hint", "request_id", "details"}}`."""
 
 
-def create_app(settings: Settings | None = None, *, embedder: Embedder | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, embedder: Embedder | None = None) -> PlanvecApp:
     """The app. ``embedder``: an already-loaded model to use instead of loading one (tests)."""
     settings = settings or Settings()
     svc = Service(settings, embedder=embedder)
@@ -43,7 +45,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         finally:
             await run_in_threadpool(svc.close)
 
-    app = FastAPI(
+    app = PlanvecApp(
         title="planvec",
         version=__version__,
         description=DESCRIPTION,
@@ -64,7 +66,20 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
             allow_headers=["X-API-Key", "Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
         )
-    else:  # (CORS headers come from CORSMiddleware: with CORS on, every search goes through FastAPI)
-        app.add_middleware(SearchFastPath)
     app.add_middleware(ServiceMiddleware, metrics=svc.metrics, max_body=settings.max_body_bytes)
+    if not settings.cors_origins:  # (with CORS on, CORSMiddleware's headers need FastAPI's stack)
+        app.fast_path = SearchFastPath(partial(FastAPI.__call__, app), svc.metrics, settings.max_body_bytes)
     return app
+
+
+class PlanvecApp(FastAPI):
+    """FastAPI, with :class:`SearchFastPath` in front of its middleware stack when set."""
+
+    fast_path: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.fast_path is None:
+            await super().__call__(scope, receive, send)
+            return
+        scope["app"] = self  # (what Starlette sets: request.app for the fast path)
+        await self.fast_path(scope, receive, send)
