@@ -62,7 +62,7 @@ def serve_cmd(
         f"planvec serving on http://{settings.host}:{settings.port}/  (API docs: /docs)", highlight=False
     )
     config = uvicorn.Config(
-        create_app(settings),
+        create_app(settings, own_process=True),
         host=settings.host,
         port=settings.port,
         log_level="info",
