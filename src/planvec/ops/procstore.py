@@ -251,11 +251,15 @@ def _query_point(r: Row) -> StoredPoint:
     return StoredPoint(id=str(r[0]), payload={}, vector=vec, sparse=sparse)
 
 
-def _serve(location: str, conn: Any) -> None:
+def _serve(location: str, conn: Any, preload: list[str] | None) -> None:
     from .transfer import open_location
 
     try:
         store, _ = open_location(location, read_only=True)
+        # Load the shards now, while the parent and the other reader start: not one after the other.
+        for name in store.list_collections() if preload is None else preload:
+            with contextlib.suppress(PlanvecError):  # (a real call reports it)
+                store.collection_info(name)
     except BaseException as e:
         conn.send(_error_reply(e))
         return
@@ -271,6 +275,15 @@ def _serve(location: str, conn: Any) -> None:
             try:
                 if op == "scan":
                     _scan(store, conn, *args)
+                    continue
+                if op == "searches":  # [(query, search kwargs)]: hits and seconds of each
+                    name, todo = args
+                    out = []
+                    for query, kw in todo:
+                        t = time.perf_counter()
+                        hits = store.search(name, query, **kw)
+                        out.append((hits, time.perf_counter() - t))
+                    conn.send(("ok", (out, 0.0)))
                     continue
                 if op == "first_ids":
                     name, limit = args
@@ -303,13 +316,15 @@ class StoreProcess:
     ``search`` (``last_seconds`` is the time the child spent in it), ``retrieve`` and ``scan``.
     """
 
-    def __init__(self, location: str) -> None:
-        """Starts the child; it opens the store while the caller goes on (the first call waits)."""
+    def __init__(self, location: str, preload: Sequence[str] | None = None) -> None:
+        """Starts the child; it opens the store and loads the collections named in ``preload``
+        (None: all) while the caller goes on (the first call waits)."""
         self.location = location
         self.last_seconds = 0.0
         ctx = mp.get_context("spawn")  # Qdrant Edge runs threads: never fork it
         self._conn, child = ctx.Pipe(duplex=True)
-        self._proc = ctx.Process(target=_serve, args=(location, child), name="planvec-store", daemon=True)
+        args = (location, child, None if preload is None else list(preload))
+        self._proc = ctx.Process(target=_serve, args=args, name="planvec-store", daemon=True)
         self._proc.start()
         child.close()
         self._closed = False
@@ -356,6 +371,17 @@ class StoreProcess:
 
     def retrieve(self, name: str, ids: Sequence[str], *, with_vectors: bool = False) -> list[StoredPoint]:
         return list(self._call("retrieve", name, list(ids), with_vectors=with_vectors))
+
+    def send_searches(self, name: str, todo: Sequence[tuple[Any, dict[str, Any]]]) -> None:
+        """Start searches of ``name``, given as ``(query, search keyword arguments)``, in the child;
+        :meth:`searches_done` returns their hits and the seconds each took. Another StoreProcess
+        can search meanwhile."""
+        self.wait_ready()
+        self._conn.send(("searches", (name, list(todo)), {}))
+
+    def searches_done(self) -> list[tuple[list[ScoredHit], float]]:
+        result, _ = self._reply()
+        return list(result)
 
     def first_ids(self, name: str, limit: int) -> list[str]:
         """The first ``limit`` ids of ``name`` in scroll order."""

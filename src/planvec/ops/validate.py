@@ -525,16 +525,28 @@ def _recall(a: list[ScoredHit], b: list[ScoredHit]) -> float:
     return found / len(a)
 
 
-def _timed_search(
-    store: VectorStore | StoreProcess, name: str, vector: np.ndarray
-) -> tuple[list[ScoredHit], float]:
-    """An indexed search and the time the store spent in it (a StoreProcess times it in its child,
-    leaving the pipe out)."""
-    t = time.perf_counter()
-    hits = store.search(name, vector, limit=RECALL_K)
-    if isinstance(store, StoreProcess):
-        return hits, store.last_seconds
-    return hits, time.perf_counter() - t
+def _run_searches(
+    stores: tuple[VectorStore | StoreProcess, VectorStore | StoreProcess],
+    name: str,
+    todo: list[tuple[Any, dict[str, Any]]],
+) -> tuple[list[tuple[list[ScoredHit], float]], list[tuple[list[ScoredHit], float]]]:
+    """The same searches on both stores: hits and the time the store spent in each (a StoreProcess
+    times them in its child, leaving the pipe out). Two StoreProcesses search at the same time."""
+    procs = [s for s in stores if isinstance(s, StoreProcess)]
+    for p in procs:
+        p.send_searches(name, todo)
+    out = []
+    for store in stores:
+        if isinstance(store, StoreProcess):
+            out.append(store.searches_done())
+            continue
+        done = []
+        for query, kw in todo:
+            t = time.perf_counter()
+            hits = store.search(name, query, **kw)
+            done.append((hits, time.perf_counter() - t))
+        out.append(done)
+    return out[0], out[1]
 
 
 def _search_parity(
@@ -548,39 +560,29 @@ def _search_parity(
     """Recall@10 of the target against the source, exact (brute-force) searches on both sides, so
     that it measures the data and not the two HNSW graphs; latency and an indexed recall (the
     searches users run) are reported beside it."""
-    recalls: list[float] = []
-    indexed: list[float] = []
-    s_time = t_time = 0.0
-    for p in sample:
-        if p.vector is None:
-            continue
-        recalls.append(
-            _recall(src.search(name, p.vector, limit=RECALL_K, exact=True),
-                    dst.search(name, p.vector, limit=RECALL_K, exact=True))
-        )  # fmt: skip
-        sh, dt = _timed_search(src, name, p.vector)
-        s_time += dt
-        th, dt = _timed_search(dst, name, p.vector)
-        t_time += dt
-        indexed.append(_recall(sh, th))
-    if recalls:
-        c.search_recall_at_10 = round(float(np.mean(recalls)), 4)
-        c.indexed_recall_at_10 = round(float(np.mean(indexed)), 4)
-        n = len(recalls)
-        c.source_latency_ms = round(s_time / n * 1000, 3)
-        c.target_latency_ms = round(t_time / n * 1000, 3)
-        if s_time > 0 and t_time > 0:
-            c.latency_ratio = round(t_time / s_time, 3)
-            c.performance_gain = round(s_time / t_time, 3)
-    if sparse:
-        srec = []
-        for p in sample:
-            if p.sparse is None or not p.sparse.indices:
-                continue
-            sh = src.search(name, p.sparse, limit=RECALL_K, exact=True)
-            th = dst.search(name, p.sparse, limit=RECALL_K, exact=True)
-            srec.append(_recall(sh, th))
-        if srec:
+    dense = [p.vector for p in sample if p.vector is not None]
+    sparse_q = [p.sparse for p in sample if sparse and p.sparse is not None and p.sparse.indices]
+    todo: list[tuple[Any, dict[str, Any]]] = []
+    for v in dense:
+        todo += [(v, {"limit": RECALL_K, "exact": True}), (v, {"limit": RECALL_K})]
+    todo += [(q, {"limit": RECALL_K, "exact": True}) for q in sparse_q]
+    if todo:
+        a, b = _run_searches((src, dst), name, todo)
+        n = len(dense)
+        if n:
+            recalls = [_recall(a[2 * i][0], b[2 * i][0]) for i in range(n)]
+            indexed = [_recall(a[2 * i + 1][0], b[2 * i + 1][0]) for i in range(n)]
+            s_time = sum(a[2 * i + 1][1] for i in range(n))
+            t_time = sum(b[2 * i + 1][1] for i in range(n))
+            c.search_recall_at_10 = round(float(np.mean(recalls)), 4)
+            c.indexed_recall_at_10 = round(float(np.mean(indexed)), 4)
+            c.source_latency_ms = round(s_time / n * 1000, 3)
+            c.target_latency_ms = round(t_time / n * 1000, 3)
+            if s_time > 0 and t_time > 0:
+                c.latency_ratio = round(t_time / s_time, 3)
+                c.performance_gain = round(s_time / t_time, 3)
+        if sparse_q:
+            srec = [_recall(a[2 * n + i][0], b[2 * n + i][0]) for i in range(len(sparse_q))]
             c.sparse_recall_at_10 = round(float(np.mean(srec)), 4)
     worst = min(x for x in (c.search_recall_at_10, c.sparse_recall_at_10, 1.0) if x is not None)
     c.search_parity = worst >= MIN_RECALL
@@ -613,9 +615,10 @@ def validate_migration(
     src: Any
     dst: Any
     if processes and all(isinstance(x, str | Path) and not _is_memory(x) for x in (source, target)):
-        src, own_src = StoreProcess(str(source)), True
+        preload = list(dict.fromkeys(collections)) if collections else None
+        src, own_src = StoreProcess(str(source), preload), True
         try:
-            dst, own_dst = StoreProcess(str(target)), True
+            dst, own_dst = StoreProcess(str(target), preload), True
         except BaseException:
             src.close()
             raise
