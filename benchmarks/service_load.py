@@ -8,12 +8,16 @@ latency of text searches (GET /api/v1/search, hybrid mode) at 1, 16 and 64 concu
 - with distinct, uncached queries (every text new: each one is embedded), and
 - with cached queries (a small set of texts asked again and again),
 
-for micro-batching on vs off and the query cache on vs off, side by side in this one run; plus the
-server's resident memory. "Micro-batching off" only turns off the embedding window of lone queries:
-searches that arrive together are still run as one batch (their new texts embedded in one call).
-The load generator runs on the same cores as the server (say so when quoting the figures). "Cache
-off" starts the server with the Engine's query-cache size set to 0 (a
-benchmark-only switch); "batching off" sets PLANVEC_BATCH_WINDOW_MS=0.
+on four servers side by side in this one run, plus the server's resident memory:
+
+- the default configuration: searches that arrive together run as one batch (their new query
+  texts embedded in one model call), no embedding window, query-embedding cache on;
+- the same plus a 1.5 ms embedding window (``PLANVEC_BATCH_WINDOW_MS=1.5``: a lone new query waits
+  that long for others to embed with);
+- batching off: one search at a time (a benchmark-only switch, ``SEARCH_BATCH_MAX = 1``);
+- cache off: the Engine's query cache set to 0 (a benchmark-only switch).
+
+The load generator runs on the same cores as the server (say so when quoting the figures).
 
 Usage: python benchmarks/service_load.py [--seconds 6] [--data-dir DIR] [--quick] [--loadgen auto|wrk|httpx]
 """
@@ -42,8 +46,8 @@ SHARED = Path(os.environ.get("PLANVEC_SHARED_DIR") or ROOT.parent / "shared")
 CORPUS = SHARED / "corpus" / "plans"
 
 LAUNCH = (
-    "import sys, planvec.engine as e; e.QUERY_CACHE_SIZE = int(sys.argv[1]); "
-    "from planvec.cli import main; sys.exit(main(sys.argv[2:]))"
+    "import sys, planvec.engine as e, planvec.service.state as st; e.QUERY_CACHE_SIZE = int(sys.argv[1]); "
+    "st.SEARCH_BATCH_MAX = int(sys.argv[2]); from planvec.cli import main; sys.exit(main(sys.argv[3:]))"
 )
 
 
@@ -75,8 +79,8 @@ def rss_mb(pid: int) -> dict[str, float]:
 
 
 class Server:
-    def __init__(self, indexed: Path, work: Path, *, batching: bool, cache: bool) -> None:
-        self.home = work / f"home-b{int(batching)}-c{int(cache)}"
+    def __init__(self, indexed: Path, work: Path, *, window_ms: float, batch: int, cache: bool) -> None:
+        self.home = work / f"home-w{window_ms:g}-b{batch}-c{int(cache)}"
         shutil.copytree(indexed, self.home)
         (self.home / ".lock").unlink(missing_ok=True)
         self.port = free_port()
@@ -86,11 +90,11 @@ class Server:
             "PLANVEC_HOME": str(self.home),
             "PLANVEC_KEYS_FILE": str(self.home / "none.json"),
             "PLANVEC_RATE_LIMIT": "0",
-            "PLANVEC_BATCH_WINDOW_MS": "1.5" if batching else "0",
+            "PLANVEC_BATCH_WINDOW_MS": f"{window_ms:g}",
             "PLANVEC_SEARCH_THREADS": os.environ.get("PLANVEC_SEARCH_THREADS", "1"),
         }
         env.pop("PLANVEC_API_KEYS", None)
-        cmd = [sys.executable, "-c", LAUNCH, "1024" if cache else "0"]
+        cmd = [sys.executable, "-c", LAUNCH, "1024" if cache else "0", str(batch)]
         cmd += ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
         self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 180
@@ -242,18 +246,18 @@ def main() -> None:
             return [f"{base[i % len(base)]} {serial[0]}-{i}" for i in range(n)]
 
         cached = base[:20]
-        variants = [
-            ("batching on, cache on", True, True, True),
-            ("batching off, cache on", False, True, True),
-            ("batching on, cache off", True, False, False),
-            ("batching off, cache off", False, False, False),
+        variants = [  # (label, embedding window ms, searches per batch, query cache, cached rows)
+            ("default: batches, no window, cache on", 0.0, 64, True, True),
+            ("batches + 1.5 ms embedding window", 1.5, 64, True, True),
+            ("no batching (one search at a time)", 0.0, 1, True, True),
+            ("cache off", 0.0, 64, False, False),
         ]
         rows: list[dict[str, Any]] = []
         load_before = os.getloadavg()
         memory: dict[str, Any] = {}
-        for label, batching, cache, run_cached in variants:
+        for label, window_ms, batch, cache, run_cached in variants:
             log(f"server: {label}")
-            srv = Server(indexed, work, batching=batching, cache=cache)
+            srv = Server(indexed, work, window_ms=window_ms, batch=batch, cache=cache)
             try:
                 asyncio.run(load(srv.url, cached, 4, 1.0))  # warm up (and fill the cache when on)
                 for conc in (1, 16, 64):

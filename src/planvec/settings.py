@@ -95,7 +95,9 @@ class Settings(BaseSettings):
         description="Threads running search batches in the HTTP service (Qdrant Edge holds the "
         "GIL while it searches: one thread working through batches is fastest).",
     )
-    batch_window_ms: float = Field(default=1.5, ge=0, le=100, description="Query micro-batch window.")
+    batch_window_ms: float = Field(
+        default=0.0, ge=0, le=100, description="How long a lone new query waits for others to embed with."
+    )
     job_wait_seconds: float = Field(default=5.0, ge=0, le=600)
 
     @field_validator("index_paths", "cors_origins", mode="before")

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("planvec.service")
 
+# The most searches run as one batch (benchmarks/service_load.py sets 1 to measure batching off).
+SEARCH_BATCH_MAX = 64
+
 
 def keys_path(settings: Settings) -> Path:
     return Path(settings.keys_file or Path(settings.data_dir) / "api_keys.json").expanduser()
@@ -86,7 +89,9 @@ class Service:
         self._embedder = ServiceEmbedder(inner, self.metrics, s.batch_window_ms / 1000.0)
         wrapped = cast(VectorStore, InstrumentedStore(store, self.metrics))
         self._engine = Engine(s, embedder=self._embedder, store=wrapped)
-        self._searcher = SearchBatcher(self._engine.search_many, workers=s.search_threads)
+        self._searcher = SearchBatcher(
+            self._engine.search_many, workers=s.search_threads, max_batch=SEARCH_BATCH_MAX
+        )
         self.metrics.attach_engine(self._engine)
         if s.documents_root is not None:
             Path(s.documents_root).expanduser().mkdir(parents=True, exist_ok=True)
