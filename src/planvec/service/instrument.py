@@ -115,8 +115,8 @@ class ServiceEmbedder:
     def embed(self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None) -> np.ndarray:
         documents = getattr(_ctx, "documents", False)
         if len(texts) == 1 and not documents and self.batcher is not None:
-            return self.batcher.embed_one(texts[0])[None, :]
-        if len(texts) > 1 and not documents:  # the new queries of a batch of searches
+            return self.batcher.embed_one(texts[0])[None, :]  # (the batcher counts its batches)
+        if not documents:  # the new queries of one search or of a batch of searches
             self._batch_sizes.observe(len(texts))
         return self._timed("document" if documents else "query", texts, progress)
 
