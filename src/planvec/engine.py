@@ -253,6 +253,7 @@ class Engine:
                 api_key=s.qdrant_api_key,
                 timeout=s.qdrant_timeout,
                 retries=s.qdrant_retries,
+                hnsw_ef=s.hnsw_ef,
                 read_only=self._read_only,
             )
         return self._store

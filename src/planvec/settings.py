@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     )
     qdrant_timeout: float = 10.0
     qdrant_retries: int = 3
+    hnsw_ef: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000,
+        description="HNSW search breadth (ef): higher finds more of the exact nearest neighbours, "
+        "more slowly (default: Qdrant's, 100).",
+    )
 
     embedder: Literal["onnx", "sentence-transformers"] = "onnx"
     model_path: str | None = Field(default=None, description="Local sentence-transformers model directory.")

@@ -32,3 +32,14 @@ def test_task_text_variants_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
     for variant in ("title", "title_section", "context", "context_body"):
         monkeypatch.setenv("PLANVEC_TASK_TEXT", variant)
         assert Settings().task_text == variant
+
+
+def test_hnsw_ef_reaches_the_embedded_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from planvec.engine import Engine
+
+    monkeypatch.setenv("PLANVEC_HNSW_EF", "256")
+    with Engine(Settings(data_dir=tmp_path)) as eng:
+        assert eng.store.hnsw_ef == 256  # type: ignore[attr-defined]
+    monkeypatch.setenv("PLANVEC_HNSW_EF", "0")
+    with pytest.raises(ValueError, match="hnsw_ef"):
+        Settings(data_dir=tmp_path)

@@ -84,6 +84,7 @@ class Service:
             api_key=s.qdrant_api_key,
             timeout=s.qdrant_timeout,
             retries=s.qdrant_retries,
+            hnsw_ef=s.hnsw_ef,
             read_only=False,
         )
         self._embedder = ServiceEmbedder(inner, self.metrics, s.batch_window_ms / 1000.0)
