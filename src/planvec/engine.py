@@ -578,7 +578,7 @@ class Engine:
         for p in plans:
             limit = p.request.limit
             if hybrid:
-                n = max(limit * 4, 40)
+                n = _candidates(limit)
                 assert p.vector is not None
                 queries += [(p.vector, p.filters, n), (self._sparse_query(p.request.query), p.filters, n)]
             elif p.mode == "dense":
@@ -592,7 +592,7 @@ class Engine:
         # Fuse ids and scores, then read the payloads of the hits kept only.
         fused_lists = []
         for i, p in enumerate(plans):
-            n = max(p.request.limit * 4, 40)
+            n = _candidates(p.request.limit)
             dense, sparse = found[2 * i], found[2 * i + 1]
             fused_lists.append(rrf_fuse([_whole_ties(dense, n), _whole_ties(sparse, n)])[: p.request.limit])
         wanted = list(dict.fromkeys(h.id for fused in fused_lists for h in fused))
@@ -840,6 +840,11 @@ def _check_filters(f: SearchFilters) -> None:
     bad = [p for p in f.priorities if p.upper() not in ("P0", "P1", "P2", "P3")]
     if bad:
         raise UsageError(f"unknown priority {', '.join(bad)}", hint="use P0, P1, P2 or P3")
+
+
+def _candidates(limit: int) -> int:
+    """How many hits of each list a hybrid search fuses for ``limit`` results."""
+    return max(limit * 4, 40)
 
 
 def _whole_ties(hits: list[ScoredHit], n: int) -> list[ScoredHit]:

@@ -251,6 +251,19 @@ def _query_point(r: Row) -> StoredPoint:
     return StoredPoint(id=str(r[0]), payload={}, vector=vec, sparse=sparse)
 
 
+def timed_searches(
+    store: Any, name: str, todo: Sequence[tuple[Any, dict[str, Any]]]
+) -> list[tuple[list[ScoredHit], float]]:
+    """Run searches of ``name``, given as ``(query, search keyword arguments)``: the hits of each
+    and the seconds the store spent in it."""
+    out = []
+    for query, kw in todo:
+        t = time.perf_counter()
+        hits = store.search(name, query, **kw)
+        out.append((hits, time.perf_counter() - t))
+    return out
+
+
 def _serve(location: str, conn: Any, preload: list[str] | None) -> None:
     from .transfer import open_location
 
@@ -276,24 +289,15 @@ def _serve(location: str, conn: Any, preload: list[str] | None) -> None:
                 if op == "scan":
                     _scan(store, conn, *args)
                     continue
-                if op == "searches":  # [(query, search kwargs)]: hits and seconds of each
-                    name, todo = args
-                    out = []
-                    for query, kw in todo:
-                        t = time.perf_counter()
-                        hits = store.search(name, query, **kw)
-                        out.append((hits, time.perf_counter() - t))
-                    conn.send(("ok", (out, 0.0)))
+                if op == "searches":
+                    conn.send(("ok", timed_searches(store, *args)))
                     continue
                 if op == "first_ids":
                     name, limit = args
                     first = itertools.islice(store.scroll(name, fields=[], batch_size=limit), limit)
-                    ids = [p.id for p in first]
-                    conn.send(("ok", (ids, 0.0)))
+                    conn.send(("ok", [p.id for p in first]))
                     continue
-                t = time.perf_counter()
-                result = getattr(store, op)(*args, **kwargs)
-                conn.send(("ok", (result, time.perf_counter() - t)))
+                conn.send(("ok", getattr(store, op)(*args, **kwargs)))
             except BaseException as e:
                 conn.send(_error_reply(e))
     finally:
@@ -312,15 +316,15 @@ def _raise(value: Any) -> None:
 class StoreProcess:
     """A read-only store in a child process (see the module docstring).
 
-    Offers the read methods validate-migration uses: ``list_collections``, ``collection_info``,
-    ``search`` (``last_seconds`` is the time the child spent in it), ``retrieve`` and ``scan``.
+    Offers the reads validate-migration makes: ``list_collections``, ``collection_info``,
+    ``retrieve``, ``first_ids``, ``scan``, and timed searches (``send_searches`` then
+    ``searches_done``: the child times each one, leaving the pipe out).
     """
 
     def __init__(self, location: str, preload: Sequence[str] | None = None) -> None:
         """Starts the child; it opens the store and loads the collections named in ``preload``
         (None: all) while the caller goes on (the first call waits)."""
         self.location = location
-        self.last_seconds = 0.0
         ctx = mp.get_context("spawn")  # Qdrant Edge runs threads: never fork it
         self._conn, child = ctx.Pipe(duplex=True)
         args = (location, child, None if preload is None else list(preload))
@@ -355,9 +359,7 @@ class StoreProcess:
     def _call(self, op: str, *args: Any, **kwargs: Any) -> Any:
         self.wait_ready()
         self._conn.send((op, args, kwargs))
-        result, seconds = self._reply()
-        self.last_seconds = seconds
-        return result
+        return self._reply()
 
     def list_collections(self) -> list[str]:
         return list(self._call("list_collections"))
@@ -365,9 +367,6 @@ class StoreProcess:
     def collection_info(self, name: str) -> CollectionInfo | None:
         info: CollectionInfo | None = self._call("collection_info", name)
         return info
-
-    def search(self, name: str, query: Any, **kwargs: Any) -> list[ScoredHit]:
-        return list(self._call("search", name, query, **kwargs))
 
     def retrieve(self, name: str, ids: Sequence[str], *, with_vectors: bool = False) -> list[StoredPoint]:
         return list(self._call("retrieve", name, list(ids), with_vectors=with_vectors))
@@ -380,8 +379,7 @@ class StoreProcess:
         self._conn.send(("searches", (name, list(todo)), {}))
 
     def searches_done(self) -> list[tuple[list[ScoredHit], float]]:
-        result, _ = self._reply()
-        return list(result)
+        return list(self._reply())
 
     def first_ids(self, name: str, limit: int) -> list[str]:
         """The first ``limit`` ids of ``name`` in scroll order."""

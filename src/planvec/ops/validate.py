@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import StoreError, UsageError
 from ..store.base import CollectionInfo, ScoredHit, SparseVec, StoredPoint, VectorStore
 from ..store.filters import check_name
-from .procstore import Chunk, StoreProcess, chunk_concat, chunk_slice, id_of
+from .procstore import Chunk, StoreProcess, chunk_concat, chunk_slice, id_of, timed_searches
 from .transfer import LOCAL_META_KEYS, Location, ProgressFn, Rate, describe, open_location, same_location
 
 DEFAULT_TOLERANCE = 1e-6
@@ -532,21 +532,13 @@ def _run_searches(
 ) -> tuple[list[tuple[list[ScoredHit], float]], list[tuple[list[ScoredHit], float]]]:
     """The same searches on both stores: hits and the time the store spent in each (a StoreProcess
     times them in its child, leaving the pipe out). Two StoreProcesses search at the same time."""
-    procs = [s for s in stores if isinstance(s, StoreProcess)]
-    for p in procs:
-        p.send_searches(name, todo)
-    out = []
-    for store in stores:
-        if isinstance(store, StoreProcess):
-            out.append(store.searches_done())
-            continue
-        done = []
-        for query, kw in todo:
-            t = time.perf_counter()
-            hits = store.search(name, query, **kw)
-            done.append((hits, time.perf_counter() - t))
-        out.append(done)
-    return out[0], out[1]
+    for s in stores:
+        if isinstance(s, StoreProcess):
+            s.send_searches(name, todo)
+    a, b = (
+        s.searches_done() if isinstance(s, StoreProcess) else timed_searches(s, name, todo) for s in stores
+    )
+    return a, b
 
 
 def _search_parity(

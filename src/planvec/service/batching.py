@@ -45,17 +45,13 @@ class MicroBatcher:
         self._thread.start()
 
     def embed_one(self, text: str) -> np.ndarray:
-        return self.submit(text).result()
-
-    def submit(self, text: str) -> Future[np.ndarray]:
-        """Queue one query; its vector arrives in the Future (await it with asyncio.wrap_future)."""
         fut: Future[np.ndarray] = Future()
         with self._cv:
             if self._closed:
                 raise RuntimeError("the query batcher is closed")
             self._pending.append((text, fut))
             self._cv.notify()
-        return fut
+        return fut.result()
 
     def close(self) -> None:
         with self._cv:
@@ -117,11 +113,9 @@ class SearchBatcher(Generic[Req, Res]):
         *,
         workers: int = 1,
         max_batch: int = 64,
-        on_batch: Callable[[int], None] | None = None,
     ) -> None:
         self._run_batch = run
         self.max_batch = max_batch
-        self._on_batch = on_batch
         self._cv = threading.Condition()
         self._pending: list[tuple[Req, asyncio.Future[Res], asyncio.AbstractEventLoop]] = []
         self._closed = False
@@ -172,8 +166,6 @@ class SearchBatcher(Generic[Req, Res]):
                 results: Sequence[Res | BaseException] = self._run_batch([req for req, _, _ in live])
             except BaseException as e:
                 results = [e] * len(live)
-            if self._on_batch is not None:
-                self._on_batch(len(live))
             by_loop: dict[
                 asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Res], Res | BaseException]]
             ] = {}

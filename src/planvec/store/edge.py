@@ -435,11 +435,12 @@ class EdgeStore:
                 meta = self._read_meta(name)
                 check_existing(name, meta, spec, int(meta["dimension"]))
                 return
-            params = _vector_params(spec_meta(spec))
+            meta = spec_meta(spec)
             tmp = self._collections_root / f".tmp-{name}-{uuid.uuid4().hex[:8]}"
             try:
                 shard = qe.EdgeShard.create(
-                    str(tmp / SHARD_DIR), qe.EdgeConfig(**params, hnsw_config=_HNSW, optimizers=_OPTIMIZERS)
+                    str(tmp / SHARD_DIR),
+                    qe.EdgeConfig(**_vector_params(meta), hnsw_config=_HNSW, optimizers=_OPTIMIZERS),
                 )
                 try:
                     for field, schema in spec.payload_indexes.items():
@@ -447,7 +448,7 @@ class EdgeStore:
                     shard.flush()
                 finally:
                     shard.close()
-                self._write_meta(tmp, spec_meta(spec))
+                self._write_meta(tmp, meta)
                 if cdir.exists():  # a directory without meta.json: debris of a failed run
                     self._trash(cdir)
                 os.rename(tmp, cdir)

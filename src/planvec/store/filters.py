@@ -198,14 +198,10 @@ def canonical_id(point_id: str) -> str:
 def canonical_ids(ids: Iterable[str]) -> list[str]:
     """Canonical, de-duplicated ids in input order; ids that are not UUIDs are dropped (no such point)."""
     out: dict[str, None] = {}
-    canonical = _CANONICAL.fullmatch
     for i in ids:
-        if isinstance(i, str) and canonical(i):
-            out[i] = None
-            continue
         try:
-            out[str(uuid.UUID(str(i)))] = None
-        except ValueError:
+            out[canonical_id(i)] = None
+        except StoreError:
             continue
     return list(out)
 
