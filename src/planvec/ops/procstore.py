@@ -21,7 +21,7 @@ import queue
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,33 +100,32 @@ def id_of(key: bytes) -> str:
     return str(uuid.UUID(bytes=bytes(key).ljust(16, b"\x00")))
 
 
-# id (str or uuid.UUID), dense vector (list, array or None), (sparse indices, values) or None, payload
-Row = tuple[Any, Any, Any, dict[str, Any]]
+# id (str or uuid.UUID), dense vector (float32 bytes or None), (sparse indices, values) or None,
+# payload
+Row = tuple[Any, bytes | None, Any, dict[str, Any]]
+# A batch of rows: how many, and the rows, produced one by one as they are iterated (EdgeStore
+# converts a point's record only then, so that it is digested while still in the CPU caches).
+Batch = tuple[int, Iterable[Row]]
 
 
-def build_chunk(rows: Sequence[Row], dim: int, leave_out: Sequence[str] = ()) -> Chunk:
-    n = len(rows)
-    keys = b"".join([key_of(r[0]) for r in rows])
-    has = np.fromiter((r[1] is not None for r in rows), dtype=bool, count=n)
-    if n and has.all():
-        flat = itertools.chain.from_iterable(r[1] for r in rows)
-        # float64 first: fromiter casting each Python float to float32 is several times slower
-        dense = np.fromiter(flat, dtype=np.float64, count=n * dim).astype(np.float32).reshape(n, dim)
-    else:
-        dense = np.zeros((n, dim), dtype=np.float32)
-        for i, r in enumerate(rows):
-            if r[1] is not None:
-                dense[i] = np.asarray(r[1], dtype=np.float32)
+def build_chunk(
+    batch: Batch, dim: int, leave_out: Sequence[str] = (), keep: Callable[[int, Row], None] | None = None
+) -> Chunk:
+    """The columns of one batch, in a single pass over its rows; ``keep(i, row)`` is called for
+    each row (the reservoir sampler's hook)."""
+    n, rows = batch
     skip = set(leave_out)
-    pay, pattern = [], []
+    keys, dense_parts, has, pay, pattern = [], [], [], [], []
     values: list[float] = []
     offsets = [0]
-    for r in rows:
-        payload = r[3]
+    for i, row in enumerate(rows):
+        pid, d, sv, payload = row
+        keys.append(key_of(pid))
+        dense_parts.append(d)
+        has.append(d is not None)
         if skip and not skip.isdisjoint(payload):
             payload = {k: v for k, v in payload.items() if k not in skip}
         pay.append(_digest(canonical_json(payload)))
-        sv = r[2]
         if sv is None:
             pattern.append(_NONE)
         else:
@@ -137,10 +136,14 @@ def build_chunk(rows: Sequence[Row], dim: int, leave_out: Sequence[str] = ()) ->
             pattern.append(_digest(array.array("q", idx).tobytes()))
             values.extend(val)
         offsets.append(len(values))
+        if keep is not None:
+            keep(i, row)
+    if len(keys) != n:
+        raise StoreError(f"a batch announced {n} points and held {len(keys)}")
     return Chunk(
-        keys=np.frombuffer(keys, dtype="S16"),
-        dense=dense,
-        has_dense=has,
+        keys=np.frombuffer(b"".join(keys), dtype="S16"),
+        dense=_dense(dense_parts, dim, keys),
+        has_dense=np.array(has, dtype=bool),
         payload=np.array(pay, dtype="S16"),
         sparse_pattern=np.array(pattern, dtype="S16"),
         sparse_values=np.asarray(values, dtype=np.float32),
@@ -148,7 +151,22 @@ def build_chunk(rows: Sequence[Row], dim: int, leave_out: Sequence[str] = ()) ->
     )
 
 
-def _rows(store: Any, name: str, batch: int) -> Iterator[list[Row]]:
+def _dense(parts: list[bytes | None], dim: int, keys: list[bytes]) -> np.ndarray:
+    """The (n, dim) float32 matrix of packed vectors; rows without a vector are zero."""
+    width = dim * 4
+    if all(d is not None and len(d) == width for d in parts):
+        return np.frombuffer(b"".join(parts), dtype=np.float32).reshape(len(parts), dim)  # type: ignore[arg-type]
+    dense = np.zeros((len(parts), dim), dtype=np.float32)
+    for i, d in enumerate(parts):
+        if d is not None:
+            v = np.frombuffer(d, dtype=np.float32)
+            if len(v) != dim:
+                raise StoreError(f"point {id_of(keys[i])} has a {len(v)}-d vector in a {dim}-d collection")
+            dense[i] = v
+    return dense
+
+
+def _batches(store: Any, name: str, batch: int) -> Iterator[Batch]:
     """Raw batches where the store offers them (EdgeStore.scroll_raw), else from scroll()."""
     raw = getattr(store, "scroll_raw", None)
     if raw is not None:
@@ -157,12 +175,13 @@ def _rows(store: Any, name: str, batch: int) -> Iterator[list[Row]]:
     buf: list[Row] = []
     for p in store.scroll(name, with_vectors=True, batch_size=batch):
         sv = (p.sparse.indices, p.sparse.values) if p.sparse is not None else None
-        buf.append((p.id, p.vector, sv, p.payload))
+        dense = np.asarray(p.vector, dtype=np.float32).tobytes() if p.vector is not None else None
+        buf.append((p.id, dense, sv, p.payload))
         if len(buf) >= batch:
-            yield buf
+            yield len(buf), buf
             buf = []
     if buf:
-        yield buf
+        yield len(buf), buf
 
 
 # -- the child --------------------------------------------------------------------------------
@@ -199,10 +218,11 @@ def _scan(store: Any, conn: Any, name: str, dim: int, leave_out: list[str], samp
     seen = 0
     last: bytes | None = None
     try:
-        for rows in _rows(store, name, CHUNK):
+        for batch in _batches(store, name, CHUNK):
             if failed:
                 break
-            chunk = build_chunk(rows, dim, leave_out)
+            keep = _reservoir(batch[0], seen, sample, picked, rng)
+            chunk = build_chunk(batch, dim, leave_out, keep)
             k = chunk.keys
             if len(k) and (
                 (last is not None and k[0] <= last) or (len(k) > 1 and not bool(np.all(k[1:] > k[:-1])))
@@ -210,8 +230,7 @@ def _scan(store: Any, conn: Any, name: str, dim: int, leave_out: list[str], samp
                 raise StoreError(f"the scroll of {name!r} is not in id order: cannot merge-compare")
             if len(k):
                 last = bytes(k[-1])
-            _reservoir(rows, seen, sample, picked, rng)
-            seen += len(rows)
+            seen += len(chunk)
             q.put(("chunk", chunk))
         q.put(("end", {"points": seen, "sample": picked}))
     except BaseException as e:
@@ -224,25 +243,33 @@ def _scan(store: Any, conn: Any, name: str, dim: int, leave_out: list[str], samp
 
 
 def _reservoir(
-    rows: Sequence[Row], seen: int, sample: int, picked: list[StoredPoint], rng: np.random.Generator
-) -> None:
+    n: int, seen: int, sample: int, picked: list[StoredPoint], rng: np.random.Generator
+) -> Callable[[int, Row], None] | None:
     """Reservoir sampling (algorithm R) of ``sample`` query points over a stream, one batch at a
-    time: ``seen`` rows came before ``rows``; the draws of a batch are made at once."""
+    time: ``seen`` rows came before this batch of ``n``. The draws of the batch are made at once;
+    the returned hook, called with each row of the batch in order, keeps the rows drawn."""
     if not sample:
-        return
-    n = len(rows)
+        return None
     fill = max(0, min(n, sample - seen))
-    picked.extend(_query_point(r) for r in rows[:fill])
-    if fill == n:
-        return
-    counts = np.arange(seen + fill + 1, seen + n + 1)  # rows seen so far, this one included
-    draws = (rng.random(n - fill) * counts).astype(np.int64)  # uniform in [0, count)
-    for i in np.flatnonzero(draws < sample):
-        picked[int(draws[i])] = _query_point(rows[fill + int(i)])
+    slots: dict[int, int] = {}
+    if fill < n:
+        counts = np.arange(seen + fill + 1, seen + n + 1)  # rows seen so far, this one included
+        draws = (rng.random(n - fill) * counts).astype(np.int64)  # uniform in [0, count)
+        slots = {fill + int(i): int(draws[i]) for i in np.flatnonzero(draws < sample)}
+    if not fill and not slots:
+        return None
+
+    def keep(i: int, row: Row) -> None:
+        if i < fill:
+            picked.append(_query_point(row))
+        elif i in slots:
+            picked[slots[i]] = _query_point(row)
+
+    return keep
 
 
 def _query_point(r: Row) -> StoredPoint:
-    vec = np.asarray(r[1], dtype=np.float32) if r[1] is not None else None
+    vec = np.frombuffer(r[1], dtype=np.float32).copy() if r[1] is not None else None
     sv = r[2]
     sparse = None
     if sv is not None:
@@ -334,6 +361,7 @@ class StoreProcess:
         self._closed = False
         self._ready = False
         self._scanning = False
+        self._close_sent = False
 
     def wait_ready(self) -> None:
         if not self._ready:
@@ -388,10 +416,16 @@ class StoreProcess:
     def scan(
         self, name: str, dim: int, leave_out: Sequence[str] = (), sample: int = 0
     ) -> Iterator[Chunk | dict[str, Any]]:
-        """Chunks of ``name`` in id order, then a final dict: ``points`` and the query ``sample``."""
+        """Chunks of ``name`` in id order, then a final dict: ``points`` and the query ``sample``.
+
+        The child starts at once (not at the first ``next``): two scans started one after the
+        other read in parallel from the start."""
         self.wait_ready()
         self._conn.send(("scan", (name, dim, list(leave_out), sample), {}))
         self._scanning = True
+        return self._chunks()
+
+    def _chunks(self) -> Iterator[Chunk | dict[str, Any]]:
         while True:
             kind, value = self._recv()
             if kind == "chunk":
@@ -404,6 +438,15 @@ class StoreProcess:
                 self._scanning = False
                 _raise(value)
 
+    def start_close(self) -> None:
+        """Ask the child to close its store and exit, without waiting (:meth:`close` waits): two
+        StoreProcesses close in parallel."""
+        if self._scanning or self._close_sent:
+            return
+        self._close_sent = True
+        with contextlib.suppress(OSError, ValueError):
+            self._conn.send(("close", (), {}))
+
     def close(self) -> None:
         if self._closed:
             return
@@ -411,8 +454,7 @@ class StoreProcess:
         if self._scanning:  # abandoned mid-scan: the child is blocked sending; stop it
             self._proc.kill()
         else:
-            with contextlib.suppress(OSError, ValueError):
-                self._conn.send(("close", (), {}))
+            self.start_close()
         self._proc.join(timeout=30)
         if self._proc.is_alive():
             self._proc.kill()

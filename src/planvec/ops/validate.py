@@ -648,6 +648,9 @@ def validate_migration(
                 if cv.performance_gain > 0:
                     report.performance_gains[n] = cv.performance_gain
         finally:
+            for s, own in ((src, own_src), (dst, own_dst)):
+                if own and isinstance(s, StoreProcess):
+                    s.start_close()  # both children close at the same time
             if own_dst and dst is not None:
                 dst.close()
     finally:

