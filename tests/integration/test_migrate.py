@@ -159,3 +159,38 @@ def test_reembed_changes_the_dimension(embedder, tmp_path: Path) -> None:  # typ
         got = snapshot(t, "old")
     assert {k: v[0]["text"] for k, v in got.items()} == {p.id: p.payload["text"] for p in pts}
     assert all(v[2] is not None for v in got.values())  # BM25 vectors built
+
+
+def test_file_copy_of_a_source_loaded_here_counts_it_here(source: Path, tmp_path: Path) -> None:
+    # The source's shard is loaded in this process (as by an Engine): no reader process can load
+    # it too, so its point count is read here; the copy is the same.
+    with EdgeStore(source, read_only=True) as src:
+        assert src.collection_info("roadmap_sections") is not None and src.is_loaded("roadmap_sections")
+        report = migrate(src, tmp_path / "dst", ["roadmap_sections", "roadmap_tasks"])
+    assert report.complete and report.total_points == report.copied == 2150
+    by_name = {c.name: c for c in report.collections}
+    assert by_name["roadmap_sections"].source_points == by_name["roadmap_sections"].target_points == 150
+    assert by_name["roadmap_tasks"].source_points == by_name["roadmap_tasks"].target_points == 2000
+    assert_same(snapshot_dir(source, "roadmap_sections"), snapshot_dir(tmp_path / "dst", "roadmap_sections"))
+
+
+def test_a_script_without_a_main_guard_migrates_and_validates_once(source: Path, tmp_path: Path) -> None:
+    # The reader processes are plain interpreters: they never run the caller's script again (with
+    # multiprocessing's spawn, this script would have migrated a second time, into the same target).
+    import subprocess
+    import sys
+
+    runs = tmp_path / "runs.txt"
+    script = tmp_path / "script.py"
+    script.write_text(
+        "from planvec.ops.migrate import migrate\n"
+        "from planvec.ops.validate import validate_migration\n"
+        f"open({str(runs)!r}, 'a').write('run\\n')\n"
+        f"r = migrate({str(source)!r}, {str(tmp_path / 'dst')!r})\n"
+        f"v = validate_migration({str(source)!r}, {str(tmp_path / 'dst')!r}, report_dir=None)\n"
+        "print(r.complete, r.copied, v.success)\n"
+    )
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "2150", "True"]
+    assert runs.read_text() == "run\n"

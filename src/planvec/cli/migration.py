@@ -66,7 +66,8 @@ def _progress(enabled: bool = True) -> Iterator[Callable[[str, int, int], None] 
 
     class Speed(ProgressColumn):
         def render(self, task: Any) -> Text:
-            return Text(f"{task.speed:,.0f} points/s" if task.speed else "")
+            unit = "MB/s" if task.description.endswith("(MB)") else "points/s"
+            return Text(f"{task.speed:,.0f} {unit}" if task.speed else "")
 
     with Progress(
         TextColumn("{task.description}"),

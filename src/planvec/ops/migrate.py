@@ -46,6 +46,7 @@ from .transfer import (
 
 if TYPE_CHECKING:
     from ..store.edge import EdgeStore
+    from .procstore import StoreProcess
 
 STATE_KEY = "planvec_migration"
 DEFAULT_BATCH = 512
@@ -150,9 +151,75 @@ def _migrate(
     names = list(dict.fromkeys(collections)) if collections else sorted(src.list_collections())
     if not names:
         raise UsageError(f"the source {src_label} has no collections", hint="check --from")
+    reader = None
+    if files_ok and method != "stream":
+        assert isinstance(src, EdgeStore) and isinstance(dst, EdgeStore)
+        reader = _source_reader(src, dst, names)
+    try:
+        return _migrate_names(src, dst, src_label, dst_label, names, reader, reembed, batch, workers,
+                              optimize, progress, on_batch, method, files_ok)  # fmt: skip
+    finally:
+        if reader is not None:
+            reader[0].close()
+
+
+def _source_reader(src: EdgeStore, dst: EdgeStore, names: list[str]) -> tuple[StoreProcess, set[str]] | None:
+    """For file copies: a child process that loads the source's shards once their files are
+    copied, while this process loads the copies (Qdrant Edge holds the GIL while it loads a shard,
+    so a thread would not overlap the two), and the collections it is for: those not in the target
+    yet and not loaded here already (one process only can load a shard). Loading a shard never
+    starts before its files are copied: a load may write to them."""
+    from .procstore import StoreProcess
+
+    absent = set(names) - set(dst.list_collections())
+    fresh = {n for n in src.list_collections() if n in absent and not src.is_loaded(n)}
+    if not fresh:
+        return None
+    return StoreProcess(str(src.data_dir), preload=[]), fresh
+
+
+def _meta_info(src: EdgeStore, name: str) -> CollectionInfo:
+    """What the plan of a file copy needs of a source collection, from its metadata alone (its
+    shard is not loaded here: the point count comes after the copy, from the reader)."""
+    meta = src.get_meta(name)
+    return CollectionInfo(
+        name=name,
+        dimension=int(meta["dimension"]),
+        distance=str(meta.get("distance", "Cosine")),
+        points=0,
+        model=meta.get("model"),
+        sparse=bool(meta.get("sparse", False)),
+        meta=meta,
+        payload_indexes=dict(meta.get("payload_indexes") or {}),
+    )
+
+
+def _migrate_names(
+    src: VectorStore,
+    dst: VectorStore,
+    src_label: str,
+    dst_label: str,
+    names: list[str],
+    reader: tuple[StoreProcess, set[str]] | None,
+    reembed: Reembedder | None,
+    batch: int,
+    workers: int,
+    optimize: bool,
+    progress: ProgressFn | None,
+    on_batch: Callable[[int], None] | None,
+    method: str,
+    files_ok: bool,
+) -> MigrateReport:
+    from ..store import EdgeStore
+
     infos = []
     for n in names:
-        info = src.collection_info(check_name(n))
+        check_name(n)
+        if reader is not None and n in reader[1]:
+            assert isinstance(src, EdgeStore)
+            infos.append(_meta_info(src, n))
+            continue
+        info = src.collection_info(n)
         if info is None:
             raise CollectionNotFound(f"collection {n!r} does not exist in the source {src_label}")
         infos.append(info)
@@ -199,8 +266,9 @@ def _migrate(
             continue
         if files_ok and method != "stream" and absent:
             assert isinstance(src, EdgeStore) and isinstance(dst, EdgeStore)
-            _copy_files(src, dst, info, fingerprint, cm, done_total, report.total_points, progress)
-            done_total += info.points
+            child = reader[0] if reader is not None and info.name in reader[1] else None
+            _copy_files(src, dst, info, fingerprint, cm, done_total, report.total_points, progress, child)
+            done_total += cm.source_points
             cm.seconds = round(time.perf_counter() - t0, 3)
             cm.points_per_second = round(cm.copied / cm.seconds, 1) if cm.seconds > 0 else 0.0
             continue
@@ -233,6 +301,7 @@ def _migrate(
         cm.target_points = dst.count(info.name)
         cm.seconds = round(time.perf_counter() - t0, 3)
         cm.points_per_second = round(cm.copied / cm.seconds, 1) if cm.seconds > 0 else 0.0
+    report.total_points = sum(c.source_points for c in report.collections)
     report.copied = sum(c.copied for c in report.collections)
     report.complete = all(c.target_points == c.source_points for c in report.collections)
     report.seconds = round(rate.seconds(), 3)
@@ -249,8 +318,11 @@ def _copy_files(
     done_before: int,
     total: int,
     progress: ProgressFn | None,
+    reader: StoreProcess | None = None,
 ) -> None:
-    """The file-level copy of one collection between two EdgeStores (see the module docstring)."""
+    """The file-level copy of one collection between two EdgeStores (see the module docstring).
+    With a ``reader`` (see :func:`_source_reader`), ``info`` has no point count yet: the reader
+    loads the source once its files are copied, while the copy loads here; progress goes in MB."""
     cm.method = "files"
     meta = {k: v for k, v in info.meta.items() if k not in LOCAL_META_KEYS}
     meta["created_at"] = now_iso()
@@ -260,11 +332,21 @@ def _copy_files(
     n = info.points
 
     def tick(done: int, size: int) -> None:
-        if progress:
+        if not progress:
+            return
+        if reader is not None:
+            progress(f"copy {info.name} (MB)", done // 1_000_000, size // 1_000_000)
+        else:
             progress(f"migrate {info.name}", done_before + (n * done // size if size else n), total)
 
-    dst.install_copy(src.collection_files(info.name), info.name, meta, tick)
-    cm.copied = n
+    copied = (lambda: reader.send_info(info.name)) if reader is not None else None
+    dst.install_copy(src.collection_files(info.name), info.name, meta, tick, copied)
+    if reader is not None:
+        sinfo = reader.info_done()
+        if sinfo is None:
+            raise MigrationError(f"collection {info.name!r} vanished from the source during the copy")
+        cm.source_points = sinfo.points
+    cm.copied = cm.source_points
     cm.target_points = dst.count(info.name)
 
 

@@ -3,7 +3,7 @@
 ``validate-migration`` reads every point of a source and of a target. Reading a point from Qdrant
 Edge builds Python objects under the GIL (a 384-d vector is 384 floats), so two stores read by one
 process take turns on one core. :class:`StoreProcess` opens a store location read-only in a
-spawned child process and answers calls over a pipe; :meth:`StoreProcess.scan` streams a
+child process (a fresh interpreter) and answers calls over a socket; :meth:`StoreProcess.scan` streams a
 collection as compact column chunks (16-byte ids, a float32 matrix, payload and sparse digests),
 built in the child while the parent compares the previous chunk, with at most a few chunks in
 flight (memory stays flat whatever the collection size).
@@ -16,13 +16,18 @@ import contextlib
 import gc
 import hashlib
 import itertools
-import multiprocessing as mp
+import os
 import queue
+import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -331,6 +336,20 @@ def _serve(location: str, conn: Any, preload: list[str] | None) -> None:
         store.close()
 
 
+_CHILD = "import sys; from planvec.ops.procstore import _child_main; _child_main(int(sys.argv[1]))"
+
+
+def _child_main(fd: int) -> None:
+    """The child's entry point: the store location and preload list come first on the socket."""
+    conn = Connection(fd)
+    try:
+        location, preload = conn.recv()
+    except EOFError:
+        return
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C reaches the process group: the parent reports it
+        _serve(location, conn, preload)
+
+
 # -- the parent -------------------------------------------------------------------------------
 def _raise(value: Any) -> None:
     cls_name, message, hint = value
@@ -352,12 +371,25 @@ class StoreProcess:
         """Starts the child; it opens the store and loads the collections named in ``preload``
         (None: all) while the caller goes on (the first call waits)."""
         self.location = location
-        ctx = mp.get_context("spawn")  # Qdrant Edge runs threads: never fork it
-        self._conn, child = ctx.Pipe(duplex=True)
-        args = (location, child, None if preload is None else list(preload))
-        self._proc = ctx.Process(target=_serve, args=args, name="planvec-store", daemon=True)
-        self._proc.start()
-        child.close()
+        # A fresh interpreter (Qdrant Edge runs threads: never fork it) started as a plain
+        # command, not by multiprocessing's spawn, which would run the caller's main script again
+        # in the child (an unguarded script calling migrate() would then migrate twice at once).
+        ours, theirs = socket.socketpair()
+        pkg_root = str(Path(__file__).resolve().parents[2])  # the directory holding planvec/
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(x for x in (pkg_root, env.get("PYTHONPATH")) if x)
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-c", _CHILD, str(theirs.fileno())],
+                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env,
+            )  # fmt: skip
+        except OSError as e:
+            ours.close()
+            raise StoreError(f"cannot start a process to read {location}: {e}") from e
+        finally:
+            theirs.close()
+        self._conn = Connection(ours.detach())
+        self._conn.send((location, None if preload is None else list(preload)))
         self._closed = False
         self._ready = False
         self._scanning = False
@@ -373,9 +405,10 @@ class StoreProcess:
             msg: tuple[str, Any] = self._conn.recv()
             return msg
         except (EOFError, OSError) as e:
-            self._proc.join(timeout=5)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(timeout=5)
             raise StoreError(
-                f"the process reading {self.location} exited unexpectedly (exit code {self._proc.exitcode})"
+                f"the process reading {self.location} exited unexpectedly (exit code {self._proc.returncode})"
             ) from e
 
     def _reply(self) -> Any:
@@ -388,6 +421,16 @@ class StoreProcess:
         self.wait_ready()
         self._conn.send((op, args, kwargs))
         return self._reply()
+
+    def send_info(self, name: str) -> None:
+        """Ask for :meth:`collection_info` of ``name`` (its shard loads in the child) without
+        waiting; :meth:`info_done` returns it. The caller can work meanwhile."""
+        self.wait_ready()
+        self._conn.send(("collection_info", (name,), {}))
+
+    def info_done(self) -> CollectionInfo | None:
+        info: CollectionInfo | None = self._reply()
+        return info
 
     def list_collections(self) -> list[str]:
         return list(self._call("list_collections"))
@@ -455,10 +498,11 @@ class StoreProcess:
             self._proc.kill()
         else:
             self.start_close()
-        self._proc.join(timeout=30)
-        if self._proc.is_alive():
+        try:
+            self._proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
             self._proc.kill()
-            self._proc.join(timeout=5)
+            self._proc.wait(timeout=5)
         self._conn.close()
 
     def __enter__(self) -> StoreProcess:

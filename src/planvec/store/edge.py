@@ -558,12 +558,14 @@ class EdgeStore:
         name: str,
         meta: dict[str, Any],
         progress: Callable[[int, int], None] | None = None,
+        copied: Callable[[], None] | None = None,
     ) -> None:
         """Install a file-level copy of another store's collection directory as ``name``.
 
         The shard files are copied into a temporary directory, fsynced, then renamed into place:
         an interrupted copy leaves no collection (its debris is removed when a writer next opens
-        the store). ``meta`` replaces the copied ``meta.json``. ``progress(bytes_done, total)``.
+        the store). ``meta`` replaces the copied ``meta.json``. ``progress(bytes_done, total)``;
+        ``copied()`` is called once the files are in place, before the copy is loaded.
         """
         self._check_writable()
         name = check_name(name)
@@ -585,7 +587,13 @@ class EdgeStore:
                     raise StoreError(f"cannot copy collection {name!r} into {self.data_dir}: {e}") from e
                 raise
         self._changed(name)
+        if copied is not None:
+            copied()
         self._shard(name)  # the copy loads (and its WAL replays) before it is reported done
+
+    def is_loaded(self, name: str) -> bool:
+        """Whether this store has loaded collection ``name``'s shard (then no other process can)."""
+        return name in self._shards
 
     def get_meta(self, name: str) -> dict[str, Any]:
         self._check_open()
