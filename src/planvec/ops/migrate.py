@@ -155,12 +155,104 @@ def _migrate(
     if files_ok and method != "stream":
         assert isinstance(src, EdgeStore) and isinstance(dst, EdgeStore)
         reader = _source_reader(src, dst, names)
-    try:
-        return _migrate_names(src, dst, src_label, dst_label, names, reader, reembed, batch, workers,
-                              optimize, progress, on_batch, method, files_ok)  # fmt: skip
-    finally:
+    with contextlib.ExitStack() as cleanup:
         if reader is not None:
-            reader[0].close()
+            cleanup.callback(reader[0].close)
+        infos = []
+        for n in names:
+            check_name(n)
+            if reader is not None and n in reader[1]:
+                assert isinstance(src, EdgeStore)
+                infos.append(_meta_info(src, n))
+                continue
+            info = src.collection_info(n)
+            if info is None:
+                raise CollectionNotFound(f"collection {n!r} does not exist in the source {src_label}")
+            infos.append(info)
+        rate = Rate()
+        report = MigrateReport(source=src_label, target=dst_label, reembedded=reembed is not None)
+        report.total_points = sum(i.points for i in infos)
+        # Check every target before writing anything.
+        plans = []
+        for info in infos:
+            spec = (
+                spec_of(info, dimension=reembed.embedder.dimension, model=reembed.embedder.model_id)
+                if reembed
+                else spec_of(info)
+            )
+            fingerprint = {
+                "source": src_label,
+                "collection": info.name,
+                "reembed": reembed is not None,
+                "model": spec.model,
+            }
+            tinfo = dst.collection_info(info.name)
+            state: dict[str, Any] = {}
+            if tinfo is not None:
+                raw = tinfo.meta.get(STATE_KEY)
+                state = raw if isinstance(raw, dict) else {}
+                if state.get("fingerprint") != fingerprint and tinfo.points:
+                    raise MigrationError(
+                        f"collection {info.name!r} already exists in the target with {tinfo.points} points "
+                        "that this migration did not write",
+                        hint="drop it in the target first, or migrate to another store",
+                    )
+                if state.get("fingerprint") != fingerprint:
+                    state = {}
+            plans.append((info, spec, fingerprint, state, tinfo is None))
+        done_total = 0
+        for info, spec, fingerprint, state, absent in plans:
+            cm = CollectionMigration(info.name, source_points=info.points)
+            report.collections.append(cm)
+            t0 = time.perf_counter()
+            if state.get("complete") and dst.count(info.name) == info.points:
+                cm.already_complete = True
+                cm.target_points = info.points
+                done_total += info.points
+                continue
+            if files_ok and method != "stream" and absent:
+                assert isinstance(src, EdgeStore) and isinstance(dst, EdgeStore)
+                child = reader[0] if reader is not None and info.name in reader[1] else None
+                _copy_files(src, dst, info, fingerprint, cm, done_total, report.total_points, progress, child)
+                done_total += cm.source_points
+                cm.seconds = round(time.perf_counter() - t0, 3)
+                cm.points_per_second = round(cm.copied / cm.seconds, 1) if cm.seconds > 0 else 0.0
+                continue
+            dst.create_collection(spec)
+            resume_from = state.get("resume_from") if not state.get("complete") else None
+            cm.resumed_from = resume_from
+            checkpoint = {"fingerprint": fingerprint, "started_at": state.get("started_at") or now_iso()}
+            transform = (lambda pts, s=spec.sparse: reembed(pts, s)) if reembed else None
+            writer = BatchWriter(dst, info.name, workers=workers, transform=transform)
+            try:
+                _copy(src, dst, info.name, writer, checkpoint, resume_from, batch, done_total,
+                      report.total_points, progress, on_batch)  # fmt: skip
+            finally:
+                writer.close()
+            cm.copied = writer.written
+            done_total += info.points
+            if optimize and writer.written > 1000:
+                dst.optimize(info.name)
+            meta = portable_meta(info.meta)
+            if reembed:
+                meta.update(
+                    model=reembed.embedder.model_id,
+                    dimension=reembed.embedder.dimension,
+                    bm25=reembed.sparse_encoder.config_id,
+                )
+            meta[STATE_KEY] = {**checkpoint, "resume_from": None, "complete": True, "finished_at": now_iso()}
+            meta["migrated_from"] = {"source": fingerprint["source"], "at": now_iso()}
+            dst.set_meta(info.name, meta)
+            dst.flush()
+            cm.target_points = dst.count(info.name)
+            cm.seconds = round(time.perf_counter() - t0, 3)
+            cm.points_per_second = round(cm.copied / cm.seconds, 1) if cm.seconds > 0 else 0.0
+        report.total_points = sum(c.source_points for c in report.collections)
+        report.copied = sum(c.copied for c in report.collections)
+        report.complete = all(c.target_points == c.source_points for c in report.collections)
+        report.seconds = round(rate.seconds(), 3)
+        report.points_per_second = rate.per_second(report.copied)
+        return report
 
 
 def _source_reader(src: EdgeStore, dst: EdgeStore, names: list[str]) -> tuple[StoreProcess, set[str]] | None:
@@ -192,121 +284,6 @@ def _meta_info(src: EdgeStore, name: str) -> CollectionInfo:
         meta=meta,
         payload_indexes=dict(meta.get("payload_indexes") or {}),
     )
-
-
-def _migrate_names(
-    src: VectorStore,
-    dst: VectorStore,
-    src_label: str,
-    dst_label: str,
-    names: list[str],
-    reader: tuple[StoreProcess, set[str]] | None,
-    reembed: Reembedder | None,
-    batch: int,
-    workers: int,
-    optimize: bool,
-    progress: ProgressFn | None,
-    on_batch: Callable[[int], None] | None,
-    method: str,
-    files_ok: bool,
-) -> MigrateReport:
-    from ..store import EdgeStore
-
-    infos = []
-    for n in names:
-        check_name(n)
-        if reader is not None and n in reader[1]:
-            assert isinstance(src, EdgeStore)
-            infos.append(_meta_info(src, n))
-            continue
-        info = src.collection_info(n)
-        if info is None:
-            raise CollectionNotFound(f"collection {n!r} does not exist in the source {src_label}")
-        infos.append(info)
-    rate = Rate()
-    report = MigrateReport(source=src_label, target=dst_label, reembedded=reembed is not None)
-    report.total_points = sum(i.points for i in infos)
-    # Check every target before writing anything.
-    plans = []
-    for info in infos:
-        spec = (
-            spec_of(info, dimension=reembed.embedder.dimension, model=reembed.embedder.model_id)
-            if reembed
-            else spec_of(info)
-        )
-        fingerprint = {
-            "source": src_label,
-            "collection": info.name,
-            "reembed": reembed is not None,
-            "model": spec.model,
-        }
-        tinfo = dst.collection_info(info.name)
-        state: dict[str, Any] = {}
-        if tinfo is not None:
-            raw = tinfo.meta.get(STATE_KEY)
-            state = raw if isinstance(raw, dict) else {}
-            if state.get("fingerprint") != fingerprint and tinfo.points:
-                raise MigrationError(
-                    f"collection {info.name!r} already exists in the target with {tinfo.points} points "
-                    "that this migration did not write",
-                    hint="drop it in the target first, or migrate to another store",
-                )
-            if state.get("fingerprint") != fingerprint:
-                state = {}
-        plans.append((info, spec, fingerprint, state, tinfo is None))
-    done_total = 0
-    for info, spec, fingerprint, state, absent in plans:
-        cm = CollectionMigration(info.name, source_points=info.points)
-        report.collections.append(cm)
-        t0 = time.perf_counter()
-        if state.get("complete") and dst.count(info.name) == info.points:
-            cm.already_complete = True
-            cm.target_points = info.points
-            done_total += info.points
-            continue
-        if files_ok and method != "stream" and absent:
-            assert isinstance(src, EdgeStore) and isinstance(dst, EdgeStore)
-            child = reader[0] if reader is not None and info.name in reader[1] else None
-            _copy_files(src, dst, info, fingerprint, cm, done_total, report.total_points, progress, child)
-            done_total += cm.source_points
-            cm.seconds = round(time.perf_counter() - t0, 3)
-            cm.points_per_second = round(cm.copied / cm.seconds, 1) if cm.seconds > 0 else 0.0
-            continue
-        dst.create_collection(spec)
-        resume_from = state.get("resume_from") if not state.get("complete") else None
-        cm.resumed_from = resume_from
-        checkpoint = {"fingerprint": fingerprint, "started_at": state.get("started_at") or now_iso()}
-        transform = (lambda pts, s=spec.sparse: reembed(pts, s)) if reembed else None
-        writer = BatchWriter(dst, info.name, workers=workers, transform=transform)
-        try:
-            _copy(src, dst, info.name, writer, checkpoint, resume_from, batch, done_total,
-                  report.total_points, progress, on_batch)  # fmt: skip
-        finally:
-            writer.close()
-        cm.copied = writer.written
-        done_total += info.points
-        if optimize and writer.written > 1000:
-            dst.optimize(info.name)
-        meta = portable_meta(info.meta)
-        if reembed:
-            meta.update(
-                model=reembed.embedder.model_id,
-                dimension=reembed.embedder.dimension,
-                bm25=reembed.sparse_encoder.config_id,
-            )
-        meta[STATE_KEY] = {**checkpoint, "resume_from": None, "complete": True, "finished_at": now_iso()}
-        meta["migrated_from"] = {"source": fingerprint["source"], "at": now_iso()}
-        dst.set_meta(info.name, meta)
-        dst.flush()
-        cm.target_points = dst.count(info.name)
-        cm.seconds = round(time.perf_counter() - t0, 3)
-        cm.points_per_second = round(cm.copied / cm.seconds, 1) if cm.seconds > 0 else 0.0
-    report.total_points = sum(c.source_points for c in report.collections)
-    report.copied = sum(c.copied for c in report.collections)
-    report.complete = all(c.target_points == c.source_points for c in report.collections)
-    report.seconds = round(rate.seconds(), 3)
-    report.points_per_second = rate.per_second(report.copied)
-    return report
 
 
 def _copy_files(
