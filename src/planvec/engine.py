@@ -244,18 +244,7 @@ class Engine:
     @property
     def store(self) -> VectorStore:
         if self._store is None:
-            from .store import open_store
-
-            s = self.settings
-            self._store = open_store(
-                Path(s.data_dir).expanduser(),
-                s.qdrant_url,
-                api_key=s.qdrant_api_key,
-                timeout=s.qdrant_timeout,
-                retries=s.qdrant_retries,
-                hnsw_ef=s.hnsw_ef,
-                read_only=self._read_only,
-            )
+            self._store = store_from_settings(self.settings, read_only=self._read_only)
         return self._store
 
     @property
@@ -840,6 +829,22 @@ def _check_filters(f: SearchFilters) -> None:
     bad = [p for p in f.priorities if p.upper() not in ("P0", "P1", "P2", "P3")]
     if bad:
         raise UsageError(f"unknown priority {', '.join(bad)}", hint="use P0, P1, P2 or P3")
+
+
+def store_from_settings(s: Settings, *, read_only: bool) -> VectorStore:
+    """The store the settings name (``PLANVEC_QDRANT_URL``, else the data directory), opened
+    with every store setting."""
+    from .store import open_store
+
+    return open_store(
+        Path(s.data_dir).expanduser(),
+        s.qdrant_url,
+        api_key=s.qdrant_api_key,
+        timeout=s.qdrant_timeout,
+        retries=s.qdrant_retries,
+        hnsw_ef=s.hnsw_ef,
+        read_only=read_only,
+    )
 
 
 def _candidates(limit: int) -> int:

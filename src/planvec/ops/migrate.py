@@ -151,21 +151,22 @@ def _migrate(
     names = list(dict.fromkeys(collections)) if collections else sorted(src.list_collections())
     if not names:
         raise UsageError(f"the source {src_label} has no collections", hint="check --from")
-    reader = None
+    reader: StoreProcess | None = None
+    deferred: set[str] = set()
     if files_ok and method != "stream":
         assert isinstance(src, EdgeStore) and isinstance(dst, EdgeStore)
-        reader = _source_reader(src, dst, names)
+        reader, deferred = _source_reader(src, dst, names)
     with contextlib.ExitStack() as cleanup:
         if reader is not None:
-            cleanup.callback(reader[0].close)
+            cleanup.callback(reader.close)
         infos = []
         for n in names:
             check_name(n)
-            if reader is not None and n in reader[1]:
+            if n in deferred:  # counted by the reader after the copy
                 assert isinstance(src, EdgeStore)
-                infos.append(_meta_info(src, n))
-                continue
-            info = src.collection_info(n)
+                info = src.collection_info(n, load=False)
+            else:
+                info = src.collection_info(n)
             if info is None:
                 raise CollectionNotFound(f"collection {n!r} does not exist in the source {src_label}")
             infos.append(info)
@@ -212,7 +213,7 @@ def _migrate(
                 continue
             if files_ok and method != "stream" and absent:
                 assert isinstance(src, EdgeStore) and isinstance(dst, EdgeStore)
-                child = reader[0] if reader is not None and info.name in reader[1] else None
+                child = reader if info.name in deferred else None
                 _copy_files(src, dst, info, fingerprint, cm, done_total, report.total_points, progress, child)
                 done_total += cm.source_points
                 cm.seconds = round(time.perf_counter() - t0, 3)
@@ -255,7 +256,7 @@ def _migrate(
         return report
 
 
-def _source_reader(src: EdgeStore, dst: EdgeStore, names: list[str]) -> tuple[StoreProcess, set[str]] | None:
+def _source_reader(src: EdgeStore, dst: EdgeStore, names: list[str]) -> tuple[StoreProcess | None, set[str]]:
     """For file copies: a child process that loads the source's shards once their files are
     copied, while this process loads the copies (Qdrant Edge holds the GIL while it loads a shard,
     so a thread would not overlap the two), and the collections it is for: those not in the target
@@ -266,24 +267,8 @@ def _source_reader(src: EdgeStore, dst: EdgeStore, names: list[str]) -> tuple[St
     absent = set(names) - set(dst.list_collections())
     fresh = {n for n in src.list_collections() if n in absent and not src.is_loaded(n)}
     if not fresh:
-        return None
+        return None, set()
     return StoreProcess(str(src.data_dir), preload=[]), fresh
-
-
-def _meta_info(src: EdgeStore, name: str) -> CollectionInfo:
-    """What the plan of a file copy needs of a source collection, from its metadata alone (its
-    shard is not loaded here: the point count comes after the copy, from the reader)."""
-    meta = src.get_meta(name)
-    return CollectionInfo(
-        name=name,
-        dimension=int(meta["dimension"]),
-        distance=str(meta.get("distance", "Cosine")),
-        points=0,
-        model=meta.get("model"),
-        sparse=bool(meta.get("sparse", False)),
-        meta=meta,
-        payload_indexes=dict(meta.get("payload_indexes") or {}),
-    )
 
 
 def _copy_files(
@@ -316,10 +301,10 @@ def _copy_files(
         else:
             progress(f"migrate {info.name}", done_before + (n * done // size if size else n), total)
 
-    copied = (lambda: reader.send_info(info.name)) if reader is not None else None
+    copied = (lambda: reader.start_call("collection_info", info.name)) if reader is not None else None
     dst.install_copy(src.collection_files(info.name), info.name, meta, tick, copied)
     if reader is not None:
-        sinfo = reader.info_done()
+        sinfo: CollectionInfo | None = reader.finish_call()
         if sinfo is None:
             raise MigrationError(f"collection {info.name!r} vanished from the source during the copy")
         cm.source_points = sinfo.points

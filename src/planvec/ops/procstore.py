@@ -35,7 +35,7 @@ import orjson
 
 from .. import errors as _errors
 from ..errors import PlanvecError, StoreError
-from ..store.base import CollectionInfo, ScoredHit, SparseVec, StoredPoint
+from ..store.base import CollectionInfo, RawRow, ScoredHit, SparseVec, StoredPoint
 
 CHUNK = 2048
 IN_FLIGHT = 3
@@ -105,16 +105,13 @@ def id_of(key: bytes) -> str:
     return str(uuid.UUID(bytes=bytes(key).ljust(16, b"\x00")))
 
 
-# id (str or uuid.UUID), dense vector (float32 bytes or None), (sparse indices, values) or None,
-# payload
-Row = tuple[Any, bytes | None, Any, dict[str, Any]]
 # A batch of rows: how many, and the rows, produced one by one as they are iterated (EdgeStore
 # converts a point's record only then, so that it is digested while still in the CPU caches).
-Batch = tuple[int, Iterable[Row]]
+Batch = tuple[int, Iterable[RawRow]]
 
 
 def build_chunk(
-    batch: Batch, dim: int, leave_out: Sequence[str] = (), keep: Callable[[int, Row], None] | None = None
+    batch: Batch, dim: int, leave_out: Sequence[str] = (), keep: Callable[[int, RawRow], None] | None = None
 ) -> Chunk:
     """The columns of one batch, in a single pass over its rows; ``keep(i, row)`` is called for
     each row (the reservoir sampler's hook)."""
@@ -177,7 +174,7 @@ def _batches(store: Any, name: str, batch: int) -> Iterator[Batch]:
     if raw is not None:
         yield from raw(name, batch_size=batch)
         return
-    buf: list[Row] = []
+    buf: list[RawRow] = []
     for p in store.scroll(name, with_vectors=True, batch_size=batch):
         sv = (p.sparse.indices, p.sparse.values) if p.sparse is not None else None
         dense = np.asarray(p.vector, dtype=np.float32).tobytes() if p.vector is not None else None
@@ -249,7 +246,7 @@ def _scan(store: Any, conn: Any, name: str, dim: int, leave_out: list[str], samp
 
 def _reservoir(
     n: int, seen: int, sample: int, picked: list[StoredPoint], rng: np.random.Generator
-) -> Callable[[int, Row], None] | None:
+) -> Callable[[int, RawRow], None] | None:
     """Reservoir sampling (algorithm R) of ``sample`` query points over a stream, one batch at a
     time: ``seen`` rows came before this batch of ``n``. The draws of the batch are made at once;
     the returned hook, called with each row of the batch in order, keeps the rows drawn."""
@@ -264,7 +261,7 @@ def _reservoir(
     if not fill and not slots:
         return None
 
-    def keep(i: int, row: Row) -> None:
+    def keep(i: int, row: RawRow) -> None:
         if i < fill:
             picked.append(_query_point(row))
         elif i in slots:
@@ -273,7 +270,7 @@ def _reservoir(
     return keep
 
 
-def _query_point(r: Row) -> StoredPoint:
+def _query_point(r: RawRow) -> StoredPoint:
     vec = np.frombuffer(r[1], dtype=np.float32).copy() if r[1] is not None else None
     sv = r[2]
     sparse = None
@@ -363,8 +360,9 @@ class StoreProcess:
     """A read-only store in a child process (see the module docstring).
 
     Offers the reads validate-migration makes: ``list_collections``, ``collection_info``,
-    ``retrieve``, ``first_ids``, ``scan``, and timed searches (``send_searches`` then
-    ``searches_done``: the child times each one, leaving the pipe out).
+    ``retrieve``, ``first_ids``, ``scan``; any of them, or timed searches (``"searches"``: the
+    child times each one, leaving the pipe out), can also run without waiting (``start_call``,
+    then ``finish_call``).
     """
 
     def __init__(self, location: str, preload: Sequence[str] | None = None) -> None:
@@ -417,20 +415,19 @@ class StoreProcess:
             _raise(value)
         return value
 
-    def _call(self, op: str, *args: Any, **kwargs: Any) -> Any:
+    def start_call(self, op: str, *args: Any, **kwargs: Any) -> None:
+        """Start a call in the child without waiting for it (``op``: a store method, or
+        ``"searches"``: :func:`timed_searches`); :meth:`finish_call` returns its result. The caller,
+        or another StoreProcess, can work meanwhile."""
         self.wait_ready()
         self._conn.send((op, args, kwargs))
+
+    def finish_call(self) -> Any:
         return self._reply()
 
-    def send_info(self, name: str) -> None:
-        """Ask for :meth:`collection_info` of ``name`` (its shard loads in the child) without
-        waiting; :meth:`info_done` returns it. The caller can work meanwhile."""
-        self.wait_ready()
-        self._conn.send(("collection_info", (name,), {}))
-
-    def info_done(self) -> CollectionInfo | None:
-        info: CollectionInfo | None = self._reply()
-        return info
+    def _call(self, op: str, *args: Any, **kwargs: Any) -> Any:
+        self.start_call(op, *args, **kwargs)
+        return self.finish_call()
 
     def list_collections(self) -> list[str]:
         return list(self._call("list_collections"))
@@ -441,16 +438,6 @@ class StoreProcess:
 
     def retrieve(self, name: str, ids: Sequence[str], *, with_vectors: bool = False) -> list[StoredPoint]:
         return list(self._call("retrieve", name, list(ids), with_vectors=with_vectors))
-
-    def send_searches(self, name: str, todo: Sequence[tuple[Any, dict[str, Any]]]) -> None:
-        """Start searches of ``name``, given as ``(query, search keyword arguments)``, in the child;
-        :meth:`searches_done` returns their hits and the seconds each took. Another StoreProcess
-        can search meanwhile."""
-        self.wait_ready()
-        self._conn.send(("searches", (name, list(todo)), {}))
-
-    def searches_done(self) -> list[tuple[list[ScoredHit], float]]:
-        return list(self._reply())
 
     def first_ids(self, name: str, limit: int) -> list[str]:
         """The first ``limit`` ids of ``name`` in scroll order."""

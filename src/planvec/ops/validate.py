@@ -534,10 +534,8 @@ def _run_searches(
     times them in its child, leaving the pipe out). Two StoreProcesses search at the same time."""
     for s in stores:
         if isinstance(s, StoreProcess):
-            s.send_searches(name, todo)
-    a, b = (
-        s.searches_done() if isinstance(s, StoreProcess) else timed_searches(s, name, todo) for s in stores
-    )
+            s.start_call("searches", name, todo)
+    a, b = (s.finish_call() if isinstance(s, StoreProcess) else timed_searches(s, name, todo) for s in stores)
     return a, b
 
 

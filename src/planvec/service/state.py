@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from ..embedding.base import Embedder
-from ..engine import Engine, Hit, SearchRequest
+from ..engine import Engine, Hit, SearchRequest, store_from_settings
 from ..settings import Settings
 from ..store.base import VectorStore
 from .audit import AuditLog
@@ -66,7 +66,6 @@ class Service:
     def start(self) -> None:
         """Load the model (once) and open the store (once, as its single writer). Blocking."""
         from ..embedding import load_embedder
-        from ..store import open_store
 
         s = self.settings
         self.jobs = JobManager(on_finish=self._audit_job)  # fresh on every start (a restarted lifespan)
@@ -78,15 +77,7 @@ class Service:
             threads=s.threads,
         )
         inner.embed(["warm up"])
-        store = open_store(
-            Path(s.data_dir).expanduser(),
-            s.qdrant_url,
-            api_key=s.qdrant_api_key,
-            timeout=s.qdrant_timeout,
-            retries=s.qdrant_retries,
-            hnsw_ef=s.hnsw_ef,
-            read_only=False,
-        )
+        store = store_from_settings(s, read_only=False)
         self._embedder = ServiceEmbedder(inner, self.metrics, s.batch_window_ms / 1000.0)
         wrapped = cast(VectorStore, InstrumentedStore(store, self.metrics))
         self._engine = Engine(s, embedder=self._embedder, store=wrapped)

@@ -54,6 +54,11 @@ class StoredPoint:
     sparse: SparseVec | None = None
 
 
+# A point as bulk readers take it (EdgeStore.scroll_raw, validate-migration's readers): id (str or
+# uuid.UUID), dense vector as float32 bytes or None, (sparse indices, values) or None, payload.
+RawRow = tuple[Any, bytes | None, tuple[list[int], list[float]] | None, dict[str, Any]]
+
+
 class ScoredHit(NamedTuple):
     """A search hit. (A named tuple: searches build hundreds of them per request, and a tuple is
     built in a third of the time of a frozen dataclass.)"""

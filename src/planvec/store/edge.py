@@ -55,6 +55,7 @@ from .base import (
     CollectionSpec,
     Filters,
     PointData,
+    RawRow,
     ScoredHit,
     SparseVec,
     StoredPoint,
@@ -71,6 +72,7 @@ from .filters import (
     dimension_mismatch,
     matches_nothing,
     merge_meta,
+    payload_overwrites,
     sparse_sorted,
     spec_meta,
     values_of,
@@ -146,10 +148,6 @@ def _id_str(pid: Any) -> str:
             _ID_STRS.clear()
         s = _ID_STRS[pid] = str(pid)
     return s
-
-
-# (id, dense vector as float32 bytes, (sparse indices, values), payload): EdgeStore.scroll_raw
-RawRow = tuple[Any, bytes | None, tuple[list[int], list[float]] | None, dict[str, Any]]
 
 
 @functools.lru_cache(maxsize=8)
@@ -513,27 +511,30 @@ class EdgeStore:
             return []
         return sorted(d.name for d in entries if not d.name.startswith(".") and (d / META_NAME).is_file())
 
-    def collection_info(self, name: str) -> CollectionInfo | None:
+    def collection_info(self, name: str, *, load: bool = True) -> CollectionInfo | None:
+        """``load=False``: from the metadata alone, without loading the shard (a file copy's plan):
+        points, indexed points and segments are then 0, payload indexes those the metadata lists."""
         self._check_open()
         if not self._exists(name):
             return None
         meta = self._read_meta(name)
-        shard = self._shard(name)
-        info = self._op("info", name, shard.info)
+        info = self._op("info", name, self._shard(name).info) if load else None
         return CollectionInfo(
             name=name,
             dimension=int(meta["dimension"]),
             distance=str(meta.get("distance", "Cosine")),
-            points=int(info.points_count),
+            points=int(info.points_count) if info else 0,
             model=meta.get("model"),
             sparse=bool(meta.get("sparse", False)),
             meta=meta,
             payload_indexes={
                 field: _SCHEMA_NAME.get(idx.data_type, str(idx.data_type))
                 for field, idx in info.payload_schema.items()
-            },
-            indexed_points=int(info.indexed_vectors_count),
-            segments=int(info.segments_count),
+            }
+            if info
+            else dict(meta.get("payload_indexes") or {}),
+            indexed_points=int(info.indexed_vectors_count) if info else 0,
+            segments=int(info.segments_count) if info else 0,
         )
 
     def collection_files(self, name: str) -> Path:
@@ -711,18 +712,13 @@ class EdgeStore:
         recs = self._op("retrieve", name, shard.retrieve, wanted, False, False)
         existing = {str(r.id) for r in recs}
         try:
-            for pid, payload in items:
-                try:
-                    cid = canonical_id(pid)
-                except StoreError:
-                    continue
-                if cid in existing:
-                    self._op(
-                        "overwrite_payload",
-                        name,
-                        shard.update,
-                        qe.UpdateOperation.overwrite_payload([cid], payload),
-                    )
+            for cid, payload in payload_overwrites(items, existing):
+                self._op(
+                    "overwrite_payload",
+                    name,
+                    shard.update,
+                    qe.UpdateOperation.overwrite_payload([cid], payload),
+                )
         finally:
             self._changed(name)
 
@@ -777,11 +773,7 @@ class EdgeStore:
             if cursor is None:
                 return
 
-    def scroll_raw(
-        self, name: str, *, batch_size: int = 1024
-    ) -> Iterator[
-        tuple[int, Iterator[tuple[Any, bytes | None, tuple[list[int], list[float]] | None, dict[str, Any]]]]
-    ]:
+    def scroll_raw(self, name: str, *, batch_size: int = 1024) -> Iterator[tuple[int, Iterator[RawRow]]]:
         """Batches of points in id order for bulk readers such as validate-migration: each is
         (count, rows), a row being (id as uuid.UUID, dense vector as float32 bytes, (sparse
         indices, values) as stored, payload).

@@ -195,6 +195,22 @@ def canonical_id(point_id: str) -> str:
         raise StoreError(f"point id {point_id!r} is not a UUID") from None
 
 
+def payload_overwrites(
+    items: Iterable[tuple[str, dict[str, Any]]], existing: set[str]
+) -> list[tuple[str, dict[str, Any]]]:
+    """The ``(canonical id, payload)`` pairs of ``items`` whose point exists (``existing``: canonical
+    ids); invalid ids are skipped like absent points (overwrite_payload of both stores)."""
+    out = []
+    for pid, payload in items:
+        try:
+            cid = canonical_id(pid)
+        except StoreError:
+            continue
+        if cid in existing:
+            out.append((cid, payload))
+    return out
+
+
 def canonical_ids(ids: Iterable[str]) -> list[str]:
     """Canonical, de-duplicated ids in input order; ids that are not UUIDs are dropped (no such point)."""
     out: dict[str, None] = {}

@@ -61,6 +61,7 @@ from .filters import (
     dimension_mismatch,
     matches_nothing,
     merge_meta,
+    payload_overwrites,
     sparse_sorted,
     spec_meta,
     values_of,
@@ -476,18 +477,10 @@ class ServerStore:
                 name=name,
             )
             existing.update(str(r.id) for r in recs)
-        ops: list[qm.UpdateOperation] = []
-        for pid, payload in items:
-            try:
-                cid = canonical_id(pid)
-            except StoreError:
-                continue
-            if cid in existing:
-                ops.append(
-                    qm.OverwritePayloadOperation(
-                        overwrite_payload=qm.SetPayload(payload=payload, points=[cid])
-                    )
-                )
+        ops: list[qm.UpdateOperation] = [
+            qm.OverwritePayloadOperation(overwrite_payload=qm.SetPayload(payload=payload, points=[cid]))
+            for cid, payload in payload_overwrites(items, existing)
+        ]
         for i in range(0, len(ops), self.batch_size):
             self._call(
                 "overwrite_payload",
