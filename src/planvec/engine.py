@@ -767,8 +767,13 @@ class Engine:
         progress: ProgressFn | None = None,
         on_batch: Any = None,
         method: str = "auto",
+        validate: bool = False,
+        report_dir: str | Path | None = ".",
+        tolerance: float = 1e-6,
+        sample_queries: int = 50,
     ) -> MigrateReport:
-        """Copy collections between stores (data directories or Qdrant URLs), resumable."""
+        """Copy collections between stores (data directories or Qdrant URLs), resumable;
+        ``validate=True`` then validates the copy (``report.validation``)."""
         from .ops.migrate import migrate
 
         return migrate(
@@ -782,6 +787,10 @@ class Engine:
             progress=progress,
             on_batch=on_batch,
             method=method,
+            validate=validate,
+            report_dir=report_dir,
+            tolerance=tolerance,
+            sample_queries=sample_queries,
         )
 
     def validate_migration(

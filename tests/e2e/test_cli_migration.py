@@ -52,6 +52,24 @@ def test_walkthrough_backup_restore_migrate_validate(home: Path, tmp_path: Path,
     assert code == 0, err
     assert json.loads(out)["complete"] is True
 
+    # Migrate and validate in one step: the summary of both, the report written, exit 0.
+    checked, one_step = tmp_path / "checked", tmp_path / "one-step"
+    code, out, err = run(
+        capsys, "migrate", "--from", str(home), "--to", str(checked), "--validate",
+        "--report-dir", str(one_step), "--sample-queries", "10",
+    )  # fmt: skip
+    assert code == 0, out + err
+    assert "points copied (shard files)" in out and "✅ Migration validated successfully!" in out
+    assert "check it:" not in out
+    (report_file,) = one_step.glob("migration-validation-report-*.json")
+    assert json.loads(report_file.read_text())["mismatched_points"] == 0
+    code, out, err = run(capsys, "migrate", "--from", str(home), "--to", str(tmp_path / "j"), "--validate",
+                         "--report-dir", str(one_step), "--json")  # fmt: skip
+    assert code == 0, err
+    j = json.loads(out)
+    assert j["complete"] is True and j["validation"]["success"] is True
+    assert j["validation"]["validated_points"] == j["total_points"] == b["total_points"]
+
     reports = tmp_path / "reports"
     for target in (restored, moved):
         code, out, err = run(

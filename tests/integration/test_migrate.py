@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -194,3 +195,88 @@ def test_a_script_without_a_main_guard_migrates_and_validates_once(source: Path,
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["True", "2150", "True"]
     assert runs.read_text() == "run\n"
+
+
+def _child_pids() -> list[int]:
+    """Processes whose parent is this one (reader processes left running would show here)."""
+    me, out = os.getpid(), []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                stat = Path(f"/proc/{d}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == me:
+                out.append(int(d))
+    return out
+
+
+@pytest.mark.parametrize("method", ["files", "stream"])
+def test_migrate_and_validate_in_one_call(
+    source: Path, tmp_path: Path, method: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from planvec.ops import procstore
+
+    started: list[str | None] = []
+    init = procstore.StoreProcess.__init__
+
+    def counting_init(self: procstore.StoreProcess, location: str | None, *a: object, **k: object) -> None:
+        started.append(location)
+        init(self, location, *a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(procstore.StoreProcess, "__init__", counting_init)
+    before = _child_pids()
+    reports = tmp_path / "reports"
+    r = migrate(source, tmp_path / "dst", method=method, validate=True, report_dir=reports, sample_queries=10)
+    assert r.complete and r.copied == r.total_points == 2150
+    assert {c.name: (c.source_points, c.target_points) for c in r.collections} == {
+        "roadmap_tasks": (2000, 2000),
+        "roadmap_sections": (150, 150),
+    }
+    assert {c.method for c in r.collections} == {method}
+    v = r.validation
+    assert v is not None and v.success and v.validated_points == 2150 and v.mismatched_points == 0
+    assert v.collections["roadmap_tasks"].search_recall_at_10 == 1.0
+    assert [Path(v.report_file or "")] == list(reports.glob("migration-validation-report-*.json"))
+    assert r.to_dict()["validation"]["collections"]["roadmap_tasks"]["target_count"] == 2000
+    assert _child_pids() == before  # both reader processes exited
+    # Two reader processes in all, started before the copy: the one that counted a file copy's
+    # source went on to the validation.
+    assert started == [None, None]
+
+
+def test_one_call_validation_sees_a_change_made_after_the_copy(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The validation reads the copy itself: a point changed in the target once its files are in
+    # place (here by the migrating store, before it closes) is reported.
+    install = EdgeStore.install_copy
+
+    def install_then_edit(self: EdgeStore, source_dir: Path, name: str, *a: object, **k: object) -> None:
+        install(self, source_dir, name, *a, **k)  # type: ignore[arg-type]
+        if name == "roadmap_tasks":
+            p = next(iter(self.scroll(name, batch_size=1)))
+            self.overwrite_payload(name, [(p.id, {**p.payload, "status": "tampered"})])
+
+    monkeypatch.setattr(EdgeStore, "install_copy", install_then_edit)
+    r = migrate(source, tmp_path / "dst", validate=True, report_dir=None, sample_queries=5)
+    assert r.complete  # the counts match...
+    v = r.validation
+    assert v is not None and not v.success  # ...but one payload differs
+    c = v.collections["roadmap_tasks"]
+    assert (c.payload_mismatches, c.mismatched_points, c.validated_points) == (1, 1, 1999)
+    assert c.first_mismatches["payload"][0]["keys"] == ["status"]
+    assert v.collections["roadmap_sections"].data_integrity
+
+
+def test_one_call_validation_of_a_memory_target_is_refused_before_copying(source: Path) -> None:
+    with pytest.raises(UsageError, match="nothing to validate"):
+        migrate(source, ":memory:", validate=True)
+
+
+def test_one_call_validation_with_store_objects(source: Path) -> None:
+    # A store object (not a location) is validated in this process.
+    with ServerStore(":memory:") as mem:
+        r = migrate(source, mem, ["roadmap_sections"], validate=True, report_dir=None, sample_queries=5)
+    assert r.complete and r.validation is not None and r.validation.success
+    assert r.validation.collections["roadmap_sections"].validated_points == 150

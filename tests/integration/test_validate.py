@@ -133,3 +133,64 @@ def test_an_unreadable_location_is_a_clear_error(pair: tuple[Path, Path], tmp_pa
     src, _ = pair
     with pytest.raises(UsageError, match="no planvec data directory"):
         validate_migration(src, tmp_path / "nothing-here", report_dir=None)
+
+
+def test_parity_runs_each_query_once_when_both_stores_scan_in_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from planvec.ops import validate as v
+
+    runs: list[int] = []
+    timed = v.timed_searches
+
+    def counting(store, name, todo):  # type: ignore[no-untyped-def]
+        runs.append(len(todo))
+        return timed(store, name, todo)
+
+    monkeypatch.setattr(v, "timed_searches", counting)
+    # Enough points for HNSW segments once optimized (planvec indexes from about 2,000 a segment).
+    src = fill_edge(tmp_path / "src", {"roadmap_tasks": make_points(5000, seed=11)})
+    migrate(src, tmp_path / "plain")  # a file copy: no HNSW segment, like the source
+    migrate(src, tmp_path / "indexed")
+    with EdgeStore(tmp_path / "indexed") as s:
+        s.optimize("roadmap_tasks")
+
+    plain = validate_migration(src, tmp_path / "plain", report_dir=None, sample_queries=10, processes=False)
+    c = plain.collections["roadmap_tasks"]
+    assert c.dense_index == {"source": "plain", "target": "plain"}
+    assert len(runs) == 2 and runs[0] == runs[1]  # the same searches on each side
+    assert plain.success and c.indexed_recall_at_10 == c.search_recall_at_10 == 1.0
+    assert c.source_latency_ms is not None and c.source_latency_ms > 0
+
+    per_side = runs[0]  # 10 dense queries, run once (exact: what users' searches do here), + BM25
+    runs.clear()
+    indexed = validate_migration(
+        src, tmp_path / "indexed", report_dir=None, sample_queries=10, processes=False
+    )
+    c = indexed.collections["roadmap_tasks"]
+    assert c.dense_index["source"] == "plain" and c.dense_index["target"] in ("hnsw", "mixed")
+    assert runs == [per_side + 10] * 2  # each dense query twice: exact, and through the index
+    assert indexed.success and c.search_recall_at_10 == 1.0
+
+
+def test_a_reader_started_without_a_store_opens_later_or_closes_cleanly(pair: tuple[Path, Path]) -> None:
+    from planvec.errors import StoreError
+    from planvec.ops.procstore import StoreProcess
+
+    src, _ = pair
+    idle = StoreProcess(None)
+    idle.close()
+    assert idle._proc.returncode == 0  # it exits on end-of-file, without a traceback
+    late = StoreProcess(None)
+    with pytest.raises(StoreError, match="no store to read yet"):
+        late.list_collections()
+    late.open(str(src), [])
+    try:
+        assert late.list_collections() == ["roadmap_sections", "roadmap_tasks"]
+        info = late.collection_info("roadmap_tasks")
+        assert info is not None and info.points == 800 and info.dense_index == "plain"
+        with pytest.raises(StoreError, match="already reads"):
+            late.open(str(src), [])
+    finally:
+        late.close()
+    assert late._proc.returncode == 0

@@ -25,6 +25,9 @@ Collections = Annotated[
     list[str] | None,
     typer.Option("--collections", "--collection", "-c", help="Collection(s): repeat, or comma-separated."),
 ]
+ReportDir = Annotated[Path, typer.Option("--report-dir", help="Where the JSON validation report goes.")]
+Tolerance = Annotated[float, typer.Option("--tolerance", help="Max abs difference per vector component.")]
+SampleQueries = Annotated[int, typer.Option("--sample-queries", help="Queries for search parity.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -195,16 +198,27 @@ def migrate_cmd(
             "stream: scroll and upsert in batches; files: file-level copy only.",
         ),
     ] = "auto",
+    validate: Annotated[
+        bool,
+        typer.Option("--validate", help="Then validate the copy as validate-migration does (one step)."),
+    ] = False,
+    report_dir: ReportDir = Path("."),
+    tolerance: Tolerance = 1e-6,
+    sample_queries: SampleQueries = 50,
     json_out: JsonOut = False,
 ) -> None:
     """Copy collections from one store to another; re-run with the same arguments to resume."""
     with engine(ctx) as eng, _progress() as prog:
         report = eng.migrate(
             source, target, _names(collections), reembed=reembed, batch=batch, workers=workers, progress=prog,
-            method=method,
+            method=method, validate=validate, report_dir=report_dir, tolerance=tolerance,
+            sample_queries=sample_queries,
         )  # fmt: skip
+    failed = not report.complete or (report.validation is not None and not report.validation.success)
     if json_out:
         print_json(report.to_dict())
+        if failed:
+            raise typer.Exit(1)
         return
     o = out_console()
     for c in report.collections:
@@ -223,8 +237,13 @@ def migrate_cmd(
         + ("" if report.complete else "  (INCOMPLETE: counts differ)"),
         markup=False,
     )
-    o.print(f"check it: planvec validate-migration --source {source} --target {target}", markup=False)
-    if not report.complete:
+    if report.validation is None:
+        o.print(f"check it: planvec validate-migration --source {source} --target {target}", markup=False)
+    else:
+        o.print("")
+        for line in report.validation.summary_lines():
+            o.print(line, markup=False)
+    if failed:
         raise typer.Exit(1)
 
 
@@ -263,11 +282,9 @@ def validate_cmd(
     source: Annotated[str, typer.Option("--source", help="Source: a data directory or a Qdrant URL.")],
     target: Annotated[str, typer.Option("--target", help="Target: a data directory or a Qdrant URL.")],
     collections: Collections = None,
-    report_dir: Annotated[Path, typer.Option("--report-dir", help="Where the JSON report goes.")] = Path("."),
-    tolerance: Annotated[
-        float, typer.Option("--tolerance", help="Max abs difference per vector component.")
-    ] = 1e-6,
-    sample_queries: Annotated[int, typer.Option("--sample-queries", help="Queries for search parity.")] = 50,
+    report_dir: ReportDir = Path("."),
+    tolerance: Tolerance = 1e-6,
+    sample_queries: SampleQueries = 50,
     json_out: JsonOut = False,
 ) -> None:
     """Compare source and target point by point (ids, payloads, vectors) and by search; exit 0 if equal."""

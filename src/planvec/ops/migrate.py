@@ -14,6 +14,11 @@ directory of the target, fsynced and renamed into place, so a copy is all there 
 an interrupted one simply starts again. It keeps everything Qdrant Edge stores (ids, payloads,
 vectors, payload indexes, the HNSW graph) and is limited by the disk, not by converting points.
 ``method="stream"`` always scrolls and upserts.
+
+``validate=True`` runs :func:`~planvec.ops.validate.validate_migration` once the copy is done, in
+the same call: its two reader processes start with the migration (their imports overlap the copy),
+the source reader that counted a file copy's source goes on to the validation with its shards
+loaded, and a file copy is counted by the validation's target reader instead of being loaded here.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CollectionNotFound, UsageError
@@ -47,6 +53,7 @@ from .transfer import (
 if TYPE_CHECKING:
     from ..store.edge import EdgeStore
     from .procstore import StoreProcess
+    from .validate import ValidationReport
 
 STATE_KEY = "planvec_migration"
 DEFAULT_BATCH = 512
@@ -80,6 +87,7 @@ class MigrateReport:
     complete: bool = False
     seconds: float = 0.0
     points_per_second: float = 0.0
+    validation: ValidationReport | None = None  # with validate=True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -97,11 +105,20 @@ def migrate(
     progress: ProgressFn | None = None,
     on_batch: Callable[[int], None] | None = None,
     method: str = "auto",
+    validate: bool = False,
+    report_dir: str | Path | None = ".",
+    tolerance: float | None = None,
+    sample_queries: int | None = None,
 ) -> MigrateReport:
     """Copy ``collections`` (default: all) of ``source`` to ``target``; see the module docstring.
 
-    ``on_batch(n)`` is called after each batch written in order (n batches so far): a test hook.
+    ``validate=True`` then validates the copy (``report_dir``, ``tolerance`` and ``sample_queries``
+    as for :func:`~planvec.ops.validate.validate_migration`; None: its defaults) into
+    ``report.validation``. ``on_batch(n)`` is called after each batch written in order (n batches
+    so far): a test hook.
     """
+    from . import validate as v
+
     if batch < 1 or workers < 1:
         raise UsageError("--batch and --workers must be at least 1")
     if method not in METHODS:
@@ -110,20 +127,63 @@ def migrate(
         raise UsageError("--reembed re-vectorises every point: it cannot use --method files")
     if same_location(source, target):
         raise UsageError("the source and the target are the same store", hint="give another --to")
-    src, own_src = open_location(source, read_only=True)
+    tolerance = v.DEFAULT_TOLERANCE if tolerance is None else tolerance
+    sample_queries = v.DEFAULT_SAMPLE_QUERIES if sample_queries is None else sample_queries
+    if validate and (tolerance < 0 or sample_queries < 0):
+        raise UsageError("--tolerance and --sample-queries must not be negative")
+    if validate and isinstance(target, str) and target == ":memory:":
+        raise UsageError("a :memory: target is gone when the migration ends: nothing to validate",
+                         hint="migrate to a data directory or a Qdrant URL")  # fmt: skip
+    readers: tuple[StoreProcess, StoreProcess] | None = None
+    pending: list[CollectionMigration] = []
+    if validate and v.readable_by_processes(source, target):
+        from .procstore import StoreProcess
+
+        # Started now (imports overlap the copy), opened when their stores may be read.
+        readers = (StoreProcess(None), StoreProcess(None))
+    rate = Rate()
     try:
-        dst, own_dst = open_location(target, read_only=False)
+        src, own_src = open_location(source, read_only=True)
         try:
-            return _migrate(
-                src, dst, describe(source), describe(target), collections, reembed, batch, workers,
-                optimize, progress, on_batch, method,
-            )  # fmt: skip
+            dst, own_dst = open_location(target, read_only=False)
+            try:
+                report = _migrate(
+                    src, dst, describe(source), describe(target), collections, reembed, batch, workers,
+                    optimize, progress, on_batch, method, readers[0] if readers else None,
+                    pending if readers else None,
+                )  # fmt: skip
+            finally:
+                if own_dst:
+                    dst.close()
         finally:
-            if own_dst:
-                dst.close()
-    finally:
-        if own_src:
-            src.close()
+            if own_src:
+                src.close()
+        if readers is not None:
+            # The target is closed: its reader loads the copies while the source's reader, which
+            # started loading the source once its files were copied, finishes counting it.
+            readers[1].open(str(target), list(dict.fromkeys(collections)) if collections else None)
+            for cm in pending:
+                finish_source_count(readers[0], cm)
+            if pending:
+                report.total_points = sum(c.source_points for c in report.collections)
+                report.copied = sum(c.copied for c in report.collections)
+                report.seconds = round(rate.seconds(), 3)
+                report.points_per_second = rate.per_second(report.copied)
+    except BaseException:
+        for r in readers or ():
+            r.close()
+        raise
+    if validate:
+        report.validation = v.validate_migration(
+            source, target, collections, report_dir=report_dir, tolerance=tolerance,
+            sample_queries=sample_queries, progress=progress, readers=readers,
+        )  # fmt: skip
+        for c in report.collections:  # file copies left to the validation to count
+            checked = report.validation.collections.get(c.name)
+            if c.method == "files" and not c.already_complete and checked is not None:
+                c.target_points = checked.target_count
+        report.complete = all(c.target_points == c.source_points for c in report.collections)
+    return report
 
 
 def _migrate(
@@ -139,7 +199,12 @@ def _migrate(
     progress: ProgressFn | None,
     on_batch: Callable[[int], None] | None,
     method: str = "auto",
+    spare: StoreProcess | None = None,
+    pending: list[CollectionMigration] | None = None,
 ) -> MigrateReport:
+    """``spare``: a reader process started for the validation that follows: it reads the source
+    of file copies (see :func:`_source_reader`) and is left open. ``pending`` (with ``spare``):
+    where :func:`_copy_files` leaves the file copies whose source count is still to come."""
     from ..store import EdgeStore
 
     files_ok = isinstance(src, EdgeStore) and isinstance(dst, EdgeStore) and src.read_only and reembed is None
@@ -155,9 +220,9 @@ def _migrate(
     deferred: set[str] = set()
     if files_ok and method != "stream":
         assert isinstance(src, EdgeStore) and isinstance(dst, EdgeStore)
-        reader, deferred = _source_reader(src, dst, names)
+        reader, deferred = _source_reader(src, dst, names, spare)
     with contextlib.ExitStack() as cleanup:
-        if reader is not None:
+        if reader is not None and reader is not spare:
             cleanup.callback(reader.close)
         infos = []
         for n in names:
@@ -214,7 +279,8 @@ def _migrate(
             if files_ok and method != "stream" and absent:
                 assert isinstance(src, EdgeStore) and isinstance(dst, EdgeStore)
                 child = reader if info.name in deferred else None
-                _copy_files(src, dst, info, fingerprint, cm, done_total, report.total_points, progress, child)
+                _copy_files(src, dst, info, fingerprint, cm, done_total, report.total_points, progress, child,
+                            pending=pending)  # fmt: skip
                 done_total += cm.source_points
                 cm.seconds = round(time.perf_counter() - t0, 3)
                 cm.points_per_second = round(cm.copied / cm.seconds, 1) if cm.seconds > 0 else 0.0
@@ -256,18 +322,24 @@ def _migrate(
         return report
 
 
-def _source_reader(src: EdgeStore, dst: EdgeStore, names: list[str]) -> tuple[StoreProcess | None, set[str]]:
+def _source_reader(
+    src: EdgeStore, dst: EdgeStore, names: list[str], spare: StoreProcess | None = None
+) -> tuple[StoreProcess | None, set[str]]:
     """For file copies: a child process that loads the source's shards once their files are
     copied, while this process loads the copies (Qdrant Edge holds the GIL while it loads a shard,
     so a thread would not overlap the two), and the collections it is for: those not in the target
     yet and not loaded here already (one process only can load a shard). Loading a shard never
-    starts before its files are copied: a load may write to them."""
+    starts before its files are copied: a load may write to them. ``spare``: a started reader
+    process not opened yet, to use instead of a new one."""
     from .procstore import StoreProcess
 
     absent = set(names) - set(dst.list_collections())
     fresh = {n for n in src.list_collections() if n in absent and not src.is_loaded(n)}
     if not fresh:
         return None, set()
+    if spare is not None:
+        spare.open(str(src.data_dir), preload=[])
+        return spare, fresh
     return StoreProcess(str(src.data_dir), preload=[]), fresh
 
 
@@ -281,10 +353,15 @@ def _copy_files(
     total: int,
     progress: ProgressFn | None,
     reader: StoreProcess | None = None,
+    *,
+    pending: list[CollectionMigration] | None = None,
 ) -> None:
     """The file-level copy of one collection between two EdgeStores (see the module docstring).
     With a ``reader`` (see :func:`_source_reader`), ``info`` has no point count yet: the reader
-    loads the source once its files are copied, while the copy loads here; progress goes in MB."""
+    loads the source once its files are copied, while the copy loads here; progress goes in MB.
+    With ``pending`` (a validation follows), nothing is counted here: the copy is counted by the
+    validation, and ``cm`` is appended to ``pending`` when the reader's count is still to come
+    (:func:`finish_source_count`)."""
     cm.method = "files"
     meta = {k: v for k, v in info.meta.items() if k not in LOCAL_META_KEYS}
     meta["created_at"] = now_iso()
@@ -303,13 +380,25 @@ def _copy_files(
 
     copied = (lambda: reader.start_call("collection_info", info.name)) if reader is not None else None
     dst.install_copy(src.collection_files(info.name), info.name, meta, tick, copied)
+    if reader is not None and pending is not None:
+        pending.append(cm)  # counted by finish_source_count, later
+        return
     if reader is not None:
-        sinfo: CollectionInfo | None = reader.finish_call()
-        if sinfo is None:
-            raise MigrationError(f"collection {info.name!r} vanished from the source during the copy")
-        cm.source_points = sinfo.points
+        finish_source_count(reader, cm)
     cm.copied = cm.source_points
-    cm.target_points = dst.count(info.name)
+    if pending is None:
+        cm.target_points = dst.count(info.name)
+
+
+def finish_source_count(reader: StoreProcess, cm: CollectionMigration) -> None:
+    """The source's point count of a file copy, from the reader's ``collection_info`` call
+    started when the copy's files were in place (replies come in the order of the calls)."""
+    sinfo: CollectionInfo | None = reader.finish_call()
+    if sinfo is None:
+        raise MigrationError(f"collection {cm.name!r} vanished from the source during the copy")
+    cm.source_points = cm.copied = sinfo.points
+    if cm.seconds > 0:  # counted after the copy was timed
+        cm.points_per_second = round(cm.copied / cm.seconds, 1)
 
 
 def _copy(

@@ -337,14 +337,34 @@ _CHILD = "import sys; from planvec.ops.procstore import _child_main; _child_main
 
 
 def _child_main(fd: int) -> None:
-    """The child's entry point: the store location and preload list come first on the socket."""
-    conn = Connection(fd)
+    """The child's entry point: the store location and preload list come first on the socket
+    (everything is imported before: a reader started early waits for them ready to open).
+
+    The child leaves through ``os._exit`` once its store is closed: the interpreter's teardown
+    (a tenth of a second with numpy loaded) has nothing left to release, and the parent waits
+    for the exit."""
+    code = 0
     try:
-        location, preload = conn.recv()
-    except EOFError:
-        return
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C reaches the process group: the parent reports it
-        _serve(location, conn, preload)
+        from .transfer import open_location  # noqa: F401  (imported now, used by _serve)
+
+        conn = Connection(fd)
+        try:
+            location, preload = conn.recv()
+        except EOFError:
+            return
+        with contextlib.suppress(
+            KeyboardInterrupt
+        ):  # Ctrl-C reaches the process group: the parent reports it
+            _serve(location, conn, preload)
+    except BaseException:
+        code = 1
+        raise
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        if code == 0:
+            os._exit(0)
 
 
 # -- the parent -------------------------------------------------------------------------------
@@ -365,10 +385,12 @@ class StoreProcess:
     then ``finish_call``).
     """
 
-    def __init__(self, location: str, preload: Sequence[str] | None = None) -> None:
+    def __init__(self, location: str | None, preload: Sequence[str] | None = None) -> None:
         """Starts the child; it opens the store and loads the collections named in ``preload``
-        (None: all) while the caller goes on (the first call waits)."""
-        self.location = location
+        (None: all) while the caller goes on (the first call waits). With ``location=None`` the
+        child starts and imports what it needs, then waits for :meth:`open`: a reader that must
+        not open its store yet (its writer still holds it) is ready the moment it may."""
+        self.location = location or ""
         # A fresh interpreter (Qdrant Edge runs threads: never fork it) started as a plain
         # command, not by multiprocessing's spawn, which would run the caller's main script again
         # in the child (an unguarded script calling migrate() would then migrate twice at once).
@@ -387,13 +409,29 @@ class StoreProcess:
         finally:
             theirs.close()
         self._conn = Connection(ours.detach())
-        self._conn.send((location, None if preload is None else list(preload)))
         self._closed = False
+        self._opened = False
         self._ready = False
         self._scanning = False
         self._close_sent = False
+        if location is not None:
+            self.open(location, preload)
+
+    @property
+    def opened(self) -> bool:
+        return self._opened
+
+    def open(self, location: str, preload: Sequence[str] | None = None) -> None:
+        """Give a child started without a location its store (see ``__init__``)."""
+        if self._opened:
+            raise StoreError(f"this reader process already reads {self.location}")
+        self.location = location
+        self._opened = True
+        self._conn.send((location, None if preload is None else list(preload)))
 
     def wait_ready(self) -> None:
+        if not self._opened:
+            raise StoreError("this reader process has no store to read yet (call open first)")
         if not self._ready:
             self._reply()
             self._ready = True
@@ -477,14 +515,25 @@ class StoreProcess:
         with contextlib.suppress(OSError, ValueError):
             self._conn.send(("close", (), {}))
 
+    def _drain(self, timeout: float) -> None:
+        """Read (and drop) what the child still sends until its end of the socket closes, when
+        it exits: the exit is seen at once (Popen.wait with a timeout polls, sleeping up to 50 ms)."""
+        deadline = time.monotonic() + timeout
+        with contextlib.suppress(OSError, ValueError, EOFError):
+            while self._conn.poll(max(0.0, deadline - time.monotonic())):
+                self._conn.recv_bytes()
+
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
         if self._scanning:  # abandoned mid-scan: the child is blocked sending; stop it
             self._proc.kill()
+        elif not self._opened:  # still waiting for its location: end-of-file makes it exit
+            self._conn.close()
         else:
             self.start_close()
+            self._drain(30)
         try:
             self._proc.wait(timeout=30)
         except subprocess.TimeoutExpired:

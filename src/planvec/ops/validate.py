@@ -61,6 +61,9 @@ class CollectionValidation:
     search_recall_at_10: float | None = None
     sparse_recall_at_10: float | None = None
     indexed_recall_at_10: float | None = None  # same, through each store's index (informational)
+    # Each store's dense index ("plain": full scans, "hnsw", "mixed", None: unknown); with two
+    # plain ones the indexed searches are the exact ones, run once.
+    dense_index: dict[str, str | None] = field(default_factory=dict)
     search_parity: bool = True
     source_latency_ms: float | None = None
     target_latency_ms: float | None = None
@@ -329,7 +332,7 @@ def validate_collection(
         b = next(b_it, None)
     c.mismatched_points += c.missing_in_target + c.extra_in_target
     if not reembedded and sample:
-        _search_parity(src, dst, name, sample, c, sinfo.sparse and tinfo.sparse)
+        _search_parity(src, dst, name, sample, c, sinfo.sparse and tinfo.sparse, _full_scans(sinfo, tinfo, c))
     c.data_integrity = (
         c.mismatched_points == 0 and not c.config_mismatches and c.source_count == c.target_count
     )
@@ -417,7 +420,7 @@ def _compare_scans(
     assert a.end is not None
     sample = a.end["sample"]
     if not reembedded and sample:
-        _search_parity(src, dst, name, sample, c, sinfo.sparse and tinfo.sparse)
+        _search_parity(src, dst, name, sample, c, sinfo.sparse and tinfo.sparse, _full_scans(sinfo, tinfo, c))
 
 
 def _compare_window(
@@ -505,6 +508,12 @@ def _sparse_window_diff(wa: Chunk, wb: Chunk, ia: np.ndarray, ib: np.ndarray) ->
 TIE_EPS = 1e-5
 
 
+def _full_scans(sinfo: CollectionInfo, tinfo: CollectionInfo, c: CollectionValidation) -> bool:
+    """Records both dense indexes; true when both stores scan every vector in a dense search."""
+    c.dense_index = {"source": sinfo.dense_index, "target": tinfo.dense_index}
+    return sinfo.dense_index == "plain" and tinfo.dense_index == "plain"
+
+
 def _recall(a: list[ScoredHit], b: list[ScoredHit]) -> float:
     """Recall of ``b`` against ``a``, tie-aware: a hit of ``b`` that is not in ``a`` but scores like
     a hit of ``a`` that ``b`` lacks stands in for it (stores order equal scores differently, e.g.
@@ -546,24 +555,30 @@ def _search_parity(
     sample: list[StoredPoint],
     c: CollectionValidation,
     sparse: bool,
+    full_scans: bool = False,
 ) -> None:
     """Recall@10 of the target against the source, exact (brute-force) searches on both sides, so
     that it measures the data and not the two HNSW graphs; latency and an indexed recall (the
-    searches users run) are reported beside it."""
+    searches users run) are reported beside it.
+
+    ``full_scans``: both stores' dense searches scan every vector (no HNSW segment: see
+    ``CollectionInfo.dense_index``), so the searches users run are the exact ones (the same hits,
+    checked): each query runs once, and its time is the latency."""
     dense = [p.vector for p in sample if p.vector is not None]
     sparse_q = [p.sparse for p in sample if sparse and p.sparse is not None and p.sparse.indices]
+    per = 1 if full_scans else 2  # searches per dense query: exact, then indexed
     todo: list[tuple[Any, dict[str, Any]]] = []
     for v in dense:
-        todo += [(v, {"limit": RECALL_K, "exact": True}), (v, {"limit": RECALL_K})]
+        todo += [(v, {"limit": RECALL_K, "exact": True}), (v, {"limit": RECALL_K})][:per]
     todo += [(q, {"limit": RECALL_K, "exact": True}) for q in sparse_q]
     if todo:
         a, b = _run_searches((src, dst), name, todo)
         n = len(dense)
         if n:
-            recalls = [_recall(a[2 * i][0], b[2 * i][0]) for i in range(n)]
-            indexed = [_recall(a[2 * i + 1][0], b[2 * i + 1][0]) for i in range(n)]
-            s_time = sum(a[2 * i + 1][1] for i in range(n))
-            t_time = sum(b[2 * i + 1][1] for i in range(n))
+            recalls = [_recall(a[per * i][0], b[per * i][0]) for i in range(n)]
+            indexed = [_recall(a[per * i + per - 1][0], b[per * i + per - 1][0]) for i in range(n)]
+            s_time = sum(a[per * i + per - 1][1] for i in range(n))
+            t_time = sum(b[per * i + per - 1][1] for i in range(n))
             c.search_recall_at_10 = round(float(np.mean(recalls)), 4)
             c.indexed_recall_at_10 = round(float(np.mean(indexed)), 4)
             c.source_latency_ms = round(s_time / n * 1000, 3)
@@ -572,7 +587,7 @@ def _search_parity(
                 c.latency_ratio = round(t_time / s_time, 3)
                 c.performance_gain = round(s_time / t_time, 3)
         if sparse_q:
-            srec = [_recall(a[2 * n + i][0], b[2 * n + i][0]) for i in range(len(sparse_q))]
+            srec = [_recall(a[per * n + i][0], b[per * n + i][0]) for i in range(len(sparse_q))]
             c.sparse_recall_at_10 = round(float(np.mean(srec)), 4)
     worst = min(x for x in (c.search_recall_at_10, c.sparse_recall_at_10, 1.0) if x is not None)
     c.search_parity = worst >= MIN_RECALL
@@ -588,30 +603,55 @@ def validate_migration(
     sample_queries: int = DEFAULT_SAMPLE_QUERIES,
     progress: ProgressFn | None = None,
     processes: bool = True,
+    readers: tuple[StoreProcess, StoreProcess] | None = None,
 ) -> ValidationReport:
     """Compare every collection of ``source`` (or those named) with ``target``; write the report.
 
     ``report_dir=None`` writes no file. Both stores are opened read-only where that applies. When
     both are locations (data directories or URLs) and ``processes`` is true, each is read by its
     own child process (:mod:`planvec.ops.procstore`), so the two are read in parallel.
+
+    ``readers``: the two reader processes to use (source, target), already started, opened or
+    not (those not opened yet are opened here, on ``source`` and ``target``); they are closed
+    here, whatever happens. ``migrate(validate=True)`` hands over the reader that counted its
+    source, with the shards loaded.
     """
-    if tolerance < 0 or sample_queries < 0:
-        raise UsageError("--tolerance and --sample-queries must not be negative")
-    if same_location(source, target):
-        raise UsageError("the source and the target are the same store")
-    if _is_memory(target):
-        raise UsageError("a fresh :memory: target is always empty", hint="validate a real target")
+    try:
+        if tolerance < 0 or sample_queries < 0:
+            raise UsageError("--tolerance and --sample-queries must not be negative")
+        if same_location(source, target):
+            raise UsageError("the source and the target are the same store")
+        if _is_memory(target):
+            raise UsageError("a fresh :memory: target is always empty", hint="validate a real target")
+        if readers is not None and not readable_by_processes(source, target):
+            raise UsageError("reader processes read data directories and Qdrant URLs only")
+    except BaseException:
+        for r in readers or ():
+            r.close()
+        raise
     rate = Rate()
     src: Any
     dst: Any
-    if processes and all(isinstance(x, str | Path) and not _is_memory(x) for x in (source, target)):
+    if readers is not None or (processes and readable_by_processes(source, target)):
         preload = list(dict.fromkeys(collections)) if collections else None
-        src, own_src = StoreProcess(str(source), preload), True
-        try:
-            dst, own_dst = StoreProcess(str(target), preload), True
-        except BaseException:
-            src.close()
-            raise
+        if readers is None:
+            src = StoreProcess(str(source), preload)
+            try:
+                dst = StoreProcess(str(target), preload)
+            except BaseException:
+                src.close()
+                raise
+        else:
+            src, dst = readers
+            try:
+                for r, loc in ((src, source), (dst, target)):
+                    if not r.opened:
+                        r.open(str(loc), preload)
+            except BaseException:
+                src.close()
+                dst.close()
+                raise
+        own_src = own_dst = True
     else:
         src, own_src = open_location(source, read_only=True)
         dst, own_dst = None, False
@@ -666,6 +706,11 @@ def validate_migration(
 
 def _is_memory(loc: Location) -> bool:
     return isinstance(loc, str) and loc == ":memory:"
+
+
+def readable_by_processes(source: Location, target: Location) -> bool:
+    """Whether both are locations a reader process can open (data directories or Qdrant URLs)."""
+    return all(isinstance(x, str | Path) and not _is_memory(x) for x in (source, target))
 
 
 def write_report(report: ValidationReport, report_dir: Path, when: datetime) -> Path:

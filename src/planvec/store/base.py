@@ -92,6 +92,9 @@ class CollectionInfo:
     payload_indexes: dict[str, str]
     indexed_points: int | None = None
     segments: int | None = None
+    # How dense searches run: "plain" (every segment scanned in full, as an exact search is),
+    # "hnsw", "mixed" (both kinds of segments), or None when the store does not say.
+    dense_index: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -535,7 +535,23 @@ class EdgeStore:
             else dict(meta.get("payload_indexes") or {}),
             indexed_points=int(info.indexed_vectors_count) if info else 0,
             segments=int(info.segments_count) if info else 0,
+            dense_index=self._dense_index(name) if info else None,
         )
+
+    def _dense_index(self, name: str) -> str | None:
+        """The dense vector index of the shard's segments, from their ``segment.json`` (Qdrant's
+        segment config): "plain" (searches scan every vector), "hnsw", "mixed", or None when
+        unreadable."""
+        kinds: set[str] = set()
+        try:
+            for seg in (self._dir(name) / SHARD_DIR / "segments").iterdir():
+                config = json.loads((seg / "segment.json").read_bytes())["config"]
+                kinds.add(str(config["vector_data"][DENSE_NAME]["index"]["type"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if len(kinds) > 1:
+            return "mixed"
+        return kinds.pop() if kinds else None
 
     def collection_files(self, name: str) -> Path:
         """The directory of collection ``name`` (``meta.json`` and ``shard/``), for a file-level copy.
