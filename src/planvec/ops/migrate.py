@@ -18,7 +18,8 @@ vectors, payload indexes, the HNSW graph) and is limited by the disk, not by con
 ``validate=True`` runs :func:`~planvec.ops.validate.validate_migration` once the copy is done, in
 the same call: its two reader processes start with the migration (their imports overlap the copy),
 the source reader that counted a file copy's source goes on to the validation with its shards
-loaded, and a file copy is counted by the validation's target reader instead of being loaded here.
+loaded, and a file copy is loaded (its WAL replayed) and counted by the validation's target reader
+instead of in this process: the two shards load at the same time, once each.
 """
 
 from __future__ import annotations
@@ -379,7 +380,8 @@ def _copy_files(
             progress(f"migrate {info.name}", done_before + (n * done // size if size else n), total)
 
     copied = (lambda: reader.start_call("collection_info", info.name)) if reader is not None else None
-    dst.install_copy(src.collection_files(info.name), info.name, meta, tick, copied)
+    # With a validation to follow, the copy loads in its reader process, not here (then again).
+    dst.install_copy(src.collection_files(info.name), info.name, meta, tick, copied, load=pending is None)
     if reader is not None and pending is not None:
         pending.append(cm)  # counted by finish_source_count, later
         return

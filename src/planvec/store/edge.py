@@ -576,13 +576,16 @@ class EdgeStore:
         meta: dict[str, Any],
         progress: Callable[[int, int], None] | None = None,
         copied: Callable[[], None] | None = None,
+        *,
+        load: bool = True,
     ) -> None:
         """Install a file-level copy of another store's collection directory as ``name``.
 
         The shard files are copied into a temporary directory, fsynced, then renamed into place:
         an interrupted copy leaves no collection (its debris is removed when a writer next opens
         the store). ``meta`` replaces the copied ``meta.json``. ``progress(bytes_done, total)``;
-        ``copied()`` is called once the files are in place, before the copy is loaded.
+        ``copied()`` is called once the files are in place, before the copy is loaded (here,
+        unless ``load`` is false: the caller has it loaded elsewhere, as by a validation).
         """
         self._check_writable()
         name = check_name(name)
@@ -606,7 +609,8 @@ class EdgeStore:
         self._changed(name)
         if copied is not None:
             copied()
-        self._shard(name)  # the copy loads (and its WAL replays) before it is reported done
+        if load:
+            self._shard(name)  # the copy loads (and its WAL replays) before it is reported done
 
     def is_loaded(self, name: str) -> bool:
         """Whether this store has loaded collection ``name``'s shard (then no other process can)."""
