@@ -194,3 +194,27 @@ def test_a_reader_started_without_a_store_opens_later_or_closes_cleanly(pair: tu
     finally:
         late.close()
     assert late._proc.returncode == 0
+
+
+def test_ctrl_c_makes_a_reader_exit_at_once_and_quietly(
+    pair: tuple[Path, Path], capfd: pytest.CaptureFixture[str]
+) -> None:
+    # Ctrl-C reaches the whole process group: a reader exits (130) without a traceback, whether it
+    # waits for its store or has one open; the parent reports the interruption.
+    import os
+    import signal
+
+    from planvec.ops.procstore import StoreProcess
+
+    src, _ = pair
+    waiting, reading = StoreProcess(None), StoreProcess(str(src), [])
+    try:
+        reading.wait_ready()
+        assert waiting._conn.poll(0) is False  # (it sent nothing: still waiting for its store)
+        for r in (waiting, reading):
+            os.kill(r._proc.pid, signal.SIGINT)
+            assert r._proc.wait(timeout=30) == 130
+    finally:
+        waiting.close()
+        reading.close()
+    assert "Traceback" not in capfd.readouterr().err

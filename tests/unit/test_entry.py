@@ -34,3 +34,17 @@ def test_the_entry_point_runs_the_cli(
     monkeypatch.setattr(sys, "argv", ["planvec", "--version"])
     assert entry.main() == 0
     assert "planvec" in capsys.readouterr().out
+
+
+def test_ctrl_c_during_a_command_says_interrupted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    from planvec.cli import main
+    from planvec.engine import Engine
+
+    def interrupted(*_: Any, **__: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Engine, "collections", interrupted)
+    assert main(["--data-dir", str(tmp_path), "collections"]) == 130
+    assert capsys.readouterr().err.strip() == "interrupted"

@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rv = app(args=args, prog_name="planvec", standalone_mode=False)
     except _EXITS as e:
-        return int(getattr(e, "exit_code", 0) or 0)
+        rv = int(getattr(e, "exit_code", 0) or 0)
     except typer.Abort:
         err_console().print("aborted")
         return 130
@@ -131,7 +131,10 @@ def main(argv: list[str] | None = None) -> int:
                 highlight=False,
             )
         return 1
-    return int(rv) if isinstance(rv, int) else 0
+    code = int(rv) if isinstance(rv, int) else 0
+    if code == 130:  # Ctrl-C: typer >= 0.29 returns (or raises) exit code 130 without a word
+        err_console().print("interrupted")
+    return code
 
 
 def run() -> None:

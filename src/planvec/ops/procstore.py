@@ -333,7 +333,13 @@ def _serve(location: str, conn: Any, preload: list[str] | None) -> None:
         store.close()
 
 
-_CHILD = "import sys; from planvec.ops.procstore import _child_main; _child_main(int(sys.argv[1]))"
+# Ctrl-C reaches the whole process group; the parent reports it and closes its readers. A reader
+# just exits at once, quietly, whatever it is doing (importing, waiting for its store, reading):
+# it only reads, and Python runs the handler once Qdrant Edge's current call has returned.
+_CHILD = (
+    "import os, signal; signal.signal(signal.SIGINT, lambda *_: os._exit(130)); "
+    "import sys; from planvec.ops.procstore import _child_main; _child_main(int(sys.argv[1]))"
+)
 
 
 def _child_main(fd: int) -> None:
@@ -352,10 +358,7 @@ def _child_main(fd: int) -> None:
             location, preload = conn.recv()
         except EOFError:
             return
-        with contextlib.suppress(
-            KeyboardInterrupt
-        ):  # Ctrl-C reaches the process group: the parent reports it
-            _serve(location, conn, preload)
+        _serve(location, conn, preload)
     except BaseException:
         code = 1
         raise
