@@ -130,6 +130,10 @@ def test_encrypted_backup_wrong_key_and_usage_errors(home: Path, tmp_path: Path,
     assert code == 0, err
     code, _, err = run(capsys, "--data-dir", str(target), "restore", str(archive), "--rename", "nope")
     assert code == 2 and "OLD=NEW" in err
+    code, _, err = run(
+        capsys, "migrate", "--from", str(home), "--to", str(tmp_path / "m"), "--tolerance", "0.1"
+    )
+    assert code == 2 and "go with --validate" in err and not (tmp_path / "m").exists()
 
 
 @pytest.mark.slow

@@ -208,6 +208,8 @@ def migrate_cmd(
     json_out: JsonOut = False,
 ) -> None:
     """Copy collections from one store to another; re-run with the same arguments to resume."""
+    if not validate and (report_dir != Path(".") or tolerance != 1e-6 or sample_queries != 50):
+        raise UsageError("--report-dir, --tolerance and --sample-queries go with --validate")
     with engine(ctx) as eng, _progress() as prog:
         report = eng.migrate(
             source, target, _names(collections), reembed=reembed, batch=batch, workers=workers, progress=prog,

@@ -164,7 +164,7 @@ def migrate(
             # started loading the source once its files were copied, finishes counting it.
             readers[1].open(str(target), list(dict.fromkeys(collections)) if collections else None)
             for cm in pending:
-                finish_source_count(readers[0], cm)
+                _finish_source_count(readers[0], cm)
             if pending:
                 report.total_points = sum(c.source_points for c in report.collections)
                 report.copied = sum(c.copied for c in report.collections)
@@ -362,7 +362,7 @@ def _copy_files(
     loads the source once its files are copied, while the copy loads here; progress goes in MB.
     With ``pending`` (a validation follows), nothing is counted here: the copy is counted by the
     validation, and ``cm`` is appended to ``pending`` when the reader's count is still to come
-    (:func:`finish_source_count`)."""
+    (:func:`_finish_source_count`)."""
     cm.method = "files"
     meta = {k: v for k, v in info.meta.items() if k not in LOCAL_META_KEYS}
     meta["created_at"] = now_iso()
@@ -383,16 +383,16 @@ def _copy_files(
     # With a validation to follow, the copy loads in its reader process, not here (then again).
     dst.install_copy(src.collection_files(info.name), info.name, meta, tick, copied, load=pending is None)
     if reader is not None and pending is not None:
-        pending.append(cm)  # counted by finish_source_count, later
+        pending.append(cm)  # counted by _finish_source_count, later
         return
     if reader is not None:
-        finish_source_count(reader, cm)
+        _finish_source_count(reader, cm)
     cm.copied = cm.source_points
     if pending is None:
         cm.target_points = dst.count(info.name)
 
 
-def finish_source_count(reader: StoreProcess, cm: CollectionMigration) -> None:
+def _finish_source_count(reader: StoreProcess, cm: CollectionMigration) -> None:
     """The source's point count of a file copy, from the reader's ``collection_info`` call
     started when the copy's files were in place (replies come in the order of the calls)."""
     sinfo: CollectionInfo | None = reader.finish_call()

@@ -430,7 +430,12 @@ class StoreProcess:
             raise StoreError(f"this reader process already reads {self.location}")
         self.location = location
         self._opened = True
-        self._conn.send((location, None if preload is None else list(preload)))
+        try:
+            self._conn.send((location, None if preload is None else list(preload)))
+        except OSError as e:
+            raise StoreError(
+                f"the process to read {location} exited unexpectedly (exit code {self._proc.poll()})"
+            ) from e
 
     def wait_ready(self) -> None:
         if not self._opened:
