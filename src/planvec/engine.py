@@ -769,11 +769,12 @@ class Engine:
         method: str = "auto",
         validate: bool = False,
         report_dir: str | Path | None = ".",
-        tolerance: float = 1e-6,
-        sample_queries: int = 50,
+        tolerance: float | None = None,
+        sample_queries: int | None = None,
     ) -> MigrateReport:
         """Copy collections between stores (data directories or Qdrant URLs), resumable;
-        ``validate=True`` then validates the copy (``report.validation``)."""
+        ``validate=True`` then validates the copy (``report.validation``; None: the defaults of
+        :meth:`validate_migration`)."""
         from .ops.migrate import migrate
 
         return migrate(

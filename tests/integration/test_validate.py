@@ -188,7 +188,7 @@ def test_a_reader_started_without_a_store_opens_later_or_closes_cleanly(pair: tu
     try:
         assert late.list_collections() == ["roadmap_sections", "roadmap_tasks"]
         info = late.collection_info("roadmap_tasks")
-        assert info is not None and info.points == 800 and info.dense_index == "plain"
+        assert info is not None and info.points == 800 and late.dense_index("roadmap_tasks") == "plain"
         with pytest.raises(StoreError, match="already reads"):
             late.open(str(src), [])
     finally:

@@ -25,9 +25,12 @@ Collections = Annotated[
     list[str] | None,
     typer.Option("--collections", "--collection", "-c", help="Collection(s): repeat, or comma-separated."),
 ]
-ReportDir = Annotated[Path, typer.Option("--report-dir", help="Where the JSON validation report goes.")]
-Tolerance = Annotated[float, typer.Option("--tolerance", help="Max abs difference per vector component.")]
-SampleQueries = Annotated[int, typer.Option("--sample-queries", help="Queries for search parity.")]
+REPORT_DIR_HELP = "Where the JSON validation report goes."
+TOLERANCE_HELP = "Max abs difference per vector component."
+SAMPLE_HELP = "Queries for search parity."
+ReportDir = Annotated[Path, typer.Option("--report-dir", help=REPORT_DIR_HELP)]
+Tolerance = Annotated[float, typer.Option("--tolerance", help=TOLERANCE_HELP)]
+SampleQueries = Annotated[int, typer.Option("--sample-queries", help=SAMPLE_HELP)]
 
 
 def register(app: typer.Typer) -> None:
@@ -202,18 +205,19 @@ def migrate_cmd(
         bool,
         typer.Option("--validate", help="Then validate the copy as validate-migration does (one step)."),
     ] = False,
-    report_dir: ReportDir = Path("."),
-    tolerance: Tolerance = 1e-6,
-    sample_queries: SampleQueries = 50,
+    # None: not given (the defaults are validate-migration's)
+    report_dir: Annotated[Path | None, typer.Option("--report-dir", help=REPORT_DIR_HELP)] = None,
+    tolerance: Annotated[float | None, typer.Option("--tolerance", help=TOLERANCE_HELP)] = None,
+    sample_queries: Annotated[int | None, typer.Option("--sample-queries", help=SAMPLE_HELP)] = None,
     json_out: JsonOut = False,
 ) -> None:
     """Copy collections from one store to another; re-run with the same arguments to resume."""
-    if not validate and (report_dir != Path(".") or tolerance != 1e-6 or sample_queries != 50):
+    if not validate and (report_dir, tolerance, sample_queries) != (None, None, None):
         raise UsageError("--report-dir, --tolerance and --sample-queries go with --validate")
     with engine(ctx) as eng, _progress() as prog:
         report = eng.migrate(
             source, target, _names(collections), reembed=reembed, batch=batch, workers=workers, progress=prog,
-            method=method, validate=validate, report_dir=report_dir, tolerance=tolerance,
+            method=method, validate=validate, report_dir=report_dir or Path("."), tolerance=tolerance,
             sample_queries=sample_queries,
         )  # fmt: skip
     failed = not report.complete or (report.validation is not None and not report.validation.success)

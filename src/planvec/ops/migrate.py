@@ -130,11 +130,11 @@ def migrate(
         raise UsageError("the source and the target are the same store", hint="give another --to")
     tolerance = v.DEFAULT_TOLERANCE if tolerance is None else tolerance
     sample_queries = v.DEFAULT_SAMPLE_QUERIES if sample_queries is None else sample_queries
-    if validate and (tolerance < 0 or sample_queries < 0):
-        raise UsageError("--tolerance and --sample-queries must not be negative")
-    if validate and isinstance(target, str) and target == ":memory:":
-        raise UsageError("a :memory: target is gone when the migration ends: nothing to validate",
-                         hint="migrate to a data directory or a Qdrant URL")  # fmt: skip
+    if validate:  # checked before anything is copied
+        v.check_options(tolerance, sample_queries)
+        if v.is_memory(target):
+            raise UsageError("a :memory: target is gone when the migration ends: nothing to validate",
+                             hint="migrate to a data directory or a Qdrant URL")  # fmt: skip
     readers: tuple[StoreProcess, StoreProcess] | None = None
     pending: list[CollectionMigration] = []
     if validate and v.readable_by_processes(source, target):
@@ -166,10 +166,7 @@ def migrate(
             for cm in pending:
                 _finish_source_count(readers[0], cm)
             if pending:
-                report.total_points = sum(c.source_points for c in report.collections)
-                report.copied = sum(c.copied for c in report.collections)
-                report.seconds = round(rate.seconds(), 3)
-                report.points_per_second = rate.per_second(report.copied)
+                _totals(report, rate)
     except BaseException:
         for r in readers or ():
             r.close()
@@ -183,8 +180,21 @@ def migrate(
             checked = report.validation.collections.get(c.name)
             if c.method == "files" and not c.already_complete and checked is not None:
                 c.target_points = checked.target_count
-        report.complete = all(c.target_points == c.source_points for c in report.collections)
+        report.complete = _complete(report)
     return report
+
+
+def _complete(report: MigrateReport) -> bool:
+    return all(c.target_points == c.source_points for c in report.collections)
+
+
+def _totals(report: MigrateReport, rate: Rate) -> None:
+    """The report's totals from its collections; its time since ``rate`` started."""
+    report.total_points = sum(c.source_points for c in report.collections)
+    report.copied = sum(c.copied for c in report.collections)
+    report.complete = _complete(report)
+    report.seconds = round(rate.seconds(), 3)
+    report.points_per_second = rate.per_second(report.copied)
 
 
 def _migrate(
@@ -315,11 +325,7 @@ def _migrate(
             cm.target_points = dst.count(info.name)
             cm.seconds = round(time.perf_counter() - t0, 3)
             cm.points_per_second = round(cm.copied / cm.seconds, 1) if cm.seconds > 0 else 0.0
-        report.total_points = sum(c.source_points for c in report.collections)
-        report.copied = sum(c.copied for c in report.collections)
-        report.complete = all(c.target_points == c.source_points for c in report.collections)
-        report.seconds = round(rate.seconds(), 3)
-        report.points_per_second = rate.per_second(report.copied)
+        _totals(report, rate)
         return report
 
 

@@ -383,9 +383,9 @@ class StoreProcess:
     """A read-only store in a child process (see the module docstring).
 
     Offers the reads validate-migration makes: ``list_collections``, ``collection_info``,
-    ``retrieve``, ``first_ids``, ``scan``; any of them, or timed searches (``"searches"``: the
-    child times each one, leaving the pipe out), can also run without waiting (``start_call``,
-    then ``finish_call``).
+    ``dense_index``, ``retrieve``, ``first_ids``, ``scan``; any of them, or timed searches
+    (``"searches"``: the child times each one, leaving the pipe out), can also run without
+    waiting (``start_call``, then ``finish_call``).
     """
 
     def __init__(self, location: str | None, preload: Sequence[str] | None = None) -> None:
@@ -481,6 +481,10 @@ class StoreProcess:
     def collection_info(self, name: str) -> CollectionInfo | None:
         info: CollectionInfo | None = self._call("collection_info", name)
         return info
+
+    def dense_index(self, name: str) -> str | None:
+        kind: str | None = self._call("dense_index", name)
+        return kind
 
     def retrieve(self, name: str, ids: Sequence[str], *, with_vectors: bool = False) -> list[StoredPoint]:
         return list(self._call("retrieve", name, list(ids), with_vectors=with_vectors))

@@ -332,7 +332,7 @@ def validate_collection(
         b = next(b_it, None)
     c.mismatched_points += c.missing_in_target + c.extra_in_target
     if not reembedded and sample:
-        _search_parity(src, dst, name, sample, c, sinfo.sparse and tinfo.sparse, _full_scans(sinfo, tinfo, c))
+        _search_parity(src, dst, name, sample, c, sinfo.sparse and tinfo.sparse)
     c.data_integrity = (
         c.mismatched_points == 0 and not c.config_mismatches and c.source_count == c.target_count
     )
@@ -420,7 +420,7 @@ def _compare_scans(
     assert a.end is not None
     sample = a.end["sample"]
     if not reembedded and sample:
-        _search_parity(src, dst, name, sample, c, sinfo.sparse and tinfo.sparse, _full_scans(sinfo, tinfo, c))
+        _search_parity(src, dst, name, sample, c, sinfo.sparse and tinfo.sparse)
 
 
 def _compare_window(
@@ -508,12 +508,6 @@ def _sparse_window_diff(wa: Chunk, wb: Chunk, ia: np.ndarray, ib: np.ndarray) ->
 TIE_EPS = 1e-5
 
 
-def _full_scans(sinfo: CollectionInfo, tinfo: CollectionInfo, c: CollectionValidation) -> bool:
-    """Records both dense indexes; true when both stores scan every vector in a dense search."""
-    c.dense_index = {"source": sinfo.dense_index, "target": tinfo.dense_index}
-    return sinfo.dense_index == "plain" and tinfo.dense_index == "plain"
-
-
 def _recall(a: list[ScoredHit], b: list[ScoredHit]) -> float:
     """Recall of ``b`` against ``a``, tie-aware: a hit of ``b`` that is not in ``a`` but scores like
     a hit of ``a`` that ``b`` lacks stands in for it (stores order equal scores differently, e.g.
@@ -555,15 +549,16 @@ def _search_parity(
     sample: list[StoredPoint],
     c: CollectionValidation,
     sparse: bool,
-    full_scans: bool = False,
 ) -> None:
     """Recall@10 of the target against the source, exact (brute-force) searches on both sides, so
     that it measures the data and not the two HNSW graphs; latency and an indexed recall (the
     searches users run) are reported beside it.
 
-    ``full_scans``: both stores' dense searches scan every vector (no HNSW segment: see
-    ``CollectionInfo.dense_index``), so the searches users run are the exact ones (the same hits,
-    checked): each query runs once, and its time is the latency."""
+    When both stores' dense searches scan every vector (no HNSW segment: ``dense_index`` is
+    "plain" on both sides), the searches users run are the exact ones (the same hits, checked):
+    each query then runs once, and its time is the latency."""
+    c.dense_index = {"source": src.dense_index(name), "target": dst.dense_index(name)}
+    full_scans = c.dense_index["source"] == c.dense_index["target"] == "plain"
     dense = [p.vector for p in sample if p.vector is not None]
     sparse_q = [p.sparse for p in sample if sparse and p.sparse is not None and p.sparse.indices]
     per = 1 if full_scans else 2  # searches per dense query: exact, then indexed
@@ -616,41 +611,31 @@ def validate_migration(
     here, whatever happens. ``migrate(validate=True)`` hands over the reader that counted its
     source, with the shards loaded.
     """
+    procs = list(readers or ())
     try:
-        if tolerance < 0 or sample_queries < 0:
-            raise UsageError("--tolerance and --sample-queries must not be negative")
+        check_options(tolerance, sample_queries)
         if same_location(source, target):
             raise UsageError("the source and the target are the same store")
-        if _is_memory(target):
+        if is_memory(target):
             raise UsageError("a fresh :memory: target is always empty", hint="validate a real target")
-        if readers is not None and not readable_by_processes(source, target):
+        if procs and not readable_by_processes(source, target):
             raise UsageError("reader processes read data directories and Qdrant URLs only")
+        if procs or (processes and readable_by_processes(source, target)):
+            preload = list(dict.fromkeys(collections)) if collections else None
+            while len(procs) < 2:
+                procs.append(StoreProcess(None))
+            for r, loc in zip(procs, (source, target), strict=True):
+                if not r.opened:
+                    r.open(str(loc), preload)
     except BaseException:
-        for r in readers or ():
+        for r in procs:
             r.close()
         raise
     rate = Rate()
     src: Any
     dst: Any
-    if readers is not None or (processes and readable_by_processes(source, target)):
-        preload = list(dict.fromkeys(collections)) if collections else None
-        if readers is None:
-            src = StoreProcess(str(source), preload)
-            try:
-                dst = StoreProcess(str(target), preload)
-            except BaseException:
-                src.close()
-                raise
-        else:
-            src, dst = readers
-            try:
-                for r, loc in ((src, source), (dst, target)):
-                    if not r.opened:
-                        r.open(str(loc), preload)
-            except BaseException:
-                src.close()
-                dst.close()
-                raise
+    if procs:
+        src, dst = procs
         own_src = own_dst = True
     else:
         src, own_src = open_location(source, read_only=True)
@@ -704,13 +689,19 @@ def validate_migration(
     return report
 
 
-def _is_memory(loc: Location) -> bool:
+def is_memory(loc: Location) -> bool:
+    """Whether ``loc`` names a fresh in-process store (``:memory:``)."""
     return isinstance(loc, str) and loc == ":memory:"
 
 
 def readable_by_processes(source: Location, target: Location) -> bool:
     """Whether both are locations a reader process can open (data directories or Qdrant URLs)."""
-    return all(isinstance(x, str | Path) and not _is_memory(x) for x in (source, target))
+    return all(isinstance(x, str | Path) and not is_memory(x) for x in (source, target))
+
+
+def check_options(tolerance: float, sample_queries: int) -> None:
+    if tolerance < 0 or sample_queries < 0:
+        raise UsageError("--tolerance and --sample-queries must not be negative")
 
 
 def write_report(report: ValidationReport, report_dir: Path, when: datetime) -> Path:

@@ -92,9 +92,6 @@ class CollectionInfo:
     payload_indexes: dict[str, str]
     indexed_points: int | None = None
     segments: int | None = None
-    # How dense searches run: "plain" (every segment scanned in full, as an exact search is),
-    # "hnsw", "mixed" (both kinds of segments), or None when the store does not say.
-    dense_index: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +122,10 @@ class VectorStore(Protocol):
         """Remove a collection and its data; no error if absent."""
 
     def list_collections(self) -> list[str]: ...
+
+    def dense_index(self, name: str) -> str | None:
+        """How dense searches of ``name`` run: "plain" (every segment scanned in full, as an
+        exact search is), "hnsw", "mixed" (both kinds of segments), or None when not known."""
 
     def collection_info(self, name: str) -> CollectionInfo | None:
         """None when the collection does not exist."""

@@ -535,13 +535,13 @@ class EdgeStore:
             else dict(meta.get("payload_indexes") or {}),
             indexed_points=int(info.indexed_vectors_count) if info else 0,
             segments=int(info.segments_count) if info else 0,
-            dense_index=self._dense_index(name) if info else None,
         )
 
-    def _dense_index(self, name: str) -> str | None:
+    def dense_index(self, name: str) -> str | None:
         """The dense vector index of the shard's segments, from their ``segment.json`` (Qdrant's
         segment config): "plain" (searches scan every vector), "hnsw", "mixed", or None when
         unreadable."""
+        self._check_open()
         kinds: set[str] = set()
         try:
             for seg in (self._dir(name) / SHARD_DIR / "segments").iterdir():

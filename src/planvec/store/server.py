@@ -370,6 +370,10 @@ class ServerStore:
                 out.append(c.name)
         return sorted(out)
 
+    def dense_index(self, name: str) -> str | None:
+        """Not known: a server does not say which of its segments have an HNSW index."""
+        return None
+
     def collection_info(self, name: str) -> CollectionInfo | None:
         try:
             check_name(name)
