@@ -703,14 +703,16 @@ class Engine:
         key: bytes | None = None,
         *,
         progress: ProgressFn | None = None,
+        overwrite: bool = False,
     ) -> BackupReport:
         """Stream collections (default: all) into a portable archive (encrypted when ``key`` is given).
 
-        ``out`` is a path (written atomically) or a binary file object (e.g. an HTTP response).
+        ``out`` is a path (written atomically; an existing file is refused unless ``overwrite``) or a
+        binary file object (e.g. an HTTP response).
         """
         from .ops.backup import backup
 
-        return backup(self.store, out, collections, key, progress=progress)
+        return backup(self.store, out, collections, key, progress=progress, overwrite=overwrite)
 
     def restore(
         self,
