@@ -47,9 +47,9 @@ def index_cmd(
 ) -> None:
     """Index (or re-sync) plans: embed only new or changed tasks, delete vanished ones.
 
-    A run speaks for the files under PATH that the include/exclude globs select: it deletes the
-    points of those files when they are gone or changed, and keeps the points of every other file
-    (--prune deletes those too). An include glob matching no file is a usage error; nothing changes.
+    Deletes only the points of files under PATH that the globs select (--prune: of every file there).
+
+    An --include glob that matches no file is a usage error: nothing is changed.
 
     Exit codes: 0 done, 1 failure, 2 usage error, 3 partial (some files could not be read; listed).
     """

@@ -106,8 +106,7 @@ def backup_cmd(
 ) -> None:
     """Back up collections (default: all) into one portable, compressed archive.
 
-    An existing --out file is refused (exit 2) unless --force; the archive is written to a temporary
-    file and renamed at the end, so a failed backup leaves the old file as it was.
+    An existing --out file is refused unless --force; a failed backup leaves the old file as it was.
     """
     if (key_env or key_file) and not encrypt:
         raise UsageError("--key-env / --key-file need --encrypt")
