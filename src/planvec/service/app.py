@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .. import __version__
 from ..embedding.base import Embedder
 from ..settings import Settings
+from .auditing import AuditMiddleware
 from .errors import install_handlers
 from .middleware import ServiceMiddleware
 from .routes import collections, data, documents, health, index, jobs, ops, search, web
@@ -76,6 +77,7 @@ def create_app(
             allow_headers=["X-API-Key", "Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
         )
+    app.add_middleware(AuditMiddleware, svc=svc)  # (inside ServiceMiddleware: it sees the request id)
     app.add_middleware(ServiceMiddleware, metrics=svc.metrics, max_body=settings.max_body_bytes)
     if not settings.cors_origins:  # (with CORS on, CORSMiddleware's headers need FastAPI's stack)
         app.fast_path = SearchFastPath(partial(FastAPI.__call__, app), svc.metrics, settings.max_body_bytes)
