@@ -184,8 +184,12 @@ def test_keys_cli(
     listed = json.loads(capsys.readouterr().out)
     assert listed == [{"name": "laptop", "scope": "write", "created": listed[0]["created"], "source": "file"}]
     assert main(["keys", "revoke", "laptop"]) == 0
+    assert "that was the last key" in capsys.readouterr().err
     assert main(["keys", "revoke", "laptop"]) == 2
     capsys.readouterr()
-    # no keys: serve refuses a non-loopback bind (before loading anything)
+    # open mode serves loopback only: serve refuses a non-loopback bind (before loading anything)
+    assert main(["serve", "--open", "--host", "0.0.0.0", "--port", "0"]) == 2
+    assert "refusing to bind" in capsys.readouterr().err
+    monkeypatch.setenv("PLANVEC_HOME", str(tmp_path / "fresh"))  # no keys file: open mode
     assert main(["serve", "--host", "0.0.0.0", "--port", "0"]) == 2
     assert "refusing to bind" in capsys.readouterr().err
