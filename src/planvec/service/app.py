@@ -30,7 +30,8 @@ log = logging.getLogger("planvec.service")
 DESCRIPTION = """Search, sync and import development plans (Markdown checkbox tasks) indexed in Qdrant.
 
 Authentication: send an API key as `X-API-Key: KEY` or `Authorization: Bearer KEY` (scopes read < write <
-admin). With no key configured the service is open to loopback clients only. Errors are JSON:
+admin). With no key configured the service is open to loopback clients only; once keys have existed,
+none left means every request is refused (401 `no_api_keys`) unless started with `--open`. Errors are JSON:
 `{"error": {"code", "message", "hint", "request_id", "details"}}`."""
 
 

@@ -1,7 +1,10 @@
 """API-key authentication, scopes (read < write < admin) and the per-key rate limit, as dependencies.
 
-Keys arrive as ``X-API-Key: KEY`` or ``Authorization: Bearer KEY``. With no key configured at all the
-service is open, to loopback clients only (``planvec serve`` refuses a non-loopback bind then).
+Keys arrive as ``X-API-Key: KEY`` or ``Authorization: Bearer KEY``. With no key configured at all (no
+keys file ever, no ``PLANVEC_API_KEYS``) the service is open, to loopback clients only (``planvec
+serve`` refuses a non-loopback bind then). Once a keys file exists, an empty key set refuses every
+request unless the operator asked for open mode (``open_mode``, ``planvec serve --open``). Clients
+that fail authentication are rate-limited per address.
 """
 
 from __future__ import annotations
