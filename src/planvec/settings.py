@@ -95,6 +95,19 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=50_000_000, ge=1024)
     cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(default=(), description="CORS origins.")
     audit_log: Path | None = Field(default=None, description="Audit log (default DATA_DIR/audit.jsonl).")
+    audit_max_bytes: int = Field(
+        default=10_000_000, ge=0, description="Rotate the audit log before it grows past this (0: never)."
+    )
+    audit_backups: int = Field(default=5, ge=1, le=1000, description="Rotated audit logs kept (.1 ... .N).")
+    unauth_rate_limit: float = Field(
+        default=5.0, ge=0, description="Requests/s per client address without a valid API key (0: no limit)."
+    )
+    unauth_rate_burst: int = Field(default=50, ge=1)
+    open_mode: bool = Field(
+        default=False,
+        description="Serve without keys (loopback clients only) while no API key is configured, even "
+        "once a keys file exists (planvec serve --open).",
+    )
     search_threads: int = Field(
         default=1,
         ge=1,

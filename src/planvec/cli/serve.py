@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ..errors import UsageError
+from ..settings import Settings
 from .common import err_console, make_settings, out_console, print_json
 
 keys_app = typer.Typer(help="Manage the HTTP service's API keys (stored hashed).", no_args_is_help=True)
@@ -34,31 +35,23 @@ def serve_cmd(
         int | None, typer.Option("--port", min=0, max=65535, help="Port (default 8080; env PLANVEC_PORT).")
     ] = None,
     access_log: Annotated[bool, typer.Option("--access-log", help="Log every request (uvicorn).")] = False,
+    open_mode: Annotated[
+        bool,
+        typer.Option(
+            "--open",
+            help="Open mode (no key needed, loopback clients only) while no API key is configured, "
+            "even once a keys file exists (env PLANVEC_OPEN_MODE).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the search page and the /api/v1 API (FastAPI on uvicorn); Ctrl-C stops it gracefully."""
     import uvicorn
 
     from ..service.app import create_app
-    from ..service.auth import is_loopback
-    from ..service.state import keys_path
 
-    settings = make_settings(ctx, host=host, port=port)
-    store = _key_store(ctx)
-    err = err_console()
-    if store.empty:
-        if not is_loopback(settings.host):
-            raise UsageError(
-                f"refusing to bind {settings.host} with no API keys: anyone could use the service",
-                hint="create one first: planvec keys create --name NAME --scope read (or bind 127.0.0.1)",
-            )
-        err.print(
-            "open mode: no API keys configured, so the service is open to loopback clients only "
-            f"(create one with planvec keys create; keys file {keys_path(settings)})",
-            highlight=False,
-        )
-    else:
-        err.print(f"API keys required ({len(store.keys())} configured)", highlight=False)
-    err.print(
+    settings = make_settings(ctx, host=host, port=port, open_mode=open_mode or None)
+    _announce_auth(ctx, settings)
+    err_console().print(
         f"planvec serving on http://{settings.host}:{settings.port}/  (API docs: /docs)", highlight=False
     )
     config = uvicorn.Config(
@@ -71,6 +64,40 @@ def serve_cmd(
         server_header=False,
     )
     uvicorn.Server(config).run()
+
+
+def _announce_auth(ctx: typer.Context, settings: Settings) -> None:
+    """Say how requests are authenticated; refuse open mode on a non-loopback address."""
+    from ..service.auth import is_loopback
+    from ..service.state import keys_path
+
+    store = _key_store(ctx)  # (raises on an unreadable keys file: fix it before serving)
+    err = err_console()
+    path = keys_path(settings)
+    if settings.open_mode and not is_loopback(settings.host):
+        raise UsageError(
+            f"refusing to bind {settings.host} with --open: open mode is for loopback clients only",
+            hint="bind 127.0.0.1, or serve with API keys (planvec keys create) and without --open",
+        )
+    if not store.empty:
+        err.print(f"API keys required ({len(store.keys())} configured)", highlight=False)
+    elif store.configured and not settings.open_mode:
+        err.print(
+            f"no API keys: the keys file {path} holds none, so every request is refused until one is "
+            "created (planvec keys create); serve --open asks for open mode on loopback",
+            highlight=False,
+        )
+    elif not is_loopback(settings.host):
+        raise UsageError(
+            f"refusing to bind {settings.host} with no API keys: anyone could use the service",
+            hint="create one first: planvec keys create --name NAME --scope read (or bind 127.0.0.1)",
+        )
+    else:
+        err.print(
+            "open mode: no API keys configured, so the service is open to loopback clients only "
+            f"(create one with planvec keys create; keys file {path})",
+            highlight=False,
+        )
 
 
 @keys_app.command("create")
@@ -99,7 +126,11 @@ def keys_list(
         return
     out = out_console()
     if not keys:
-        out.print("no API keys: the service runs open on loopback only")
+        store = _key_store(ctx)
+        if store.configured:
+            out.print("no API keys: a running service refuses every request (serve --open for open mode)")
+        else:
+            out.print("no API keys: the service runs open on loopback only")
         return
     for k in keys:
         out.print(f"{k.name:<24} {k.scope:<6} {k.created or '-':<26} {k.source}", markup=False)
@@ -108,5 +139,12 @@ def keys_list(
 @keys_app.command("revoke")
 def keys_revoke(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
     """Revoke a key (takes effect on the running service's next request)."""
-    key = _key_store(ctx).revoke(name)
+    store = _key_store(ctx)
+    key = store.revoke(name)
     out_console().print(f"revoked key {key.name!r}", markup=False)
+    if store.empty:
+        err_console().print(
+            "that was the last key: the service now refuses every request until a key is created "
+            "(planvec keys create); it never falls back to open mode by itself",
+            highlight=False,
+        )

@@ -36,10 +36,16 @@ class Service:
         self.settings = settings
         data_dir = Path(settings.data_dir).expanduser()
         self.metrics = ServiceMetrics()
-        self.keys = KeyStore(keys_path(settings), settings.api_keys)
+        self.keys = KeyStore(keys_path(settings), settings.api_keys, tolerant=True)
+        self.metrics.attach_keys(self.keys)
         self.limiter = TokenBucketLimiter(settings.rate_limit, settings.rate_burst)
-        self.audit = AuditLog(settings.audit_log or data_dir / "audit.jsonl")
-        self.jobs = JobManager(on_finish=self._audit_job)
+        self.unauth_limiter = TokenBucketLimiter(settings.unauth_rate_limit, settings.unauth_rate_burst)
+        self.audit = AuditLog(
+            settings.audit_log or data_dir / "audit.jsonl",
+            max_bytes=settings.audit_max_bytes,
+            backups=settings.audit_backups,
+        )
+        self.jobs = self._job_manager()
         self._given_embedder = embedder
         self._embedder: ServiceEmbedder | None = None
         self._engine: Engine | None = None
@@ -68,7 +74,7 @@ class Service:
         from ..embedding import load_embedder
 
         s = self.settings
-        self.jobs = JobManager(on_finish=self._audit_job)  # fresh on every start (a restarted lifespan)
+        self.jobs = self._job_manager()  # fresh on every start (a restarted lifespan)
         inner = self._given_embedder or load_embedder(
             s.embedder,
             model_path=s.model_path,
@@ -100,6 +106,20 @@ class Service:
             self._engine.close()
             self._engine = None
 
+    def _job_manager(self) -> JobManager:
+        return JobManager(on_finish=self._audit_job, on_submit=self._audit_accepted)
+
+    def _audit_accepted(self, job: Job) -> None:
+        """Written before the job can start: a crash during the work leaves this line."""
+        self.audit.record(
+            action=job.kind,
+            target=job.target,
+            outcome="accepted",
+            key_id=job.key_id,
+            request_id=job.request_id,
+            job_id=job.id,
+        )
+
     def _audit_job(self, job: Job) -> None:
         self.audit.record(
             action=job.kind,
@@ -108,6 +128,7 @@ class Service:
             key_id=job.key_id,
             request_id=job.request_id,
             job_id=job.id,
+            status=job.http_status,
             error=(job.error or {}).get("code"),
         )
 
