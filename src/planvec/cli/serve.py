@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import errno
+import socket
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import UsageError
+from ..errors import PlanvecError, UsageError
 from .common import err_console, make_settings, out_console, print_json
 
 keys_app = typer.Typer(help="Manage the HTTP service's API keys (stored hashed).", no_args_is_help=True)
@@ -15,6 +18,52 @@ keys_app = typer.Typer(help="Manage the HTTP service's API keys (stored hashed).
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve_cmd)
     app.add_typer(keys_app, name="keys")
+
+
+if TYPE_CHECKING:
+    import uvicorn
+
+_LISTEN_HINTS = {
+    errno.EADDRINUSE: "another program listens there (another planvec serve?): stop it, or choose "
+    "another --port (env PLANVEC_PORT)",
+    errno.EADDRNOTAVAIL: "that address is not one of this machine's: choose another --host (127.0.0.1)",
+    errno.EACCES: "ports below 1024 need privileges: choose --port 8080 or another above 1023",
+}
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The server's socket, bound and listening, before anything else starts (uvicorn serves it)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, _, _, _, addr = infos[0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except OSError as e:
+        raise PlanvecError(
+            f"cannot listen on {host}:{port}: {e.strerror or e}", hint="check --host (env PLANVEC_HOST)"
+        ) from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(addr)
+        sock.listen(2048)
+    except OSError as e:
+        sock.close()
+        raise PlanvecError(
+            f"cannot listen on {host}:{port}: {e.strerror}",
+            hint=_LISTEN_HINTS.get(e.errno or 0, "choose another --host or --port"),
+        ) from None
+    return sock
+
+
+def _server(config: uvicorn.Config, on_started: Callable[[], None]) -> uvicorn.Server:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                on_started()
+
+    return Server(config)
 
 
 def _key_store(ctx: typer.Context):  # type: ignore[no-untyped-def]
@@ -35,22 +84,54 @@ def serve_cmd(
     ] = None,
     access_log: Annotated[bool, typer.Option("--access-log", help="Log every request (uvicorn).")] = False,
 ) -> None:
-    """Serve the search page and the /api/v1 API (FastAPI on uvicorn); Ctrl-C stops it gracefully."""
+    """Serve the search page and the /api/v1 API (FastAPI on uvicorn); Ctrl-C stops it gracefully.
+
+    The port is bound and the store opened (then the model loaded) before the service says it
+    serves: a port in use, a data directory locked by another writer or a read-only one is one
+    error line and exit code 1."""
     import uvicorn
 
     from ..service.app import create_app
     from ..service.auth import is_loopback
-    from ..service.state import keys_path
 
     settings = make_settings(ctx, host=host, port=port)
     store = _key_store(ctx)
+    if store.empty and not is_loopback(settings.host):
+        raise UsageError(
+            f"refusing to bind {settings.host} with no API keys: anyone could use the service",
+            hint="create one first: planvec keys create --name NAME --scope read (or bind 127.0.0.1)",
+        )
+    sock = _listen(settings.host, settings.port)
+    try:
+        app = create_app(settings, own_process=True)
+        app.state.svc.start()  # (the lifespan finds it started)
+    except BaseException:
+        sock.close()
+        raise
+    bound_port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=bound_port,
+        log_level="info",
+        access_log=access_log,
+        timeout_graceful_shutdown=30,
+        server_header=False,
+    )
+    try:
+        _server(config, lambda: _announce(ctx, settings.host, bound_port)).run(sockets=[sock])
+    finally:
+        sock.close()
+        app.state.svc.close()  # (nothing left to do when the lifespan closed it)
+
+
+def _announce(ctx: typer.Context, host: str, port: int) -> None:
+    from ..service.state import keys_path
+
+    settings = make_settings(ctx)
+    store = _key_store(ctx)
     err = err_console()
     if store.empty:
-        if not is_loopback(settings.host):
-            raise UsageError(
-                f"refusing to bind {settings.host} with no API keys: anyone could use the service",
-                hint="create one first: planvec keys create --name NAME --scope read (or bind 127.0.0.1)",
-            )
         err.print(
             "open mode: no API keys configured, so the service is open to loopback clients only "
             f"(create one with planvec keys create; keys file {keys_path(settings)})",
@@ -58,19 +139,7 @@ def serve_cmd(
         )
     else:
         err.print(f"API keys required ({len(store.keys())} configured)", highlight=False)
-    err.print(
-        f"planvec serving on http://{settings.host}:{settings.port}/  (API docs: /docs)", highlight=False
-    )
-    config = uvicorn.Config(
-        create_app(settings, own_process=True),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        access_log=access_log,
-        timeout_graceful_shutdown=30,
-        server_header=False,
-    )
-    uvicorn.Server(config).run()
+    err.print(f"planvec serving on http://{host}:{port}/  (API docs: /docs)", highlight=False)
 
 
 @keys_app.command("create")
