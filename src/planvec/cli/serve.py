@@ -23,6 +23,9 @@ def register(app: typer.Typer) -> None:
 if TYPE_CHECKING:
     import uvicorn
 
+    from ..service.keys import KeyStore
+    from ..settings import Settings
+
 _LISTEN_HINTS = {
     errno.EADDRINUSE: "another program listens there (another planvec serve?): stop it, or choose "
     "another --port (env PLANVEC_PORT)",
@@ -33,9 +36,10 @@ _LISTEN_HINTS = {
 
 def _listen(host: str, port: int) -> socket.socket:
     """The server's socket, bound and listening, before anything else starts (uvicorn serves it)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET  # (as uvicorn chooses)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-        family, _, _, _, addr = infos[0]
+        infos = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        addr = infos[0][4]
         sock = socket.socket(family, socket.SOCK_STREAM)
     except OSError as e:
         raise PlanvecError(
@@ -119,17 +123,15 @@ def serve_cmd(
         server_header=False,
     )
     try:
-        _server(config, lambda: _announce(ctx, settings.host, bound_port)).run(sockets=[sock])
+        _server(config, lambda: _announce(settings, store, bound_port)).run(sockets=[sock])
     finally:
         sock.close()
         app.state.svc.close()  # (nothing left to do when the lifespan closed it)
 
 
-def _announce(ctx: typer.Context, host: str, port: int) -> None:
+def _announce(settings: Settings, store: KeyStore, port: int) -> None:
     from ..service.state import keys_path
 
-    settings = make_settings(ctx)
-    store = _key_store(ctx)
     err = err_console()
     if store.empty:
         err.print(
@@ -139,7 +141,7 @@ def _announce(ctx: typer.Context, host: str, port: int) -> None:
         )
     else:
         err.print(f"API keys required ({len(store.keys())} configured)", highlight=False)
-    err.print(f"planvec serving on http://{host}:{port}/  (API docs: /docs)", highlight=False)
+    err.print(f"planvec serving on http://{settings.host}:{port}/  (API docs: /docs)", highlight=False)
 
 
 @keys_app.command("create")

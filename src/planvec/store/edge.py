@@ -21,6 +21,15 @@ collection* at the same time therefore take turns: the second one retries for up
 ``lock_timeout`` seconds (readers are short-lived CLI searches) before raising StoreLockedError.
 A reader never creates the data directory; on a missing one it sees no collections.
 
+Read-only and full disks. A reader opens the lock file read-only (a shared flock needs no write
+access) and goes without it on a read-only file system where it does not exist (no writer can work
+there). Qdrant Edge opens a shard's files for writing and writes as it loads, so a reader loads a
+private copy, in the temporary directory, of a shard whose directory is read-only or whose disk has
+no room for the load (see :mod:`.diskspace`). A writer checks the disk watermark before every write
+(:class:`~.diskspace.DiskGuard`): a write that would leave less than ``disk_reserve_mb`` free is
+refused with DiskFullError before it starts, since a write that runs out of disk through Qdrant
+Edge's memory maps kills the process with SIGBUS.
+
 Durability. Every update goes to the shard's WAL first; ``flush()`` writes segments. A writer
 killed with SIGKILL leaves its lock released by the kernel, and the next open replays the WAL.
 """
