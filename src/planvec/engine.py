@@ -889,6 +889,7 @@ def store_from_settings(s: Settings, *, read_only: bool) -> VectorStore:
         retries=s.qdrant_retries,
         hnsw_ef=s.hnsw_ef,
         read_only=read_only,
+        disk_reserve_mb=s.disk_reserve_mb,
     )
 
 

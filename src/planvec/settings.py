@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     task_text: TaskTextVariant = "context"
     search_mode: SearchMode = "hybrid"
     upsert_batch: int = Field(default=256, ge=1, le=10_000)
+    disk_reserve_mb: float = Field(
+        default=256.0,
+        ge=0,
+        description="Free space (MiB) a write to the embedded store must leave on the data directory's "
+        "disk, beyond what it needs: writes that would eat into it are refused (reads go on).",
+    )
 
     # -- HTTP service (planvec serve) ---------------------------------------------------------------
     host: str = Field(default="127.0.0.1", description="Address planvec serve binds to.")

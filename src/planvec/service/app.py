@@ -46,7 +46,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(svc.start)
+        if not svc.ready:  # (planvec serve starts it before the server, to fail in one line)
+            await run_in_threadpool(svc.start)
         if own_process:
             # The model, the app and the store live as long as the process: without this, every
             # full collection walks them all again (tens of ms: the slowest requests under load).

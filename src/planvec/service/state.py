@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from ..embedding.base import Embedder
 from ..engine import Engine, Hit, SearchRequest, store_from_settings
+from ..errors import UsageError
 from ..settings import Settings
 from ..store.base import VectorStore
 from .audit import AuditLog
@@ -70,11 +71,29 @@ class Service:
         return self._engine is not None
 
     def start(self) -> None:
-        """Load the model (once) and open the store (once, as its single writer). Blocking."""
+        """Open the store (once, as its single writer: first, since a locked or read-only data
+        directory is the likeliest failure) and load the model (once). Blocking."""
+        s = self.settings
+        self.jobs = self._job_manager()  # fresh on every start (a restarted lifespan)
+        store = store_from_settings(s, read_only=False)
+        try:
+            self._make_docs_root()
+            inner = self._load_embedder()
+        except BaseException:
+            store.close()
+            raise
+        self._embedder = ServiceEmbedder(inner, self.metrics, s.batch_window_ms / 1000.0)
+        wrapped = cast(VectorStore, InstrumentedStore(store, self.metrics))
+        self._engine = Engine(s, embedder=self._embedder, store=wrapped)
+        self._searcher = SearchBatcher(
+            self._engine.search_many, workers=s.search_threads, max_batch=SEARCH_BATCH_MAX
+        )
+        self.metrics.attach_engine(self._engine)
+
+    def _load_embedder(self) -> Embedder:
         from ..embedding import load_embedder
 
         s = self.settings
-        self.jobs = self._job_manager()  # fresh on every start (a restarted lifespan)
         inner = self._given_embedder or load_embedder(
             s.embedder,
             model_path=s.model_path,
@@ -83,16 +102,19 @@ class Service:
             threads=s.threads,
         )
         inner.embed(["warm up"])
-        store = store_from_settings(s, read_only=False)
-        self._embedder = ServiceEmbedder(inner, self.metrics, s.batch_window_ms / 1000.0)
-        wrapped = cast(VectorStore, InstrumentedStore(store, self.metrics))
-        self._engine = Engine(s, embedder=self._embedder, store=wrapped)
-        self._searcher = SearchBatcher(
-            self._engine.search_many, workers=s.search_threads, max_batch=SEARCH_BATCH_MAX
-        )
-        self.metrics.attach_engine(self._engine)
-        if s.documents_root is not None:
-            Path(s.documents_root).expanduser().mkdir(parents=True, exist_ok=True)
+        return inner
+
+    def _make_docs_root(self) -> None:
+        root = self.settings.documents_root
+        if root is None:
+            return
+        try:
+            Path(root).expanduser().mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise UsageError(
+                f"cannot create the documents root {root}: {e.strerror}",
+                hint="choose a writable directory with PLANVEC_DOCUMENTS_ROOT",
+            ) from None
 
     def close(self) -> None:
         """Finish write jobs, stop the batcher, flush and close the store."""
@@ -102,6 +124,7 @@ class Service:
             self._searcher = None
         if self._embedder is not None:
             self._embedder.close()
+            self._embedder = None
         if self._engine is not None:
             self._engine.close()
             self._engine = None
