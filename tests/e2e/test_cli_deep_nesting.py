@@ -40,3 +40,4 @@ def test_index_a_500_level_list_indexes_or_reports_every_task(
     _, err = capsys.readouterr()
     assert code == 3 and "Traceback" not in err
     assert f"deep.md: line {task_lines[MAX_BLOCK_DEPTH]}: task nested more than" in err
+    assert f"partial run: {500 - MAX_BLOCK_DEPTH} problem(s) in 1 file(s)" in err
