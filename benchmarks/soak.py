@@ -149,6 +149,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _terminate_with_parent() -> None:
+    """In the server's process, before exec: SIGTERM when the soak dies (Linux prctl PDEATHSIG)."""
+    import ctypes
+
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+
+
 class Server:
     """``planvec serve`` on a free loopback port, its stdout and stderr in ``log_path``."""
 
@@ -159,7 +166,12 @@ class Server:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = log_path.open("wb")
         cmd = [sys.executable, "-m", "planvec", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        self.proc = subprocess.Popen(cmd, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        # Its own session: a Ctrl-C in the terminal reaches the soak only, which ends the traffic
+        # first and then stops the server; SIGTERM reaches it if the soak itself is killed.
+        self.proc = subprocess.Popen(
+            cmd, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=_terminate_with_parent,
+        )  # fmt: skip
 
     def wait_ready(self, timeout: float = 180.0) -> None:
         deadline = time.monotonic() + timeout
@@ -216,6 +228,7 @@ async def traffic(args: argparse.Namespace, srv: Server, keys: dict[str, str]) -
     ):
         t0 = time.monotonic()
         tr = Traffic(client, write_client, t0, t0 + args.duration)
+        _stop_early_on_signals(tr)
         mixes = [QueryMix(queries, args.seed * 1000 + i, args.fresh_share) for i in range(args.clients)]
         tasks: list[asyncio.Task[Any]] = [asyncio.create_task(search_client(tr, m)) for m in mixes]
         put_task = asyncio.create_task(writer(tr, DOC_PATH, args.put_every))
@@ -229,7 +242,7 @@ async def traffic(args: argparse.Namespace, srv: Server, keys: dict[str, str]) -
                 raise exc
         tr.ended = time.monotonic()
         tr.puts = put_task.result() if put_task in done else -1
-        if tr.server_gone_at is None:  # quiet now: the index must match the files exactly
+        if tr.server_gone_at is None and not tr.interrupted:  # quiet now: the index must match the files
             tr.final_check = await check_once(tr, "POST /api/v1/check (after the traffic)")
         return tr
 
@@ -295,10 +308,12 @@ def report(args: argparse.Namespace, tr: Traffic, run: dict[str, Any]) -> dict[s
         "every_put_indexed": jobs["succeeded"] == tr.puts and tr.puts > 0,
         "server_stayed_up": tr.server_gone_at is None,
         "index_matches_files_after": bool(tr.final_check and tr.final_check["ok"]),
+        "ran_full_duration": not tr.interrupted and tr.server_gone_at is None,
     }
     return {
         "benchmark": "soak: planvec serve under searches, a PUT per second and a check per minute",
         "duration_s": round(elapsed, 1),
+        "interrupted": tr.interrupted,
         "config": {
             "duration_s": args.duration,
             "warmup_s": args.warmup,
@@ -338,7 +353,23 @@ def report(args: argparse.Namespace, tr: Traffic, run: dict[str, Any]) -> dict[s
 
 
 def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt  # SIGTERM: the same clean-up as Ctrl-C (the server is stopped)
+    raise KeyboardInterrupt  # SIGTERM outside the traffic: the same clean-up as Ctrl-C
+
+
+def _stop_early_on_signals(tr: Traffic) -> None:
+    """During the traffic, Ctrl-C or SIGTERM ends it at once: the loops see the deadline passed,
+    the figures so far are printed (``interrupted``); a second signal stops without figures."""
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        if tr.interrupted:
+            raise KeyboardInterrupt
+        tr.interrupted = True
+        tr.stop_now()
+        log("interrupted: ending the traffic (again to stop at once, without figures)")
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
 
 
 def prepare(args: argparse.Namespace, work: Path, corpus: list[Path]) -> tuple[dict[str, str], Any]:

@@ -9,6 +9,7 @@ Every loop ends at the deadline and every request has a timeout, so a run ends a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import random
 import re
@@ -81,13 +82,26 @@ class Traffic:
     puts: int = 0
     server_gone_at: float | None = None
     final_check: dict[str, Any] | None = None
+    interrupted: bool = False
     puts_late: int = 0
     ended: float = 0.0
     checks: list[dict[str, Any]] = field(default_factory=list)
     rss: list[tuple[float, float, float, float]] = field(default_factory=list)  # t, RSS, anon, file
 
+    stopped: asyncio.Event = field(default_factory=asyncio.Event)
+
     def left(self) -> float:
         return self.deadline - time.monotonic()
+
+    def stop_now(self) -> None:
+        """End the run early: every loop sees the deadline passed, every sleep wakes up."""
+        self.deadline = time.monotonic()
+        self.stopped.set()
+
+    async def sleep(self, seconds: float) -> None:
+        """``asyncio.sleep`` that ``stop_now`` cuts short."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stopped.wait(), timeout=max(0.0, seconds))
 
     async def call(
         self, label: str, method: str, url: str, timeout: float, *, write: bool = False, **kw: Any
@@ -153,7 +167,7 @@ async def search_client(tr: Traffic, mix: QueryMix) -> None:
         method, kw = mix.next()
         r = await tr.call(f"{method} /api/v1/search", method, "/api/v1/search", SEARCH_TIMEOUT_S, **kw)
         if r is None:
-            await asyncio.sleep(min(0.2, max(0.0, tr.left())))
+            await tr.sleep(min(0.2, tr.left()))
 
 
 def plan_text(rev: int) -> str:
@@ -213,7 +227,7 @@ async def writer(tr: Traffic, doc_path: str, every: float) -> int:
     while tr.left() > 0:
         now = time.monotonic()
         if next_at > now:
-            await asyncio.sleep(min(next_at - now, tr.left()))
+            await tr.sleep(min(next_at - now, tr.left()))
             continue
         if now - next_at > every:
             tr.puts_late += 1
@@ -233,7 +247,9 @@ async def checker(tr: Traffic, every: float) -> None:
         wait = next_at - time.monotonic()
         if wait >= tr.left():
             return
-        await asyncio.sleep(max(0.0, wait))
+        await tr.sleep(wait)
+        if tr.left() <= 0:
+            return
         next_at += every
         if (rep := await check_once(tr, "POST /api/v1/check")) is not None:
             tr.checks.append(rep)
@@ -274,7 +290,7 @@ async def sampler(tr: Traffic, pid: int, every: float, log: Callable[[str], None
         t, mem = time.monotonic() - tr.t0, proc_memory(pid)
         if mem is None:
             tr.server_gone_at = round(t, 1)
-            tr.deadline = time.monotonic()
+            tr.stop_now()
             log(f"  t={t:4.0f} s  the server has exited: the run stops")
             return
         mb = mem["VmRSS"]
@@ -287,4 +303,4 @@ async def sampler(tr: Traffic, pid: int, every: float, log: Callable[[str], None
         n += 1
         if tr.left() <= 0:
             return
-        await asyncio.sleep(min(every, tr.left()))
+        await tr.sleep(min(every, tr.left()))
