@@ -263,7 +263,8 @@ async def check_once(tr: Traffic, label: str) -> dict[str, Any] | None:
         return None
     rep = r.json()
     keep = ("ok", "tasks", "points", "missing", "orphaned", "stale", "duplicates")
-    return {"seconds": round(time.perf_counter() - t, 2), **{k: rep.get(k) for k in keep}}
+    end = round(time.monotonic() - tr.t0, 1)
+    return {"t_end_s": end, "seconds": round(time.perf_counter() - t, 2), **{k: rep.get(k) for k in keep}}
 
 
 def proc_memory(pid: int) -> dict[str, float] | None:
