@@ -18,9 +18,12 @@ It reports requests and errors per route (status classes, 5xx separately, connec
 p50/p95/p99 per route, search throughput, the server's RSS at the start, after the warm-up
 (``--warmup``, default 10 % of the duration, and at least until the first check has finished:
 its working set stays allocated, once), at the end, its peak and growth, the CPU used by the
-server and by this load generator, the machine, and two verdicts: no 5xx answer at all, and RSS
-growth after the warm-up at most 5 %. The server's per-key rate limit is off unless
-``--rate-limit`` sets one (32 clients on one key would otherwise measure the limiter).
+server and by this load generator, the machine, and verdicts under ``pass``: no 5xx answer at
+all, RSS growth after the warm-up at most 5 %, no connection error, every PUT indexed, the server
+up to the end, a check after the traffic finding the index equal to the files, the full duration
+run (``all``: every one). The server's per-key rate limit is off unless ``--rate-limit`` sets one
+(32 clients on one key would otherwise measure the limiter). Ctrl-C ends the traffic early and
+still prints the figures (``interrupted``); a second Ctrl-C stops at once.
 
 Usage: python benchmarks/soak.py [--duration 600] [--clients 32] [--corpus plans|all] [--data-dir DIR]
 """
