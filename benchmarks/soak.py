@@ -17,7 +17,7 @@ starts ``planvec serve`` on a free loopback port (its log: ``build/soak/serve-<t
 It reports requests and errors per route (status classes, 5xx separately, connection errors),
 p50/p95/p99 per route, search throughput, the server's RSS at the start, after the warm-up
 (``--warmup``, default 10 % of the duration, and at least until the first check has finished:
-its working set stays allocated, once), at the end, its peak and growth, the CPU used by the
+the first check grows the heap by a fixed step, once), at the end, its peak and growth, the CPU used by the
 server and by this load generator, the machine, and verdicts under ``pass``: no 5xx answer at
 all, RSS growth after the warm-up at most 5 %, no connection error, every PUT indexed, the server
 up to the end, a check after the traffic finding the index equal to the files, the full duration
@@ -303,8 +303,9 @@ def report(args: argparse.Namespace, tr: Traffic, run: dict[str, Any]) -> dict[s
     classes = ("requests", "2xx", "4xx", "5xx", "connection_errors")
     totals = {c: sum(r[c] for r in routes.values()) for c in classes}
     searches = sum(r["2xx"] for k, r in routes.items() if k.endswith("/search"))
-    # The warm-up lasts until the first check is over: the working set of a check is allocated
-    # once and kept for the next ones (allocator arenas), a one-time step, not a trend.
+    # The warm-up lasts until the first check is over: the first check leaves the server's heap
+    # larger by a fixed step that the next checks reuse (the same with MALLOC_ARENA_MAX=1, so not
+    # allocator fragmentation): a one-time step, not a trend.
     warmup = max([args.warmup, *(c["t_end_s"] for c in tr.checks[:1])])
     rss = rss_summary(tr.rss, warmup, run["peak_rss_mb"])
     jobs = {k: tr.jobs[k] for k in ("succeeded", "failed", "unfinished", "not_submitted")}
@@ -380,8 +381,11 @@ def _stop_early_on_signals(tr: Traffic) -> None:
         loop.add_signal_handler(sig, stop)
 
 
-def prepare(args: argparse.Namespace, work: Path, corpus: list[Path]) -> tuple[dict[str, str], Any]:
-    """The data dir (indexed now, or a copy of ``--data-dir``) and its two API keys."""
+def prepare(
+    args: argparse.Namespace, work: Path, corpus: list[Path]
+) -> tuple[dict[str, str], dict[str, Any], dict[str, str]]:
+    """The data dir (indexed now, or a copy of ``--data-dir``): the planvec environment, what was
+    indexed, and two API keys (read, write)."""
     home = work / "home"
     env = cli_env(home)
     if args.data_dir is not None:
@@ -394,7 +398,7 @@ def prepare(args: argparse.Namespace, work: Path, corpus: list[Path]) -> tuple[d
         indexed = index_corpus(env, corpus)
         log(f"  indexed: {indexed}")
     keys = {"read": create_key(env, "soak-reader", "read"), "write": create_key(env, "soak-writer", "write")}
-    return env, {"paths": [str(p) for p in corpus], "index": indexed, "keys": keys}
+    return env, {"paths": [str(p) for p in corpus], "index": indexed}, keys
 
 
 def main() -> int:
@@ -407,8 +411,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="planvec-soak-"))
     srv: Server | None = None
     try:
-        env, run["corpus"] = prepare(args, work, corpus)
-        keys = run["corpus"].pop("keys")
+        env, run["corpus"], keys = prepare(args, work, corpus)
         (work / "documents").mkdir()
         env |= {
             "PLANVEC_INDEX_PATHS": ",".join(map(str, corpus)),

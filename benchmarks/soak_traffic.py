@@ -1,9 +1,9 @@
 """The soak benchmark's traffic (benchmarks/soak.py runs it): search clients, a document writer, a
-periodic check and an RSS sampler, all in one asyncio loop on one httpx.AsyncClient, and the
-per-route statistics they fill.
+periodic check and an RSS sampler, all in one asyncio loop (an httpx.AsyncClient per API key), and
+the per-route statistics they fill.
 
-Every loop ends at the deadline and every request has a timeout, so a run ends at most
-``JOB_TIMEOUT_S`` after the deadline (the last PUT's job is polled to completion).
+Every loop ends at the deadline and every request has a timeout: the last PUT's job is polled to
+completion for at most ``JOB_TIMEOUT_S``, then one check (``CHECK_TIMEOUT_S``) ends the run.
 """
 
 from __future__ import annotations
