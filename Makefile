@@ -2,7 +2,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test lint format bench clean
+.PHONY: install test lint format bench soak clean
 
 install:
 	$(PY) -m venv $(VENV)
@@ -25,6 +25,10 @@ format:
 
 bench:
 	@$(BIN)/python benchmarks/all.py
+
+# 10 minutes of mixed traffic on planvec serve (not part of bench); SOAK_ARGS="--duration 60" for a short run
+soak:
+	@$(BIN)/python benchmarks/soak.py $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
