@@ -19,6 +19,7 @@ from .. import __version__
 from ..embedding.base import Embedder
 from ..settings import Settings
 from .errors import install_handlers
+from .guard import RequestGuard
 from .middleware import ServiceMiddleware
 from .routes import collections, data, documents, health, index, jobs, ops, search, web
 from .routes.search import SearchFastPath
@@ -77,19 +78,24 @@ def create_app(
             expose_headers=["X-Request-ID"],
         )
     app.add_middleware(ServiceMiddleware, metrics=svc.metrics, max_body=settings.max_body_bytes)
+    behind: ASGIApp = partial(FastAPI.__call__, app)
     if not settings.cors_origins:  # (with CORS on, CORSMiddleware's headers need FastAPI's stack)
-        app.fast_path = SearchFastPath(partial(FastAPI.__call__, app), svc.metrics, settings.max_body_bytes)
+        app.fast_path = SearchFastPath(behind, svc.metrics, settings.max_body_bytes)
+        behind = app.fast_path
+    app.guard = RequestGuard(behind, settings, svc.metrics)
     return app
 
 
 class PlanvecApp(FastAPI):
-    """FastAPI, with :class:`SearchFastPath` in front of its middleware stack when set."""
+    """FastAPI behind :class:`RequestGuard` (outermost: Host, cross-site and body type checks) and,
+    when set, :class:`SearchFastPath` in front of FastAPI's middleware stack."""
 
     fast_path: ASGIApp | None = None
+    guard: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.fast_path is None:
+        if self.guard is None:
             await super().__call__(scope, receive, send)
             return
         scope["app"] = self  # (what Starlette sets: request.app for the fast path)
-        await self.fast_path(scope, receive, send)
+        await self.guard(scope, receive, send)
