@@ -4,8 +4,11 @@ multipart, text/plain) on state-changing routes; in open mode and with keys, the
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -69,6 +72,23 @@ def test_foreign_host_cannot_read_export_in_open_mode(open_app: TestClient, host
     # the search fast path is behind the guard too
     r = open_app.get("/api/v1/search", params={"q": "zorglub"}, headers={"Host": host})
     _refused(r, 421, "host_not_allowed")
+    metrics = open_app.get("/metrics").text
+    assert 'http_request_duration_seconds_count{method="GET",route="refused",status="421"}' in metrics
+
+
+def test_request_without_host_is_refused(open_app: TestClient) -> None:
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "http_version": "1.0", "method": "GET", "path": "/api/v1/whoami"}
+    asyncio.run(open_app.app(scope | {"headers": [], "query_string": b""}, receive, send))  # type: ignore[arg-type]
+    assert sent[0]["status"] == 421
+    assert json.loads(sent[1]["body"])["error"]["code"] == "host_not_allowed"
 
 
 def test_foreign_host_refused_with_keys(keyed: tuple[TestClient, str]) -> None:

@@ -183,11 +183,14 @@ class RequestGuard:
         return not (navigation and scope["method"] in _SAFE_NAVIGATION)
 
     def _host_refusal(self, host: bytes | None) -> tuple[int, str, str, str]:
-        shown = "no Host header" if host is None else f"Host {_shown(host)}"
+        if host is None:
+            message = "the request has no Host header: this server answers only for the names it serves"
+        else:
+            message = f"this server does not answer for Host {_shown(host)}"
         return (
             421,
             "host_not_allowed",
-            f"this server does not answer for {shown}",
+            message,
             f"use one of {self.hosts.shown}, or add the name clients use to PLANVEC_ALLOWED_HOSTS "
             "(comma-separated)",
         )
