@@ -267,9 +267,20 @@ class Engine:
 
     # -- indexing -------------------------------------------------------------------------------
     def parse(
-        self, paths: Sequence[str | Path]
+        self,
+        paths: Sequence[str | Path],
+        *,
+        include: Sequence[str] | None = None,
+        exclude: Sequence[str] | None = None,
+        prune: bool = False,
     ) -> tuple[list[tuple[str, ParsedFile]], list[FileProblem], Scope]:
-        """Discover and parse files. Returns ``[(root, parsed)]``, problems and the sync scope."""
+        """Discover and parse files. Returns ``[(root, parsed)]``, problems and the sync scope.
+
+        ``include`` replaces the configured include globs and each of them must match a file (else
+        :class:`UsageError`: a glob that selects nothing is a mistake, not a request to sync zero
+        files); ``exclude`` adds to the configured ones; ``prune`` puts every file under the
+        directories in scope, not only those the globs select (see :class:`~planvec.sync.Scope`).
+        """
         from .parsing import discover, parse_file
 
         if not paths:
@@ -279,26 +290,30 @@ class Engine:
         if len(missing) == len(given):
             raise UsageError(f"path not found: {', '.join(missing)}", hint="check the PATH arguments")
         s = self.settings
-        sources, problems = discover(given, include=s.include, exclude=s.exclude)
-        roots: dict[str, frozenset[str] | None] = {}
-        for p in given:
-            if p.is_dir():
-                roots[p.resolve().as_posix()] = None
-            elif p.is_file():
-                r = p.resolve().parent.as_posix()
-                if r not in roots or roots[r] is not None:
-                    roots[r] = (roots.get(r) or frozenset()) | {p.name}
+        inc = tuple(include) if include else tuple(s.include)
+        exc = (*s.exclude, *(exclude or ()))
+        sources, problems = discover(given, include=inc, exclude=exc)
+        if include:
+            _require_matches(inc, sources, given)
         parsed: list[tuple[str, ParsedFile]] = []
-        protected: set[tuple[str, str]] = set()
+        protected: set[str] = set()
         for src in sources:
             root = Path(src.root).resolve().as_posix()
             result = parse_file(src, max_bytes=s.max_file_bytes)
             if isinstance(result, FileProblem):
                 problems.append(result)
-                protected.add((root, src.rel))
+                protected.add(f"{root.rstrip('/')}/{src.rel}")
             else:
                 parsed.append((root, result))
-        return parsed, problems, Scope(roots, frozenset(protected))
+        scope = Scope(
+            dirs=tuple(dict.fromkeys(p.resolve().as_posix() for p in given if p.is_dir())),
+            files=frozenset(p.resolve().as_posix() for p in given if p.is_file()),
+            protected=frozenset(protected),
+            include=inc,
+            exclude=exc,
+            prune=prune,
+        )
+        return parsed, problems, scope
 
     def build_docs(self, parsed: Sequence[tuple[str, ParsedFile]]) -> dict[str, list[StoreDoc]]:
         """Store documents per collection for parsed files."""
@@ -323,11 +338,15 @@ class Engine:
         full: bool = False,
         dry_run: bool = False,
         progress: ProgressFn | None = None,
+        include: Sequence[str] | None = None,
+        exclude: Sequence[str] | None = None,
+        prune: bool = False,
     ) -> SyncReport:
-        """Bring the collections in line with the files under ``paths``."""
+        """Bring the collections in line with the files under ``paths`` that the include/exclude
+        globs select; points of other files are kept unless ``prune`` (see :meth:`parse`)."""
         t_start = time.perf_counter()
         report = SyncReport(dry_run=dry_run, full=full)
-        parsed, problems, scope = self.parse(paths)
+        parsed, problems, scope = self.parse(paths, include=include, exclude=exclude, prune=prune)
         report.problems = problems
         report.files = len(parsed)
         report.tasks = sum(len(pf.tasks) for _, pf in parsed)
@@ -703,14 +722,16 @@ class Engine:
         key: bytes | None = None,
         *,
         progress: ProgressFn | None = None,
+        overwrite: bool = False,
     ) -> BackupReport:
         """Stream collections (default: all) into a portable archive (encrypted when ``key`` is given).
 
-        ``out`` is a path (written atomically) or a binary file object (e.g. an HTTP response).
+        ``out`` is a path (written atomically; an existing file is refused unless ``overwrite``) or a
+        binary file object (e.g. an HTTP response).
         """
         from .ops.backup import backup
 
-        return backup(self.store, out, collections, key, progress=progress)
+        return backup(self.store, out, collections, key, progress=progress, overwrite=overwrite)
 
     def restore(
         self,
@@ -832,6 +853,20 @@ class Engine:
         return self.embedder.model_id, self.embedder.dimension
 
 
+def _require_matches(include: Sequence[str], sources: Sequence[Any], given: Sequence[Path]) -> None:
+    """Refuse include globs that select no file: the run would read nothing through them."""
+    from .globs import glob_regex
+
+    unmatched = [p for p in include if not any(glob_regex(p).match(src.rel) for src in sources)]
+    if unmatched:
+        globs = ", ".join(repr(p) for p in unmatched)
+        where = ", ".join(str(p) for p in given)
+        raise UsageError(
+            f"include glob {globs} matches no file under {where}; nothing was changed",
+            hint="globs match the path relative to each PATH: e.g. 'plan-dev-v2*' or 'team/**/*.md'",
+        )
+
+
 def _check_filters(f: SearchFilters) -> None:
     """Reject filter values that can never match, before any store access."""
     if f.status not in (None, "pending", "completed"):
@@ -854,6 +889,7 @@ def store_from_settings(s: Settings, *, read_only: bool) -> VectorStore:
         retries=s.qdrant_retries,
         hnsw_ef=s.hnsw_ef,
         read_only=read_only,
+        disk_reserve_mb=s.disk_reserve_mb,
     )
 
 

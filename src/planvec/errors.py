@@ -39,6 +39,10 @@ class StoreLockedError(StoreError):
     """Another process holds the data directory for writing."""
 
 
+class DiskFullError(StoreError):
+    """A write was refused (or failed) because the data directory's disk has too little free space."""
+
+
 class CollectionNotFound(StoreError):
     """The named collection does not exist."""
 

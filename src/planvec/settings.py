@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     task_text: TaskTextVariant = "context"
     search_mode: SearchMode = "hybrid"
     upsert_batch: int = Field(default=256, ge=1, le=10_000)
+    disk_reserve_mb: float = Field(
+        default=256.0,
+        ge=0,
+        description="Free space (MiB) a write to the embedded store must leave on the data directory's "
+        "disk, beyond what it needs: writes that would eat into it are refused (reads go on).",
+    )
 
     # -- HTTP service (planvec serve) ---------------------------------------------------------------
     host: str = Field(default="127.0.0.1", description="Address planvec serve binds to.")
@@ -100,6 +106,19 @@ class Settings(BaseSettings):
         "[::1] and the bound address; '*' for any (comma-separated in the environment).",
     )
     audit_log: Path | None = Field(default=None, description="Audit log (default DATA_DIR/audit.jsonl).")
+    audit_max_bytes: int = Field(
+        default=10_000_000, ge=0, description="Rotate the audit log before it grows past this (0: never)."
+    )
+    audit_backups: int = Field(default=5, ge=1, le=1000, description="Rotated audit logs kept (.1 ... .N).")
+    unauth_rate_limit: float = Field(
+        default=5.0, ge=0, description="Requests/s per client address without a valid API key (0: no limit)."
+    )
+    unauth_rate_burst: int = Field(default=50, ge=1)
+    open_mode: bool = Field(
+        default=False,
+        description="Serve without keys (loopback clients only) while no API key is configured, even "
+        "once a keys file exists (planvec serve --open).",
+    )
     search_threads: int = Field(
         default=1,
         ge=1,

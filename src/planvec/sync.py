@@ -5,8 +5,8 @@ BM25 config), ``payload_hash``, ``root`` and ``file``. A run:
 
 1. reads ``(id, content_hash, payload_hash, root, file)`` of every point back from the store;
 2. classifies each document as added, changed (content differs: embed), moved (payload differs
-   only: rewrite the payload, keep the vector) or unchanged; points in scope that no document
-   claims any more are deleted;
+   only: rewrite the payload, keep the vector) or unchanged; points in scope (:class:`Scope`: the
+   files the run was asked to look at) that no document claims any more are deleted;
 3. embeds only added/changed texts (reusing a stored vector when an identical text already exists
    under another id), upserts them in batches, rewrites moved payloads, and only then deletes.
 
@@ -25,6 +25,7 @@ import numpy as np
 
 from .documents import StoreDoc
 from .embedding.base import Embedder
+from .globs import selects
 from .store.base import PointData, SparseVec, VectorStore
 
 ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
@@ -34,20 +35,42 @@ _STATE_FIELDS = ("content_hash", "payload_hash", "root", "file")
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """Which existing points this run speaks for.
+    """Which existing points this run speaks for, i.e. may delete when no document claims them.
 
-    ``roots`` maps an absolute root to the set of relative files given explicitly (None = the whole
-    root). Files in ``protected`` (parse failures) keep their existing points.
+    A point's file (``root/file``, absolute) is in scope when it was named explicitly (``files``), or
+    lies under one of ``dirs`` with a path relative to that directory that ``include``/``exclude``
+    select, whether or not it still exists on disk. ``prune`` takes every file under ``dirs`` instead.
+    Files in ``protected`` (parse failures) keep their existing points. A narrower include therefore
+    narrows what a run reads and what it may delete alike: the points of other files stay.
     """
 
-    roots: dict[str, frozenset[str] | None]
-    protected: frozenset[tuple[str, str]] = frozenset()
+    dirs: tuple[str, ...] = ()
+    files: frozenset[str] = frozenset()
+    protected: frozenset[str] = frozenset()
+    include: tuple[str, ...] = ("**",)
+    exclude: tuple[str, ...] = ()
+    prune: bool = False
+
+    @property
+    def roots(self) -> list[str]:
+        """The directories and files this run looks at (absolute POSIX paths)."""
+        return [*self.dirs, *sorted(self.files)]
 
     def covers(self, root: Any, file: Any) -> bool:
-        if root not in self.roots or (root, file) in self.protected:
+        if not isinstance(root, str) or not isinstance(file, str):
             return False
-        files = self.roots[root]
-        return files is None or file in files
+        full = f"{root.rstrip('/')}/{file}"
+        if full in self.protected:
+            return False
+        if full in self.files:
+            return True
+        for d in self.dirs:
+            prefix = d.rstrip("/") + "/"
+            if full.startswith(prefix) and (
+                self.prune or selects(full[len(prefix) :], self.include, self.exclude)
+            ):
+                return True
+        return False
 
 
 @dataclass(slots=True)

@@ -165,7 +165,7 @@ def test_body_limit(service_dirs: dict[str, Path], make_client) -> None:  # type
 def test_health_ready_docs_and_page(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     r = client.get("/readyz")
-    assert r.status_code == 200 and r.json()["checks"] == {"model": True, "store": True}
+    assert r.status_code == 200 and r.json()["checks"] == {"model": True, "store": True, "keys": True}
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     for p in ("/api/v1/search", "/api/v1/index", "/api/v1/collections", "/api/v1/jobs/{job_id}"):

@@ -102,16 +102,16 @@ def test_audit_log_records_writes_and_denials(keyed: tuple[TestClient, dict[str,
     c.put("/api/v1/documents/auth/denied.md", json={"content": "x"}, headers={"X-API-Key": keys["read"]})
     audit = service_of(c).audit
     entries = audit.entries()
-    ok = [e for e in entries if e["request_id"] == "req-audit-1"]
-    assert ok and ok[-1] | {"time": "-"} == {
+    ok = [e | {"time": "-"} for e in entries if e["request_id"] == "req-audit-1"]
+    line = {
         "time": "-",
         "key_id": "k-write",
         "action": "documents.put",
         "target": "auth/audited.md",
-        "outcome": "success",
         "request_id": "req-audit-1",
-        "job_id": ok[-1]["job_id"],
+        "job_id": ok[0]["job_id"],
     }
+    assert ok == [line | {"outcome": "accepted"}, line | {"outcome": "success", "status": 200}]
     denied = [e for e in entries if e["outcome"] == "denied:403"]
     assert denied and denied[-1]["key_id"] == "k-read" and denied[-1]["action"] == "documents.put"
     text = audit.path.read_text()
@@ -184,8 +184,12 @@ def test_keys_cli(
     listed = json.loads(capsys.readouterr().out)
     assert listed == [{"name": "laptop", "scope": "write", "created": listed[0]["created"], "source": "file"}]
     assert main(["keys", "revoke", "laptop"]) == 0
+    assert "that was the last key" in capsys.readouterr().err
     assert main(["keys", "revoke", "laptop"]) == 2
     capsys.readouterr()
-    # no keys: serve refuses a non-loopback bind (before loading anything)
+    # open mode serves loopback only: serve refuses a non-loopback bind (before loading anything)
+    assert main(["serve", "--open", "--host", "0.0.0.0", "--port", "0"]) == 2
+    assert "refusing to bind" in capsys.readouterr().err
+    monkeypatch.setenv("PLANVEC_HOME", str(tmp_path / "fresh"))  # no keys file: open mode
     assert main(["serve", "--host", "0.0.0.0", "--port", "0"]) == 2
     assert "refusing to bind" in capsys.readouterr().err

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from planvec.errors import ParseError
+from planvec.errors import ParseError, UsageError
 from planvec.parsing import SourceFile, discover, parse_file, read_text
 from planvec.parsing.files import DEFAULT_EXCLUDE
 from planvec.records import FileProblem, ParsedFile
@@ -257,6 +257,27 @@ def test_discover_include_exclude(tree: Path) -> None:
     assert "node_modules/pkg/g.md" in rels(found) and ".git/f.md" in rels(found)
     found, _ = discover([tree], exclude=[*DEFAULT_EXCLUDE, "**/?.md"])
     assert rels(found) == ["b.markdown"]
+
+
+def test_discover_extension_ignores_case_and_the_rest_does_not(tree: Path) -> None:
+    write(tree / "UP.MD", "# up\n")
+    write(tree / "docs/Notes.Markdown", "# notes\n")
+    found, _ = discover([tree])
+    assert {"UP.MD", "docs/Notes.Markdown"} <= set(rels(found))
+    found, _ = discover([tree], include=["up.*"])
+    assert rels(found) == []
+    found, _ = discover([tree], include=["[a-c].md", "[!a-z]*.md", "[[]x"])
+    assert rels(found) == ["UP.MD", "a.md", "docs/c.md"]
+
+
+@pytest.mark.parametrize(
+    ("glob", "says"), [("[", "never closed"), ("x[ab", "never closed"), ("[z-a]", "range")]
+)
+def test_discover_refuses_an_invalid_glob(tree: Path, glob: str, says: str) -> None:
+    with pytest.raises(UsageError, match=says):
+        discover([tree], include=[glob])
+    with pytest.raises(UsageError, match=says):
+        discover([tree], exclude=[glob])
 
 
 def test_discover_single_file_and_missing_path(tree: Path, tmp_path: Path) -> None:

@@ -20,11 +20,24 @@ def index_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Directories or Markdown files to index.")],
     include: Annotated[
         list[str] | None,
-        typer.Option("--include", help="Glob of files to index (repeatable) (default **/*.md)."),
+        typer.Option(
+            "--include",
+            help="Glob of files to index (repeatable), relative to each PATH (default **/*.md, "
+            "**/*.markdown); each must match a file. Points of files it leaves out are kept.",
+        ),
     ] = None,
     exclude: Annotated[
-        list[str] | None, typer.Option("--exclude", help="Glob of files to skip (repeatable).")
+        list[str] | None,
+        typer.Option("--exclude", help="Glob of files to skip (repeatable); their points are kept."),
     ] = None,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="Also delete the points of every other file under PATH (those --include/--exclude "
+            "leave out, or indexed once with other globs).",
+        ),
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print what would change; change nothing.")
     ] = False,
@@ -34,19 +47,25 @@ def index_cmd(
 ) -> None:
     """Index (or re-sync) plans: embed only new or changed tasks, delete vanished ones.
 
+    Deletes only the points of files under PATH that the globs select (--prune: of every file there).
+
+    An --include glob that matches no file is a usage error: nothing is changed.
+
     Exit codes: 0 done, 1 failure, 2 usage error, 3 partial (some files could not be read; listed).
     """
     extra: dict[str, Any] = {}
-    if include:
-        extra["include"] = tuple(include)
-    if exclude:
-        from ..settings import DEFAULT_EXCLUDE
-
-        extra["exclude"] = (*DEFAULT_EXCLUDE, *exclude)
     if no_sections:
         extra["index_sections"] = False
     with engine(ctx, **extra) as eng, progress_bar(not json_out) as progress:
-        report = eng.index(paths, full=full, dry_run=dry_run, progress=progress)
+        report = eng.index(
+            paths,
+            full=full,
+            dry_run=dry_run,
+            progress=progress,
+            include=include or None,
+            exclude=exclude or None,
+            prune=prune,
+        )
     if json_out:
         print_json(report.to_dict())
     else:

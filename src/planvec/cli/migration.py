@@ -101,14 +101,18 @@ def backup_cmd(
     encrypt: Annotated[bool, typer.Option("--encrypt", help="Encrypt with AES-256-GCM.")] = False,
     key_env: KeyEnv = None,
     key_file: KeyFile = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --out file if it exists.")] = False,
     json_out: JsonOut = False,
 ) -> None:
-    """Back up collections (default: all) into one portable, compressed archive."""
+    """Back up collections (default: all) into one portable, compressed archive.
+
+    An existing --out file is refused unless --force; a failed backup leaves the old file as it was.
+    """
     if (key_env or key_file) and not encrypt:
         raise UsageError("--key-env / --key-file need --encrypt")
     key = _key(key_env, key_file, required=True) if encrypt else None
     with engine(ctx, read_only=True) as eng, _progress() as prog:
-        report = eng.backup(out, _names(collections), key, progress=prog)
+        report = eng.backup(out, _names(collections), key, progress=prog, overwrite=force)
     if json_out:
         print_json(report.to_dict())
         return

@@ -64,10 +64,13 @@ def backup(
     *,
     batch: int = BACKUP_BATCH,
     progress: ProgressFn | None = None,
+    overwrite: bool = False,
 ) -> BackupReport:
     """Stream ``collections`` (default: all) of ``store`` into an archive at ``out``.
 
-    A path is written through a temporary file renamed at the end: a failed backup leaves nothing.
+    A path is written through a temporary file renamed at the end: a failed backup leaves nothing,
+    and the file it would replace stays as it was. An existing file is a :class:`UsageError` unless
+    ``overwrite``.
     """
     names = list(collections) if collections else sorted(store.list_collections())
     if not names:
@@ -78,25 +81,51 @@ def backup(
         if info is None:
             raise CollectionNotFound(f"collection {name!r} does not exist", hint="planvec collections")
         infos.append(info)
-    if isinstance(out, str | Path):
-        path = Path(out).expanduser()
-        if path.is_dir():
-            raise UsageError(f"--out {path} is a directory", hint="give a file name, e.g. plans.pvbak")
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    if not isinstance(out, str | Path):
+        return _backup_to(store, out, infos, key, batch, progress)
+    path = Path(out).expanduser()
+    if path.is_dir():
+        raise UsageError(f"--out {path} is a directory", hint="give a file name, e.g. plans.pvbak")
+    if not overwrite and os.path.lexists(path):
+        raise _exists(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
         try:
             with open(tmp, "wb") as f:
                 report = _backup_to(store, f, infos, key, batch, progress)
                 f.flush()
                 os.fsync(f.fileno())
-            os.replace(tmp, path)
+            _publish(tmp, path, overwrite)
         except OSError as e:
             raise MigrationError(f"cannot write the backup {path}: {e.strerror or e}") from e
-        finally:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-        report.path = str(path)
-        return report
-    return _backup_to(store, out, infos, key, batch, progress)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    report.path = str(path)
+    return report
+
+
+def _exists(path: Path) -> UsageError:
+    return UsageError(
+        f"--out {path} already exists; nothing was written",
+        hint="pass --force to replace it, or choose another file name",
+    )
+
+
+def _publish(tmp: Path, path: Path, overwrite: bool) -> None:
+    """Move the finished archive into place; without ``overwrite``, never over an existing file
+    (one that appeared while the backup ran included)."""
+    if overwrite:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)  # fails if ``path`` exists, atomically
+    except FileExistsError:
+        raise _exists(path) from None
+    except OSError:  # a file system without hard links
+        if os.path.lexists(path):
+            raise _exists(path) from None
+        os.replace(tmp, path)
 
 
 def _backup_to(

@@ -7,7 +7,8 @@ exactly what ``index`` would change:
 - **missing**: a task with no point;
 - **stale**: a point whose ``content_hash`` differs (text or model changed: the vector is outdated);
 - **moved**: a point whose payload only differs (e.g. a line number; the vector is fine);
-- **orphaned**: a point under a checked root that no task claims (file or task gone);
+- **orphaned**: a point of a checked file that no task claims (file or task gone; a checked file is
+  one under a checked PATH that the include/exclude globs select, see :class:`planvec.sync.Scope`);
 - **duplicates**: in the *store*, extra points holding a task that already has its own point (same
   file and anchor under another id: these make check fail and ``fix`` deletes them); in the
   *files*, a task id written on several tasks of one file (a warning: each task is still indexed

@@ -8,9 +8,9 @@
 * :func:`parse_file` = read + :func:`~planvec.parsing.markdown.parse_markdown`; never raises for a bad
   file, it returns a :class:`~planvec.records.FileProblem` instead.
 
-Glob patterns match the POSIX path relative to the root: ``*`` and ``?`` stay within one path segment,
-``**`` spans segments (``**/`` also matches no directory at all, so ``**/*.md`` matches ``a.md``), and a
-pattern without ``/`` matches the file name at any depth (``*.md`` = ``**/*.md``).
+Glob patterns match the POSIX path relative to the root (see :mod:`planvec.globs`: ``**`` spans
+segments, a pattern without ``/`` matches the file name at any depth, the extension ending a pattern
+is compared without regard to case so ``*.md`` matches ``x.MD``).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ import re
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 
 import ftfy
 
 from planvec.errors import ParseError
+from planvec.globs import check_globs, glob_regex, selects
 from planvec.parsing.markdown import parse_markdown
 from planvec.records import FileProblem, ParsedFile
 
@@ -77,50 +77,9 @@ class SourceFile:
 # discovery
 
 
-@lru_cache(maxsize=256)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a glob (``*``, ``?``, ``[...]``, ``**``) to a regex over POSIX relative paths."""
-    if "/" not in pattern and "**" not in pattern:
-        pattern = "**/" + pattern
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    while i < n:
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif pattern[i] == "[":
-            j = pattern.find("]", i + 2)
-            if j == -1:
-                out.append(re.escape("["))
-                i += 1
-            else:
-                body = pattern[i + 1 : j]
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
-                i = j + 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("(?s:" + "".join(out) + r")\Z")
-
-
-def _matches(rel: str, patterns: Sequence[str]) -> bool:
-    return any(_glob_regex(p).match(rel) for p in patterns)
-
-
 def _dir_excluded(rel_dir: str, exclude: Sequence[str]) -> bool:
     """A directory is pruned when a ``.../**`` exclude pattern matches it (and so all it contains)."""
-    return any(p.endswith("/**") and _glob_regex(p[:-3]).match(rel_dir) for p in exclude)
+    return any(p.endswith("/**") and glob_regex(p[:-3]).match(rel_dir) for p in exclude)
 
 
 def _rel(path: str, root: str) -> str:
@@ -165,7 +124,7 @@ def _walk_root(
         for name in filenames:
             full = os.path.join(dirpath, name)
             rel_f = _rel(full, root)
-            if not _matches(rel_f, include) or _matches(rel_f, exclude):
+            if not selects(rel_f, include, exclude):
                 continue
             try:
                 st = os.stat(full)
@@ -192,8 +151,10 @@ def discover(
     reported as a FileProblem (path = the argument as given); the caller decides whether that is a usage
     error. Directory symlinks are followed; a symlink to one of its own ancestors is reported and not
     followed, a directory reached twice is walked once. Unreadable directories, broken symlinks and
-    non-regular files (FIFOs…) matching ``include`` are reported too.
+    non-regular files (FIFOs…) matching ``include`` are reported too. An invalid glob raises
+    :class:`~planvec.errors.UsageError` before anything is read.
     """
+    check_globs([*include, *exclude])
     found: list[SourceFile] = []
     problems: list[FileProblem] = []
     for arg in paths:

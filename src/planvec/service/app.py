@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .. import __version__
 from ..embedding.base import Embedder
 from ..settings import Settings
+from .auditing import AuditMiddleware
 from .errors import install_handlers
 from .guard import RequestGuard
 from .middleware import ServiceMiddleware
@@ -30,7 +31,8 @@ log = logging.getLogger("planvec.service")
 DESCRIPTION = """Search, sync and import development plans (Markdown checkbox tasks) indexed in Qdrant.
 
 Authentication: send an API key as `X-API-Key: KEY` or `Authorization: Bearer KEY` (scopes read < write <
-admin). With no key configured the service is open to loopback clients only. Errors are JSON:
+admin). With no key configured the service is open to loopback clients only; once keys have existed,
+none left means every request is refused (401 `no_api_keys`) unless started with `--open`. Errors are JSON:
 `{"error": {"code", "message", "hint", "request_id", "details"}}`."""
 
 
@@ -45,7 +47,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(svc.start)
+        if not svc.ready:  # (planvec serve starts it before the server, to fail in one line)
+            await run_in_threadpool(svc.start)
         if own_process:
             # The model, the app and the store live as long as the process: without this, every
             # full collection walks them all again (tens of ms: the slowest requests under load).
@@ -77,6 +80,7 @@ def create_app(
             allow_headers=["X-API-Key", "Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
         )
+    app.add_middleware(AuditMiddleware, svc=svc)  # (inside ServiceMiddleware: it sees the request id)
     app.add_middleware(ServiceMiddleware, metrics=svc.metrics, max_body=settings.max_body_bytes)
     behind: ASGIApp = partial(FastAPI.__call__, app)
     if not settings.cors_origins:  # (with CORS on, CORSMiddleware's headers need FastAPI's stack)

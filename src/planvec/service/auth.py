@@ -1,7 +1,10 @@
 """API-key authentication, scopes (read < write < admin) and the per-key rate limit, as dependencies.
 
-Keys arrive as ``X-API-Key: KEY`` or ``Authorization: Bearer KEY``. With no key configured at all the
-service is open, to loopback clients only (``planvec serve`` refuses a non-loopback bind then).
+Keys arrive as ``X-API-Key: KEY`` or ``Authorization: Bearer KEY``. With no key configured at all (no
+keys file ever, no ``PLANVEC_API_KEYS``) the service is open, to loopback clients only (``planvec
+serve`` refuses a non-loopback bind then). Once a keys file exists, an empty key set refuses every
+request unless the operator asked for open mode (``open_mode``, ``planvec serve --open``). Clients
+that fail authentication are rate-limited per address.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from .errors import ApiError, request_id
+from .errors import ApiError
 from .keys import scope_allows
 from .state import Service, get_service
 
@@ -44,6 +47,16 @@ def is_loopback(host: str | None) -> bool:
 
 def _authenticate(svc: Service, request: Request, raw: str | None) -> Principal:
     if svc.keys.empty:
+        if svc.keys.configured and not svc.settings.open_mode:
+            # keys existed: an empty set refuses everything; open mode is only asked for explicitly
+            why = svc.keys.problem or "every API key has been revoked"
+            raise ApiError(
+                401,
+                "no_api_keys",
+                f"no API key is configured ({why}): every request is refused",
+                hint="create a key with planvec keys create --name NAME --scope read (it works at "
+                "once), or restart with planvec serve --open for open mode on loopback",
+            )
         client = request.client.host if request.client else None
         if not is_loopback(client):
             raise ApiError(
@@ -67,6 +80,25 @@ def _authenticate(svc: Service, request: Request, raw: str | None) -> Principal:
     return Principal(key.name, key.scope)
 
 
+def _client(request: Request) -> str:
+    return f"ip:{request.client.host if request.client else '-'}"
+
+
+def _throttle_unauthenticated(svc: Service, request: Request, denial: ApiError) -> ApiError:
+    """``denial`` (a 401), or a 429 once this address has failed too often: a client without a valid
+    key gets its own small bucket per address, so a flood of bad requests costs little."""
+    wait = svc.unauth_limiter.acquire(_client(request))
+    if wait <= 0:
+        return denial
+    return ApiError(
+        429,
+        "rate_limited",
+        "too many requests without a valid API key from this address",
+        hint=f"send a valid API key; retry in {wait:.2f} s",
+        headers={"Retry-After": str(max(1, math.ceil(wait)))},
+    )
+
+
 def raw_key(request: Request) -> str | None:
     """The key a request carries: ``X-API-Key: KEY``, else ``Authorization: Bearer KEY`` (scheme in
     any case, any run of spaces or tabs after it). Whitespace around the value is not part of it (HTTP's
@@ -83,29 +115,22 @@ def raw_key(request: Request) -> str | None:
 
 
 def authorize(svc: Service, request: Request, raw: str | None, scope: str, action: str) -> Principal:
-    """Authenticate, check ``scope``, apply the rate limit (raising ApiError 401/403/429). Denials
-    of write and admin actions are written to the audit log."""
+    """Authenticate, check ``scope``, apply the rate limits (raising ApiError 401/403/429). The
+    principal is kept in the request scope from authentication on, for the audit line of write and
+    admin requests (written by :class:`~planvec.service.auditing.AuditMiddleware`)."""
     try:
         principal = _authenticate(svc, request, raw)
-        if not scope_allows(principal.scope, scope):
-            raise ApiError(
-                403,
-                "forbidden",
-                f"this key has scope {principal.scope!r}; {action} needs {scope!r}",
-                hint=f"use a key created with --scope {scope} (or higher)",
-            )
     except ApiError as e:
-        if scope != "read":
-            svc.audit.record(
-                action=action,
-                target=request.url.path,
-                outcome=f"denied:{e.status}",
-                key_id="-" if e.status == 401 else principal_name(svc, raw),
-                request_id=request_id(request),
-            )
-        raise
-    bucket = principal.key_id if not principal.open_mode else f"ip:{request.client and request.client.host}"
-    wait = svc.limiter.acquire(bucket)
+        raise _throttle_unauthenticated(svc, request, e) from None
+    request.scope[PRINCIPAL_KEY] = principal
+    if not scope_allows(principal.scope, scope):
+        raise ApiError(
+            403,
+            "forbidden",
+            f"this key has scope {principal.scope!r}; {action} needs {scope!r}",
+            hint=f"use a key created with --scope {scope} (or higher)",
+        )
+    wait = svc.limiter.acquire(principal.key_id if not principal.open_mode else _client(request))
     if wait > 0:
         raise ApiError(
             429,
@@ -114,7 +139,6 @@ def authorize(svc: Service, request: Request, raw: str | None, scope: str, actio
             hint=f"retry in {wait:.2f} s",
             headers={"Retry-After": str(max(1, math.ceil(wait)))},
         )
-    request.scope[PRINCIPAL_KEY] = principal
     return principal
 
 
@@ -131,9 +155,16 @@ def require(scope: str, action: str) -> Callable[..., Awaitable[Principal]]:
         del api_key, bearer
         return authorize(get_service(request), request, raw_key(request), scope, action)
 
+    dependency.requirement = (scope, action)  # type: ignore[attr-defined]  # (read by the audit)
     return dependency
 
 
-def principal_name(svc: Service, raw: str | None) -> str:
+def principal_name(svc: Service, request: Request) -> str:
+    """Who sent ``request``: the key name once authenticated, else the name of the key it sends
+    (``-`` for none or an invalid one)."""
+    principal = request.scope.get(PRINCIPAL_KEY)
+    if isinstance(principal, Principal):
+        return principal.key_id
+    raw = raw_key(request)
     key = svc.keys.verify(raw) if raw else None
     return key.name if key else "-"

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import (
     CollectionNotFound,
     DimensionMismatch,
+    DiskFullError,
     ModelError,
     ParseError,
     PlanvecError,
@@ -36,6 +37,7 @@ _PLANVEC_CODES: list[tuple[type[PlanvecError], int, str]] = [
     (CollectionNotFound, 404, "collection_not_found"),
     (DimensionMismatch, 409, "dimension_mismatch"),
     (StoreLockedError, 503, "store_locked"),
+    (DiskFullError, 507, "insufficient_storage"),
     (StoreError, 503, "store_unavailable"),
     (ModelError, 503, "model_unavailable"),
     (ParseError, 422, "parse_error"),
@@ -57,6 +59,7 @@ _HTTP_CODES = {
     422: "validation_error",
     429: "rate_limited",
     503: "unavailable",
+    507: "insufficient_storage",
 }
 
 

@@ -70,14 +70,24 @@ class Job:
 
 
 class JobManager:
-    def __init__(self, on_finish: Callable[[Job], None] | None = None) -> None:
+    """``on_submit`` runs before the job can start (it must not fail quietly: its exception stops
+    the submission); ``on_finish`` runs once the job has ended."""
+
+    def __init__(
+        self,
+        on_finish: Callable[[Job], None] | None = None,
+        on_submit: Callable[[Job], None] | None = None,
+    ) -> None:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="planvec-writer")
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
         self._on_finish = on_finish
+        self._on_submit = on_submit
 
     def submit(self, kind: str, target: str, fn: JobFn, *, key_id: str, request_id: str) -> Job:
         job = Job(uuid.uuid4().hex, kind, target, key_id, request_id)
+        if self._on_submit is not None:
+            self._on_submit(job)
         with self._lock:
             self._jobs[job.id] = job
             while len(self._jobs) > MAX_JOBS:

@@ -7,6 +7,11 @@ atomically, mode 0600; ``planvec keys create|list|revoke``) and from ``PLANVEC_A
 
 The file is re-read when it changes on disk, so keys created or revoked while the server runs take
 effect on the next request.
+
+Once a keys file exists (``keys revoke`` of the last key leaves ``{"keys": []}``, which differs from
+no file), keys are *configured*: an empty key set then means every request is refused, never open
+mode (see :attr:`KeyStore.configured`). A store built with ``tolerant=True`` (the server's) keeps
+its last good key set when the file turns unreadable, and reports the problem in :attr:`problem`.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import re
 import secrets
@@ -31,6 +37,8 @@ SCOPE_RANK = {s: i for i, s in enumerate(SCOPES)}
 KEY_PREFIX = "pvk_"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _HEX_RE = re.compile(r"^[0-9a-f]{64}$")
+
+log = logging.getLogger("planvec.service")
 
 
 def hash_key(raw: str) -> str:
@@ -92,15 +100,28 @@ def _check_scope(scope: str) -> None:
         raise UsageError(f"unknown scope {scope!r}", hint="use read, write or admin")
 
 
-class KeyStore:
-    """Keys from a JSON file plus the environment; thread-safe; verification in constant time."""
+class _Unreadable(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
-    def __init__(self, path: Path, env_spec: str | None = None) -> None:
+
+class KeyStore:
+    """Keys from a JSON file plus the environment; thread-safe; verification in constant time.
+
+    ``tolerant``: an unreadable file keeps the last good key set (none before the first good read)
+    and sets :attr:`problem`, logged once per change of the file, instead of raising UsageError.
+    Writing (create, revoke) always raises on an unreadable file: it must not replace it."""
+
+    def __init__(self, path: Path, env_spec: str | None = None, *, tolerant: bool = False) -> None:
         self.path = Path(path).expanduser()
         self._env = parse_env_keys(env_spec)
+        self._tolerant = tolerant
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._file_keys: list[ApiKey] = []
+        self._seen_file = False
+        self._problem: str | None = None
 
     # -- reading ----------------------------------------------------------------------------------
     def _stat(self) -> tuple[int, int] | None:
@@ -110,23 +131,62 @@ class KeyStore:
             return None
         return (st.st_mtime_ns, st.st_size)
 
-    def _load(self) -> list[ApiKey]:
+    def _parse(self) -> list[ApiKey]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return [
+                ApiKey(k["name"], k["scope"], k["sha256"], k.get("created"), "file")
+                for k in data.get("keys", [])
+            ]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+            raise _Unreadable(f"{type(e).__name__}: {e}") from None
+
+    def _unreadable(self, reason: str) -> UsageError:
+        return UsageError(
+            f"cannot read the API keys file {self.path}: {reason}",
+            hint="fix or remove it, then create keys with planvec keys create",
+        )
+
+    def _load(self, *, strict: bool = False) -> list[ApiKey]:
         stamp = self._stat()
-        if stamp == self._stamp:
+        if stamp == self._stamp and not (strict and self._problem):
             return self._file_keys
         keys: list[ApiKey] = []
         if stamp is not None:
+            self._seen_file = True
             try:
-                data = json.loads(self.path.read_text(encoding="utf-8"))
-                for k in data.get("keys", []):
-                    keys.append(ApiKey(k["name"], k["scope"], k["sha256"], k.get("created"), "file"))
-            except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-                raise UsageError(
-                    f"cannot read the API keys file {self.path}: {e}",
-                    hint="fix or remove it, then create keys with planvec keys create",
-                ) from None
-        self._stamp, self._file_keys = stamp, keys
+                keys = self._parse()
+            except _Unreadable as e:
+                if strict or not self._tolerant:
+                    raise self._unreadable(e.reason) from None
+                if stamp != self._stamp:  # once per change of the file, not once per request
+                    log.error(
+                        "%s; the last good key set (%d keys) stays in use",
+                        self._unreadable(e.reason).message,
+                        len(self._file_keys),
+                    )
+                # (no path in it: /readyz shows it to anyone)
+                self._stamp, self._problem = stamp, f"the API keys file cannot be read ({e.reason})"
+                return self._file_keys
+        if self._problem is not None:
+            log.warning("the API keys file %s changed: %d keys now", self.path, len(keys))
+        self._stamp, self._file_keys, self._problem = stamp, keys, None
         return keys
+
+    @property
+    def problem(self) -> str | None:
+        """Why the keys file cannot be read right now (the last good key set is in use), or None."""
+        with self._lock:
+            self._load()
+            return self._problem
+
+    @property
+    def configured(self) -> bool:
+        """Keys have been set up: a keys file exists or existed (it is never open mode again by
+        itself), or PLANVEC_API_KEYS holds keys."""
+        with self._lock:
+            self._load()
+            return self._seen_file or bool(self._env)
 
     def keys(self) -> list[ApiKey]:
         with self._lock:
@@ -151,7 +211,7 @@ class KeyStore:
         _check_name(name)
         _check_scope(scope)
         with self._lock:
-            keys = list(self._load())
+            keys = list(self._load(strict=True))
             if any(k.name == name for k in [*keys, *self._env]):
                 raise UsageError(f"a key named {name!r} exists", hint=f"planvec keys revoke {name} first")
             raw = KEY_PREFIX + secrets.token_urlsafe(32)
@@ -161,7 +221,7 @@ class KeyStore:
 
     def revoke(self, name: str) -> ApiKey:
         with self._lock:
-            keys = list(self._load())
+            keys = list(self._load(strict=True))
             gone = [k for k in keys if k.name == name]
             if not gone:
                 env = any(k.name == name for k in self._env)

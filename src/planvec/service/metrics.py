@@ -16,6 +16,7 @@ from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
     from ..engine import Engine
+    from .keys import KeyStore
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -54,6 +55,9 @@ class ServiceMetrics:
     def attach_engine(self, engine: Engine) -> None:
         self.registry.register(_EngineCollector(engine))
 
+    def attach_keys(self, keys: KeyStore) -> None:
+        self.registry.register(_KeysCollector(keys))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
@@ -82,4 +86,22 @@ class _EngineCollector(Collector):
                 g.add_metric([col.name], col.points)
         except Exception:  # a store problem must not break the scrape; /readyz reports it
             pass
+        yield g
+
+
+class _KeysCollector(Collector):
+    """API keys in use and whether the keys file is unreadable (the last good set then serves)."""
+
+    def __init__(self, keys: KeyStore) -> None:
+        self.keys = keys
+
+    def collect(self) -> Iterator[Metric]:
+        problem = self.keys.problem
+        g = GaugeMetricFamily("planvec_api_keys", "API keys in use (keys file and environment)")
+        g.add_metric([], len(self.keys.keys()))
+        yield g
+        g = GaugeMetricFamily(
+            "planvec_keys_file_error", "1 while the API keys file cannot be read (the last good set serves)"
+        )
+        g.add_metric([], 1 if problem else 0)
         yield g

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from ..embedding.base import Embedder
 from ..engine import Engine, Hit, SearchRequest, store_from_settings
+from ..errors import UsageError
 from ..settings import Settings
 from ..store.base import VectorStore
 from .audit import AuditLog
@@ -36,10 +37,16 @@ class Service:
         self.settings = settings
         data_dir = Path(settings.data_dir).expanduser()
         self.metrics = ServiceMetrics()
-        self.keys = KeyStore(keys_path(settings), settings.api_keys)
+        self.keys = KeyStore(keys_path(settings), settings.api_keys, tolerant=True)
+        self.metrics.attach_keys(self.keys)
         self.limiter = TokenBucketLimiter(settings.rate_limit, settings.rate_burst)
-        self.audit = AuditLog(settings.audit_log or data_dir / "audit.jsonl")
-        self.jobs = JobManager(on_finish=self._audit_job)
+        self.unauth_limiter = TokenBucketLimiter(settings.unauth_rate_limit, settings.unauth_rate_burst)
+        self.audit = AuditLog(
+            settings.audit_log or data_dir / "audit.jsonl",
+            max_bytes=settings.audit_max_bytes,
+            backups=settings.audit_backups,
+        )
+        self.jobs = self._job_manager()
         self._given_embedder = embedder
         self._embedder: ServiceEmbedder | None = None
         self._engine: Engine | None = None
@@ -64,11 +71,29 @@ class Service:
         return self._engine is not None
 
     def start(self) -> None:
-        """Load the model (once) and open the store (once, as its single writer). Blocking."""
+        """Open the store (once, as its single writer: first, since a locked or read-only data
+        directory is the likeliest failure) and load the model (once). Blocking."""
+        s = self.settings
+        self.jobs = self._job_manager()  # fresh on every start (a restarted lifespan)
+        store = store_from_settings(s, read_only=False)
+        try:
+            self._make_docs_root()
+            inner = self._load_embedder()
+        except BaseException:
+            store.close()
+            raise
+        self._embedder = ServiceEmbedder(inner, self.metrics, s.batch_window_ms / 1000.0)
+        wrapped = cast(VectorStore, InstrumentedStore(store, self.metrics))
+        self._engine = Engine(s, embedder=self._embedder, store=wrapped)
+        self._searcher = SearchBatcher(
+            self._engine.search_many, workers=s.search_threads, max_batch=SEARCH_BATCH_MAX
+        )
+        self.metrics.attach_engine(self._engine)
+
+    def _load_embedder(self) -> Embedder:
         from ..embedding import load_embedder
 
         s = self.settings
-        self.jobs = JobManager(on_finish=self._audit_job)  # fresh on every start (a restarted lifespan)
         inner = self._given_embedder or load_embedder(
             s.embedder,
             model_path=s.model_path,
@@ -77,16 +102,19 @@ class Service:
             threads=s.threads,
         )
         inner.embed(["warm up"])
-        store = store_from_settings(s, read_only=False)
-        self._embedder = ServiceEmbedder(inner, self.metrics, s.batch_window_ms / 1000.0)
-        wrapped = cast(VectorStore, InstrumentedStore(store, self.metrics))
-        self._engine = Engine(s, embedder=self._embedder, store=wrapped)
-        self._searcher = SearchBatcher(
-            self._engine.search_many, workers=s.search_threads, max_batch=SEARCH_BATCH_MAX
-        )
-        self.metrics.attach_engine(self._engine)
-        if s.documents_root is not None:
-            Path(s.documents_root).expanduser().mkdir(parents=True, exist_ok=True)
+        return inner
+
+    def _make_docs_root(self) -> None:
+        root = self.settings.documents_root
+        if root is None:
+            return
+        try:
+            Path(root).expanduser().mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise UsageError(
+                f"cannot create the documents root {root}: {e.strerror}",
+                hint="choose a writable directory with PLANVEC_DOCUMENTS_ROOT",
+            ) from None
 
     def close(self) -> None:
         """Finish write jobs, stop the batcher, flush and close the store."""
@@ -96,9 +124,24 @@ class Service:
             self._searcher = None
         if self._embedder is not None:
             self._embedder.close()
+            self._embedder = None
         if self._engine is not None:
             self._engine.close()
             self._engine = None
+
+    def _job_manager(self) -> JobManager:
+        return JobManager(on_finish=self._audit_job, on_submit=self._audit_accepted)
+
+    def _audit_accepted(self, job: Job) -> None:
+        """Written before the job can start: a crash during the work leaves this line."""
+        self.audit.record(
+            action=job.kind,
+            target=job.target,
+            outcome="accepted",
+            key_id=job.key_id,
+            request_id=job.request_id,
+            job_id=job.id,
+        )
 
     def _audit_job(self, job: Job) -> None:
         self.audit.record(
@@ -108,6 +151,7 @@ class Service:
             key_id=job.key_id,
             request_id=job.request_id,
             job_id=job.id,
+            status=job.http_status,
             error=(job.error or {}).get("code"),
         )
 

@@ -51,7 +51,7 @@ __all__ = [
     "open_store",
 ]
 
-_EDGE_KW = {"read_only", "lock_timeout", "hnsw_ef", "upsert_batch"}
+_EDGE_KW = {"read_only", "lock_timeout", "hnsw_ef", "upsert_batch", "disk_reserve_mb"}
 _SERVER_KW = {
     "api_key",
     "timeout",

@@ -21,6 +21,15 @@ collection* at the same time therefore take turns: the second one retries for up
 ``lock_timeout`` seconds (readers are short-lived CLI searches) before raising StoreLockedError.
 A reader never creates the data directory; on a missing one it sees no collections.
 
+Read-only and full disks. A reader opens the lock file read-only (a shared flock needs no write
+access) and goes without it on a read-only file system where it does not exist (no writer can work
+there). Qdrant Edge opens a shard's files for writing and writes as it loads, so a reader loads a
+private copy, in the temporary directory, of a shard whose directory is read-only or whose disk has
+no room for the load (see :mod:`.diskspace`). A writer checks the disk watermark before every write
+(:class:`~.diskspace.DiskGuard`): a write that would leave less than ``disk_reserve_mb`` free is
+refused with DiskFullError before it starts, since a write that runs out of disk through Qdrant
+Edge's memory maps kills the process with SIGBUS.
+
 Durability. Every update goes to the shard's WAL first; ``flush()`` writes segments. A writer
 killed with SIGKILL leaves its lock released by the kernel, and the next open replays the WAL.
 """
@@ -36,6 +45,7 @@ import json
 import os
 import shutil
 import struct
+import tempfile
 import threading
 import time
 import uuid
@@ -48,7 +58,7 @@ from typing import Any
 import numpy as np
 import qdrant_edge as qe
 
-from ..errors import CollectionNotFound, PlanvecError, StoreError, StoreLockedError
+from ..errors import CollectionNotFound, DiskFullError, PlanvecError, StoreError, StoreLockedError
 from .base import (
     SPARSE_NAME,
     CollectionInfo,
@@ -59,6 +69,17 @@ from .base import (
     ScoredHit,
     SparseVec,
     StoredPoint,
+)
+from .diskspace import (
+    CREATE_BYTES,
+    SMALL_WRITE_BYTES,
+    DiskGuard,
+    allocated_bytes,
+    disk_full,
+    free_bytes,
+    load_bytes,
+    payloads_bytes,
+    points_bytes,
 )
 from .filters import (
     DENSE_NAME,
@@ -116,6 +137,8 @@ _SCHEMA_NAME = {
     qe.PayloadSchemaType.Uuid: "uuid",
 }
 _reader_seq = itertools.count()
+#: How Qdrant Edge says a disk is full (an I/O error; its own check before an optimization).
+_NO_SPACE = ("os error 28", "No space left", "Not enough space")
 
 
 def _edge_filter(filters: Filters | None) -> qe.Filter | None:
@@ -204,6 +227,7 @@ class EdgeStore:
         lock_timeout: float = 10.0,
         hnsw_ef: int | None = None,
         upsert_batch: int = 512,
+        disk_reserve_mb: float = 256.0,
     ) -> None:
         self.data_dir = Path(data_dir).expanduser()
         self.read_only = read_only
@@ -220,6 +244,8 @@ class EdgeStore:
         self._pool: ThreadPoolExecutor | None = None
         self._lock_fd: int | None = None
         self._reader_file: Path | None = None
+        self._read_copies: list[Path] = []  # private copies a reader loads (see _readable_path)
+        self._guard = DiskGuard(self.data_dir, disk_reserve_mb)
         self._closed = False
         if read_only and not self.data_dir.is_dir():
             return  # nothing to read: no collections, and nothing created on disk
@@ -240,19 +266,32 @@ class EdgeStore:
     def _collections_root(self) -> Path:
         return self.data_dir / COLLECTIONS_DIR
 
-    def _acquire_lock(self) -> None:
+    def _open_lock_file(self) -> int | None:
+        """The lock file's descriptor; None for a reader of a directory where it is missing and
+        cannot be created (a read-only file system: no writer can work there either)."""
         path = self.data_dir / LOCK_NAME
+        unwritable = (errno.EROFS, errno.EACCES, errno.EPERM)
+        if self.read_only:
+            # A shared flock works on a descriptor opened read-only: readers need no write access.
+            with contextlib.suppress(FileNotFoundError):
+                return os.open(path, os.O_RDONLY)
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except PermissionError:
-            if not self.read_only:
-                raise StoreError(
-                    f"cannot write to the data directory {self.data_dir}",
-                    hint="choose a writable directory with --data-dir (or PLANVEC_HOME)",
-                ) from None
-            fd = os.open(path, os.O_RDONLY)
+            return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as e:
+            if self.read_only and e.errno in (*unwritable, errno.ENOSPC):
+                return None
+            if e.errno in unwritable:
+                raise StoreError(
+                    f"cannot write to the data directory {self.data_dir} ({e.strerror})",
+                    hint="choose a writable directory with --data-dir (or PLANVEC_HOME); the read-only "
+                    "commands (search, collections, backup, check) work on it as it is",
+                ) from None
             raise StoreError(f"cannot open the lock file {path}: {e.strerror}") from e
+
+    def _acquire_lock(self) -> None:
+        fd = self._open_lock_file()
+        if fd is None:
+            return
         try:
             fcntl.flock(fd, (fcntl.LOCK_SH if self.read_only else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -263,8 +302,12 @@ class EdgeStore:
         if self.read_only:
             self._register_reader()
         else:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            # The pid only names the writer in other processes' lock errors: a full disk that
+            # cannot take it leaves them saying "another process", and every write is refused
+            # by the disk watermark anyway.
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
 
     def _writer_pid(self, fd: int) -> int | None:
         try:
@@ -311,14 +354,16 @@ class EdgeStore:
         )
 
     def _register_reader(self) -> None:
+        if not os.access(self.data_dir, os.W_OK):
+            return  # read-only media: pids just go unnamed in lock errors
+        f = self.data_dir / READERS_DIR / f"{os.getpid()}-{next(_reader_seq)}"
         try:
-            d = self.data_dir / READERS_DIR
-            d.mkdir(exist_ok=True)
-            f = d / f"{os.getpid()}-{next(_reader_seq)}"
+            f.parent.mkdir(exist_ok=True)
             f.write_text(f"{os.getpid()}\n")
             self._reader_file = f
-        except OSError:
-            self._reader_file = None  # read-only media: pids just go unnamed in lock errors
+        except OSError:  # a full disk: same as read-only media
+            with contextlib.suppress(OSError):
+                f.unlink()
 
     def _release_lock(self) -> None:
         if self._reader_file is not None:
@@ -387,10 +432,17 @@ class EdgeStore:
 
     def _write_meta(self, cdir: Path, meta: dict[str, Any]) -> None:
         tmp = cdir / f".{META_NAME}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(meta, f, ensure_ascii=False, indent=1, sort_keys=True)
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(meta, f, ensure_ascii=False, indent=1, sort_keys=True)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as e:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            if e.errno == errno.ENOSPC:
+                raise disk_full("write the collection metadata", self.data_dir, e) from e
+            raise
         os.replace(tmp, cdir / META_NAME)
         _fsync_dir(cdir)
 
@@ -410,6 +462,13 @@ class EdgeStore:
         # One search thread per query: Qdrant Edge's default pool spends 1.5-2.5x the CPU of a
         # search for no gain in latency here, CPU that concurrent requests need.
         config = qe.EdgeConfig(**_vector_params(meta), max_search_threads=1)
+        if self.read_only:
+            path = self._readable_path(name, path)
+        else:
+            # (no reserve: a load is what searches need, and they go on while writes are refused)
+            self._guard.check(
+                f"open collection {name!r}", load_bytes(path, self._guard.fills_holes), reserve=False
+            )
         deadline = time.monotonic() + max(0.0, self.lock_timeout)
         delay = 0.02
         while True:
@@ -431,6 +490,33 @@ class EdgeStore:
                 time.sleep(delay)
                 delay = min(delay * 2, 0.2)
 
+    def _readable_path(self, name: str, path: Path) -> Path:
+        """Where a reader loads collection ``name`` from: its shard directory, or a private copy in
+        the temporary directory when that one is read-only or its disk has no room for a load
+        (Qdrant Edge opens its files for writing and writes as it loads)."""
+        need = load_bytes(path, self._guard.fills_holes)
+        if not os.access(path, os.W_OK):
+            why = "the data directory is read-only"
+        elif free_bytes(path) < need:
+            why = f"its disk is full ({need >> 20} MiB needed to load it there)"
+        else:
+            return path
+        tmp = Path(tempfile.mkdtemp(prefix=f"planvec-read-{name}-"))
+        self._read_copies.append(tmp)
+        tmp_fills = DiskGuard(tmp, 0).fills_holes
+        copy_need = allocated_bytes(path) + load_bytes(path, tmp_fills)
+        try:
+            if free_bytes(tmp) < copy_need:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            _copy_tree(path, tmp / SHARD_DIR, None, sync=False)
+        except OSError as e:
+            raise DiskFullError(
+                f"cannot read collection {name!r}: {why}, and a private copy in {tmp.parent} "
+                f"(about {copy_need >> 20} MiB) failed: {e.strerror}",
+                hint="set TMPDIR to a directory with room for the copy, or free some space",
+            ) from e
+        return tmp / SHARD_DIR
+
     def _spec(self, name: str) -> tuple[qe.EdgeShard, int, bool]:
         shard = self._shard(name)
         dim, sparse = self._dims[name]
@@ -442,6 +528,8 @@ class EdgeStore:
         except PlanvecError:
             raise
         except Exception as e:
+            if any(m in str(e) for m in _NO_SPACE):
+                raise disk_full(f"{what} on collection {name!r}", self.data_dir, e) from e
             raise StoreError(f"Qdrant Edge {what} on collection {name!r} failed: {e}") from e
 
     # -- collections ----------------------------------------------------------------------------
@@ -456,6 +544,7 @@ class EdgeStore:
                 check_existing(name, meta, spec, int(meta["dimension"]))
                 return
             meta = spec_meta(spec)
+            self._guard.check(f"create collection {name!r}", CREATE_BYTES)
             tmp = self._collections_root / f".tmp-{name}-{uuid.uuid4().hex[:8]}"
             try:
                 shard = qe.EdgeShard.create(
@@ -474,9 +563,12 @@ class EdgeStore:
                 os.rename(tmp, cdir)
                 _fsync_dir(self._collections_root)
             except PlanvecError:
+                shutil.rmtree(tmp, ignore_errors=True)
                 raise
             except Exception as e:
                 shutil.rmtree(tmp, ignore_errors=True)
+                if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+                    raise disk_full(f"create collection {name!r}", self.data_dir, e) from e
                 raise StoreError(f"cannot create collection {name!r} in {self.data_dir}: {e}") from e
 
     def _trash(self, cdir: Path) -> None:
@@ -593,9 +685,12 @@ class EdgeStore:
             cdir = self._dir(name)
             if (cdir / META_NAME).is_file():
                 raise StoreError(f"collection {name!r} already exists in {self.data_dir}")
+            src = Path(source_dir) / SHARD_DIR
+            need = allocated_bytes(src) + load_bytes(src, self._guard.fills_holes)
+            self._guard.check(f"copy collection {name!r} in", need)
             tmp = self._collections_root / f".tmp-{name}-{uuid.uuid4().hex[:8]}"
             try:
-                _copy_tree(Path(source_dir) / SHARD_DIR, tmp / SHARD_DIR, progress)
+                _copy_tree(src, tmp / SHARD_DIR, progress)
                 self._write_meta(tmp, meta)
                 if cdir.exists():  # a directory without meta.json: debris of a failed run
                     self._trash(cdir)
@@ -603,6 +698,8 @@ class EdgeStore:
                 _fsync_dir(self._collections_root)
             except BaseException as e:
                 shutil.rmtree(tmp, ignore_errors=True)
+                if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+                    raise disk_full(f"copy collection {name!r} in", self.data_dir, e) from e
                 if isinstance(e, OSError):
                     raise StoreError(f"cannot copy collection {name!r} into {self.data_dir}: {e}") from e
                 raise
@@ -623,6 +720,7 @@ class EdgeStore:
 
     def set_meta(self, name: str, meta: dict[str, Any]) -> None:
         self._check_writable()
+        self._guard.check(f"update the metadata of collection {name!r}", SMALL_WRITE_BYTES)
         with self._mutex:
             merged = merge_meta(name, self._read_meta(name), meta)
             self._write_meta(self._dir(name), merged)
@@ -692,6 +790,7 @@ class EdgeStore:
         shard, dim, sparse = self._spec(name)
         if not points:
             return
+        self._guard.check(f"write {len(points)} point(s) to collection {name!r}", points_bytes(dim, points))
         try:
             self._upsert(name, shard, points, dim, sparse)
         finally:
@@ -728,6 +827,10 @@ class EdgeStore:
         shard = self._shard(name)
         if not items:
             return
+        self._guard.check(
+            f"update {len(items)} payload(s) in collection {name!r}",
+            SMALL_WRITE_BYTES + payloads_bytes(p for _, p in items),
+        )
         wanted = canonical_ids(pid for pid, _ in items)
         recs = self._op("retrieve", name, shard.retrieve, wanted, False, False)
         existing = {str(r.id) for r in recs}
@@ -746,6 +849,8 @@ class EdgeStore:
         self._check_writable()
         shard = self._shard(name)
         todo = canonical_ids(ids)
+        if todo:
+            self._guard.check(f"delete {len(todo)} point(s) from collection {name!r}", SMALL_WRITE_BYTES)
         try:
             for i in range(0, len(todo), 1024):
                 self._op(
@@ -945,6 +1050,8 @@ class EdgeStore:
     def optimize(self, name: str) -> None:
         self._check_writable()
         shard = self._shard(name)
+        # optimizing rewrites the segments: as much again as they take
+        self._guard.check(f"optimize collection {name!r}", allocated_bytes(self._dir(name) / SHARD_DIR))
         self._op("optimize", name, shard.optimize)
 
     def flush(self) -> None:
@@ -973,6 +1080,9 @@ class EdgeStore:
                     errors.append(f"{name}: {e}")
             self._shards.clear()
             self._dims.clear()
+            for copy in self._read_copies:
+                shutil.rmtree(copy, ignore_errors=True)
+            self._read_copies.clear()
             self._release_lock()
         if errors:
             raise StoreError(f"closing the store failed: {'; '.join(errors)}")
@@ -990,8 +1100,11 @@ class EdgeStore:
         return f"EdgeStore({str(self.data_dir)!r}, {mode}{', closed' if self._closed else ''})"
 
 
-def _copy_tree(src: Path, dst: Path, progress: Callable[[int, int], None] | None) -> None:
-    """Copy a directory tree file by file (:func:`_copy_file`), fsyncing every file and directory.
+def _copy_tree(
+    src: Path, dst: Path, progress: Callable[[int, int], None] | None, *, sync: bool = True
+) -> None:
+    """Copy a directory tree file by file (:func:`_copy_file`), fsyncing every file and directory
+    (unless ``sync`` is false: a scratch copy, deleted when done).
 
     Each file is fsynced on a small thread pool while the next ones are copied, so the disk writes
     back one file while another is copied (half the time of copying then syncing, measured)."""
@@ -1008,12 +1121,15 @@ def _copy_tree(src: Path, dst: Path, progress: Callable[[int, int], None] | None
         for f, size in files:
             target = dst / f.relative_to(src)
             _copy_file(f, target)
-            synced.append(pool.submit(_fsync_file, target))
+            if sync:
+                synced.append(pool.submit(_fsync_file, target))
             done += size
             if progress:
                 progress(done, total)
         for fut in synced:
             fut.result()  # an fsync error (e.g. EIO) fails the copy
+    if not sync:
+        return
     for d in reversed(dirs):
         _fsync_dir(dst / d)
     _fsync_dir(dst)

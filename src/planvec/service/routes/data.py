@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import CollectionNotFound
+from ..auditing import hand_off
 from ..auth import Principal, require
 from ..errors import ApiError, request_id
 from ..paths import resolve_inside
@@ -158,21 +159,27 @@ async def export(
     cancelled = threading.Event()
     outcome: dict[str, Any] = {}
     rid = request_id(request)
+    svc.audit.record(
+        action="export", target=collection, outcome="accepted", key_id=principal.key_id, request_id=rid
+    )
+    hand_off(request)  # (the stream writes the outcome line when it ends)
 
     def produce() -> None:
         try:
             with io.BufferedWriter(_QueueWriter(q, cancelled), 1 << 16) as out:
                 report = eng.backup(out, [collection])
                 out.flush()
-            outcome.update(outcome="success", points=report.total_points, bytes=report.bytes)
+            outcome.update(outcome="success", status=200, points=report.total_points, bytes=report.bytes)
         except Exception as e:
-            outcome.update(outcome="failure", error=type(e).__name__)
+            outcome.update(outcome="failure", status=500, error=type(e).__name__)
         finally:
-            with contextlib.suppress(Exception):
-                q.put(None, timeout=5)
-            svc.audit.record(
-                action="export", target=collection, key_id=principal.key_id, request_id=rid, **outcome
-            )
+            try:  # (the outcome line is written before the client sees the end of the stream)
+                svc.audit.record(
+                    action="export", target=collection, key_id=principal.key_id, request_id=rid, **outcome
+                )
+            finally:
+                with contextlib.suppress(Exception):
+                    q.put(None, timeout=5)
 
     thread = threading.Thread(target=produce, name="planvec-export", daemon=True)
     thread.start()

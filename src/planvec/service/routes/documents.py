@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ...errors import ParseError
+from ...globs import selects
+from ...parsing.files import SourceFile, parse_file
+from ...records import FileProblem
 from ..auth import Principal, require
 from ..errors import ApiError, request_id
 from ..guard import DOCUMENT_TEXT_TYPES, DOCUMENT_TYPES, media_type
@@ -74,12 +79,31 @@ async def _content(request: Request, limit: int) -> str:
     return text
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def _indexed_rel(svc: Service, path: str) -> str:
+    """``path`` as the index sees it under the documents root; 400 when the configured include/exclude
+    globs leave it out (it would be written but never indexed)."""
+    rel = PurePosixPath(path.replace("\\", "/")).as_posix()
+    s = svc.settings
+    if not selects(rel, s.include, s.exclude):
+        raise ApiError(
+            400,
+            "path_not_indexed",
+            f"{path!r} is not indexed: the server's include/exclude globs leave it out",
+            hint=f"use a path that PLANVEC_INCLUDE ({', '.join(s.include)}) selects and "
+            "PLANVEC_EXCLUDE does not",
+        )
+    return rel
+
+
+def _write_atomic(path: Path, text: str, check: Callable[[Path], None] | None = None) -> None:
+    """Write through a temporary file; ``check`` may refuse it (raise) before it replaces ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".upload.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        if check is not None:
+            check(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -105,13 +129,21 @@ async def put_document(
     svc = get_service(request)
     root = _root(svc)
     target = resolve_inside(root, markdown_relpath(path), what="path")
+    rel = _indexed_rel(svc, path)
     text = await _content(request, svc.settings.max_file_bytes)
     if target.is_dir() or any(p.exists() and not p.is_dir() for p in target.parents):
         raise ApiError(409, "conflict", "a folder exists at this path, or a file where a folder should be")
     eng = svc.engine
 
+    def parses(tmp: Path) -> None:
+        problem = parse_file(SourceFile(root, tmp, rel), max_bytes=svc.settings.max_file_bytes)
+        if isinstance(problem, FileProblem):
+            raise ParseError(
+                f"{path}: {problem.reason}", hint="the document was not written; fix its content"
+            )
+
     def run(progress: Any) -> dict[str, Any]:
-        _write_atomic(target, text)
+        _write_atomic(target, text, parses)
         report = eng.index([root], progress=progress).to_dict()
         return {"path": path, "bytes": len(text.encode("utf-8")), "report": report}
 

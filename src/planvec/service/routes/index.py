@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from ...globs import check_globs
 from ..auth import Principal, require
 from ..errors import ApiError, request_id
 from ..paths import within_any
@@ -25,6 +26,20 @@ class IndexBody(BaseModel):
         default_factory=list,
         max_length=100,
         description="Inside the configured index paths or documents root; default: all of them.",
+    )
+    include: list[Annotated[str, Field(min_length=1, max_length=1024)]] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Globs of the files to sync, relative to each path (default: the server's "
+        "PLANVEC_INCLUDE); each must match a file (else 400, nothing changes). Points of the files "
+        "they leave out are kept.",
+    )
+    exclude: list[Annotated[str, Field(min_length=1, max_length=1024)]] = Field(
+        default_factory=list, max_length=100, description="Globs of files to skip, added to PLANVEC_EXCLUDE."
+    )
+    prune: bool = Field(
+        default=False,
+        description="Also delete the points of every other file under the paths (those the globs leave out).",
     )
     full: bool = Field(default=False, description="Re-embed everything.")
     dry_run: bool = Field(default=False, description="Report what would change, change nothing.")
@@ -62,10 +77,19 @@ async def index(
     paths = [within_any(roots, p, what="paths") for p in body.paths] or [r for r in roots if r.exists()]
     if not paths:
         raise ApiError(400, "not_configured", "none of the configured index paths exists")
+    check_globs([*body.include, *body.exclude])  # an invalid glob is refused before any job starts
     eng = svc.engine
 
     def run(progress: Any) -> dict[str, Any]:
-        return eng.index(paths, full=body.full, dry_run=body.dry_run, progress=progress).to_dict()
+        return eng.index(
+            paths,
+            full=body.full,
+            dry_run=body.dry_run,
+            progress=progress,
+            include=body.include or None,
+            exclude=body.exclude or None,
+            prune=body.prune,
+        ).to_dict()
 
     job = svc.jobs.submit(
         "index",

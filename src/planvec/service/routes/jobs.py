@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from ..auditing import hand_off
 from ..auth import Principal, require
 from ..errors import ApiError, error_body, request_id
 from ..jobs import Job
@@ -44,7 +45,9 @@ JOB_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 async def job_reply(request: Request, job: Job, wait: float) -> JSONResponse:
-    """200 with the finished job, 202 while it runs, or the job's error with its HTTP status."""
+    """200 with the finished job, 202 while it runs, or the job's error with its HTTP status.
+    The job writes the request's audit outcome line."""
+    hand_off(request)
     svc = get_service(request)
     finished = await svc.jobs.wait(job, wait)
     if not finished:

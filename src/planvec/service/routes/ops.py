@@ -22,9 +22,14 @@ async def healthz() -> dict[str, Any]:
 
 @router.get("/readyz", summary="Readiness", responses={503: {"description": "Not ready"}})
 async def readyz(request: Request) -> JSONResponse:
-    """The model is loaded and the store answers."""
+    """The model is loaded and the store answers. `checks.keys` is false while the API keys file
+    cannot be read (`keys_error` says why; the last good key set keeps serving, so readiness holds)."""
     svc = get_service(request)
     checks: dict[str, Any] = {"model": False, "store": False}
+    problem = svc.keys.problem
+    checks["keys"] = problem is None
+    if problem is not None:
+        checks["keys_error"] = problem
     if svc.ready:
         eng = svc.engine
         checks["model"] = eng.embedder.dimension > 0
