@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from planvec.service.keys import KeyStore
 from planvec.settings import Settings
 
-from .conftest import service_dirs, service_settings
+from .conftest import service_dirs, service_of, service_settings
 
 assert service_dirs
 
@@ -99,6 +99,9 @@ def test_foreign_host_refused_with_keys(keyed: tuple[TestClient, str]) -> None:
         headers={"Host": "evil.example:8080", "X-API-Key": admin},
     )
     _refused(r, 421, "host_not_allowed")
+    rid = r.headers["x-request-id"]
+    (line,) = [e for e in service_of(c).audit.entries() if e["request_id"] == rid]
+    assert (line["action"], line["key_id"], line["outcome"]) == ("export", "guard-admin", "refused:421")
     ok = c.get("/api/v1/export", params={"collection": "roadmap_tasks"}, headers={"X-API-Key": admin})
     assert ok.status_code == 200 and len(ok.content) > 100
 
@@ -144,6 +147,12 @@ def test_cross_site_form_post_cannot_run_an_index_job(open_app: TestClient) -> N
         "unsupported_media_type",
     )
     assert _jobs(open_app) == before  # nothing ran
+    r = open_app.post(
+        "/api/v1/index", content=b"", headers={**form, "Origin": EVIL, "X-Request-ID": "csrf-1"}
+    )
+    _refused(r, 403, "cross_site_request")
+    (line,) = [e for e in service_of(open_app).audit.entries() if e["request_id"] == "csrf-1"]
+    assert (line["action"], line["outcome"], line["error"]) == ("index", "denied:403", "cross_site_request")
     # JSON, or no body at all, still work
     assert open_app.post("/api/v1/index", json={"dry_run": True}).status_code == 200
     assert open_app.post("/api/v1/index").status_code == 200

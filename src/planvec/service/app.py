@@ -69,7 +69,8 @@ def create_app(
     )
     app.state.svc = svc
     install_handlers(app)
-    for module in (search, collections, index, documents, jobs, health, data, ops, web):
+    modules = (search, collections, index, documents, jobs, health, data, ops, web)
+    for module in modules:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
     if settings.cors_origins:
@@ -86,7 +87,8 @@ def create_app(
     if not settings.cors_origins:  # (with CORS on, CORSMiddleware's headers need FastAPI's stack)
         app.fast_path = SearchFastPath(behind, svc.metrics, settings.max_body_bytes)
         behind = app.fast_path
-    app.guard = RequestGuard(behind, settings, svc.metrics)
+    # (the routes as declared: what a refused request was for, for its audit line)
+    app.guard = RequestGuard(behind, svc, [route for m in modules for route in m.router.routes])
     return app
 
 

@@ -18,13 +18,19 @@ The accepted request is passed on untouched; the checks read the header list onc
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..settings import Settings
+from .auditing import AuditMiddleware
 from .errors import REQUEST_ID_KEY, error_body
-from .metrics import ServiceMetrics
 from .middleware import ROUTE_LABEL_KEY, ServiceMiddleware
+
+if TYPE_CHECKING:
+    from .state import Service
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 WILDCARD_BINDS = frozenset({"", "0.0.0.0", "::", "[::]"})
@@ -112,17 +118,22 @@ class AllowedHosts:
 
 
 class RequestGuard:
-    """See the module docstring. ``app``: everything behind it (the fast path, then FastAPI)."""
+    """See the module docstring. ``app``: everything behind it (the fast path, then FastAPI);
+    ``routes``: the API's routes, to tell which one a refused request was for."""
 
-    def __init__(self, app: ASGIApp, settings: Settings, metrics: ServiceMetrics) -> None:
+    def __init__(self, app: ASGIApp, svc: Service, routes: Sequence[BaseRoute]) -> None:
+        settings = svc.settings
         self.app = app
+        self.routes = routes
         self.hosts = AllowedHosts(settings)
         self.any_origin = "*" in settings.cors_origins
         self.origins = frozenset(
             o.strip().lower().encode("latin-1", "replace") for o in settings.cors_origins
         )
-        # Refusals carry the request id and land in the latency metrics like every answer.
-        self._refuse = ServiceMiddleware(_answer_refusal, metrics, settings.max_body_bytes)
+        # Refusals carry the request id, land in the latency metrics like every answer, and leave
+        # their audit line when they are for a write or admin route.
+        audited = AuditMiddleware(self._answer_refusal, svc)
+        self._refuse = ServiceMiddleware(audited, svc.metrics, settings.max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -219,13 +230,21 @@ class RequestGuard:
             f"send Content-Type: {' or '.join(accepted)}",
         )
 
+    async def _answer_refusal(self, scope: Scope, receive: Receive, send: Send) -> None:
+        for route in self.routes:  # (the route the audit line is for, as the router would find it)
+            match, child = route.matches(scope)
+            if match == Match.FULL:
+                scope["route"] = child.get("route", route)
+                break
+        await _send_refusal(scope, send)
+
 
 def _shown(value: bytes, limit: int = 100) -> str:
     text = value.decode("latin-1")
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
-async def _answer_refusal(scope: Scope, receive: Receive, send: Send) -> None:
+async def _send_refusal(scope: Scope, send: Send) -> None:
     status, code, message, hint = scope[_REFUSAL_KEY]
     body = json.dumps(error_body(str(scope.get(REQUEST_ID_KEY, "-")), code, message, hint)).encode()
     await send(
