@@ -178,7 +178,7 @@ class SyncReport:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["partial"] = self.partial
-        d["problems"] = [{"path": p.path, "reason": p.reason} for p in self.problems]
+        d["problems"] = [{"path": p.path, "reason": p.reason, "line": p.line} for p in self.problems]
         return d
 
 
@@ -351,6 +351,7 @@ class Engine:
         report.files = len(parsed)
         report.tasks = sum(len(pf.tasks) for _, pf in parsed)
         report.warnings = [f"{pf.path}: {w}" for _, pf in parsed for w in pf.warnings]
+        report.problems = [*report.problems, *(p for _, pf in parsed for p in pf.problems)]
         docs_by_coll = self.build_docs(parsed)
         report.sections = len(docs_by_coll.get(self.settings.sections_collection, []))
         report.parse_seconds = time.perf_counter() - t_start

@@ -61,6 +61,15 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True)
+class FileProblem:
+    """A file that could not be indexed (or only partly); never skipped silently."""
+
+    path: str
+    reason: str
+    line: int | None = None  # 1-based line of the part that was not indexed; None: the whole file
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedFile:
     """Everything parsing extracted from one file."""
 
@@ -69,14 +78,8 @@ class ParsedFile:
     tasks: tuple[Task, ...] = ()
     sections: tuple[Section, ...] = ()
     warnings: tuple[str, ...] = ()  # non-fatal problems, e.g. "invalid UTF-8 at offset 1234, replaced"
-
-
-@dataclass(frozen=True, slots=True)
-class FileProblem:
-    """A file that could not be indexed (or only partly); never skipped silently."""
-
-    path: str
-    reason: str
+    # tasks the parser found but could not place (e.g. nested past its depth limit): not indexed
+    problems: tuple[FileProblem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

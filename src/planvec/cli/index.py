@@ -96,4 +96,5 @@ def _print_report(r: SyncReport) -> None:
     for p in r.problems:
         err.print(f"[red]not indexed:[/] {p.path}: {p.reason}", highlight=False)
     if r.problems:
-        err.print(f"partial run: {len(r.problems)} file(s) not indexed (exit code 3)")
+        files = len({p.path for p in r.problems})  # a file can have several (one per task it lost)
+        err.print(f"partial run: {len(r.problems)} problem(s) in {files} file(s), listed above (exit code 3)")

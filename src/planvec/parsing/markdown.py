@@ -44,6 +44,10 @@ Rules (the decisions behind each field of :class:`~planvec.records.Task`):
   **parent_task_id**: the parent's explicit id; else, for a task with an id such as ``1.2.3``, the id
   of the nearest existing prefix task in the same file (``1.2``, then ``1``).
 * **line**: 1-based line of the list item in the file as given.
+* **depth limit**: lists and blockquotes nest at most :data:`MAX_BLOCK_DEPTH` deep (the parser recurses
+  once per level; the limit keeps it far from Python's recursion limit). A task nested deeper is not
+  indexed: it comes back in ``ParsedFile.problems`` with its line, and other lines past the limit in a
+  warning. Nothing past the limit is dropped unseen.
 * **anchor** (unique within the file): the explicit id when no other task of the file has the same id;
   otherwise ``"§" + " > ".join(norm(section)) + "§" + norm(title)`` with ``"#n"`` (n ≥ 2) appended
   only for the n-th task having that same section and normalised title. ``norm`` is NFKC + casefold,
@@ -91,21 +95,28 @@ from pathlib import PurePath
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.parser_block import ParserBlock
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
-from planvec.records import ParsedFile, PlanMeta, Section, Task, TaskStatus
+from planvec.records import FileProblem, ParsedFile, PlanMeta, Section, Task, TaskStatus
 
-__all__ = ["BODY_MAX_CHARS", "parse_markdown"]
+__all__ = ["BODY_MAX_CHARS", "MAX_BLOCK_DEPTH", "parse_markdown"]
 
 BODY_MAX_CHARS = 2000
 _PREAMBLE_MAX_LINES = 50
 _MAX_FENCE_PASSES = 8
 
-# maxNesting: markdown-it silently drops blocks nested deeper than this; plans nest lists 8+ deep.
-_MD = MarkdownIt("commonmark", {"maxNesting": 64}).enable("table")
-# Block structure only (no inline pass): what the fence repair loop needs, at about half the cost.
-_MD_BLOCK = MarkdownIt("commonmark", {"maxNesting": 64}).enable("table")
-_MD_BLOCK.core.ruler.disable(["inline", "text_join"])
+# Depth limit of the block parser: lists and blockquotes nested in each other, at most this deep. Each
+# level is one recursion of markdown-it's block parser (three Python frames), so the limit bounds the
+# stack: about 300 frames, well inside the default recursion limit of 1000 whoever the caller is.
+# Content nested deeper is not parsed; _DepthLimitedBlockParser records it so that every task in it
+# comes back as a problem. markdown-it's own maxNesting (two levels per list, one per blockquote) is set
+# so that it is never reached first: it drops what lies past it without a trace.
+MAX_BLOCK_DEPTH = 100
+_MAX_NESTING = 2 * MAX_BLOCK_DEPTH + 2
+_DEPTH = "planvec_block_depth"  # env key: how many block parsers are running (the recursion depth)
+_TOO_DEEP = "planvec_too_deep"  # env key: [(0-based line, its text from the nesting point)], not parsed
 
 _CHECKBOX_RE = re.compile(r"\[([ xX])\](?=\s|$)")
 _PLAIN_CHECKBOX_RE = re.compile(r"^\[[ xX]\]\s*")
@@ -142,6 +153,60 @@ _STATUS_WORD = (
     r"|finished|wip|todo|validé|validée|en cours|in progress)"
 )
 _STATUS_EDGES_RE = re.compile(rf"^(?:{_STATUS_WORD}(?:\s+|$))+|(?:(?:^|\s+){_STATUS_WORD})+$")
+# A line that opens a task item, seen from where the parser stopped: list or quote markers, then a list
+# marker and a checkbox (``- [ ] x``, ``> 1. [x] x``, ``- - [ ] x``).
+_MARKERS = r"^[ \t]*(?:>[ \t]*|(?:[-*+]|\d{1,9}[.)])[ \t]+)*"
+_TASK_LINE_RE = re.compile(_MARKERS + r"(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX]\](?=\s|$)")
+_FENCE_START_RE = re.compile(_MARKERS + r"(`{3,}|~{3,})")
+
+
+class _DepthLimitedBlockParser(ParserBlock):
+    """markdown-it's block parser with a depth limit that loses nothing unseen.
+
+    A list item or a blockquote parses its content with a nested call of :meth:`tokenize`. Past
+    :data:`MAX_BLOCK_DEPTH` nested calls the content is not parsed: the block ends where markdown-it would
+    end it anyway (the first non-blank line indented less than the block) and its lines go to
+    ``env[_TOO_DEEP]``. (markdown-it's own limit drops everything from that point to the end of the
+    enclosing range without a trace: a 500-level list lost every task past level 30 and the
+    less-indented lines after it too.)
+    """
+
+    def tokenize(self, state: StateBlock, startLine: int, endLine: int) -> None:
+        depth: int = state.env.get(_DEPTH, 0)
+        if depth <= MAX_BLOCK_DEPTH:
+            state.env[_DEPTH] = depth + 1
+            try:
+                super().tokenize(state, startLine, endLine)
+            finally:
+                state.env[_DEPTH] = depth
+            return
+        dropped: list[tuple[int, str]] = state.env.setdefault(_TOO_DEEP, [])
+        # In a list item, the list rule has consumed the item's marker: put one back so that the item's
+        # first line reads as the item it is (``- [ ] title``).
+        marker = "- " if state.tokens and state.tokens[-1].type == "list_item_open" else ""
+        line = startLine
+        while line < endLine and (state.isEmpty(line) or state.sCount[line] >= state.blkIndent):
+            if not state.isEmpty(line):
+                text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+                dropped.append((line, marker + text))
+                marker = ""
+            line += 1
+        state.line = line
+
+
+def _markdown_it() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"maxNesting": _MAX_NESTING}).enable("table")
+    limited = _DepthLimitedBlockParser()
+    limited.ruler = md.block.ruler  # the rules as the preset configured them
+    md.block = limited
+    return md
+
+
+# Inline parsing only (titles, paragraphs): inline nesting past the limit (emphasis, links) stays text.
+_MD = MarkdownIt("commonmark", {"maxNesting": 64}).enable("table")
+# Block structure only (no inline pass): what the fence repair loop needs, at about half the cost.
+_MD_BLOCK = _markdown_it()
+_MD_BLOCK.core.ruler.disable(["inline", "text_join"])
 
 
 def parse_markdown(text: str, path: str, *, include_code: bool = False) -> ParsedFile:
@@ -164,13 +229,52 @@ def parse_markdown(text: str, path: str, *, include_code: bool = False) -> Parse
     _parse_inlines(tokens, env)
     walker = _Walker(tokens, origin, env, include_code)
     walker.run()
+    problems = _too_deep(env.get(_TOO_DEEP, []), origin, path, warnings)
     return ParsedFile(
         path=path,
         plan=_plan_meta(path, front, walker),
         tasks=walker.tasks(path),
         sections=walker.sections(path),
         warnings=tuple(warnings),
+        problems=problems,
     )
+
+
+def _too_deep(
+    dropped: list[tuple[int, str]], origin: list[int], path: str, warnings: list[str]
+) -> tuple[FileProblem, ...]:
+    """One problem per task line nested past the limit (fenced lines excepted); a warning for the rest."""
+    problems: list[FileProblem] = []
+    fence: str | None = None
+    others: list[int] = []
+    for ln, text in dropped:
+        number = origin[ln] if ln < len(origin) else ln + 1
+        m = _FENCE_START_RE.match(text)
+        if fence is not None:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = None
+            others.append(number)
+        elif m:
+            fence = m.group(1)
+            others.append(number)
+        elif _TASK_LINE_RE.match(text):
+            problems.append(
+                FileProblem(
+                    path,
+                    f"line {number}: task nested more than {MAX_BLOCK_DEPTH} lists or quotes deep "
+                    "(the Markdown parser stops at that depth); flatten the list",
+                    line=number,
+                )
+            )
+        else:
+            others.append(number)
+    if others:
+        shown = ", ".join(str(n) for n in others[:5]) + (", …" if len(others) > 5 else "")
+        warnings.append(
+            f"{len(others)} line(s) nested more than {MAX_BLOCK_DEPTH} lists or quotes deep are not indexed "
+            f"(line {shown})"
+        )
+    return tuple(problems)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import threading
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
@@ -24,7 +24,7 @@ from ...errors import CollectionNotFound
 from ..auditing import hand_off
 from ..auth import Principal, require
 from ..errors import ApiError, request_id
-from ..paths import resolve_inside
+from ..paths import check_name_text, resolve_inside
 from ..state import Service, get_service
 from .jobs import JOB_RESPONSES, JobReply, job_reply
 
@@ -94,10 +94,14 @@ async def import_upload(
 ) -> JSONResponse:
     """The same import with the file in a multipart form field `file`."""
     svc = get_service(request)
+    # The client's file name only labels the job: the saved copy is named by the server, so no name a
+    # client sends reaches the file system. A name no file system could hold is still refused (400).
+    if file.filename:
+        check_name_text(file.filename, what="file name", code="invalid_filename")
+    name = PurePosixPath(file.filename.replace("\\", "/")).name if file.filename else ""
     uploads = Path(svc.settings.data_dir).expanduser() / ".uploads"
     uploads.mkdir(parents=True, exist_ok=True)
-    name = Path(file.filename or "upload").name or "upload"
-    tmp = uploads / f"{uuid.uuid4().hex}-{name}"
+    tmp = uploads / f"{uuid.uuid4().hex}.upload"
 
     def save() -> None:
         with tmp.open("wb") as out:
@@ -113,7 +117,11 @@ async def import_upload(
             tmp.unlink(missing_ok=True)
 
     job = svc.jobs.submit(
-        "import.upload", f"{collection}<-{name}", run, key_id=principal.key_id, request_id=request_id(request)
+        "import.upload",
+        f"{collection}<-{name or 'upload'}",
+        run,
+        key_id=principal.key_id,
+        request_id=request_id(request),
     )
     return await job_reply(request, job, svc.settings.job_wait_seconds if wait is None else wait)
 
