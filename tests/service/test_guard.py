@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import queue
+import subprocess
+import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -273,3 +279,40 @@ def test_document_put_media_types(open_app: TestClient, ctype: str, status: int)
         assert "text/markdown" in _refused(r, 415, "unsupported_media_type")["hint"]
     r = open_app.put("/api/v1/documents/guard/none.md", content=body)  # a body with no Content-Type
     _refused(r, 415, "unsupported_media_type")
+
+
+def test_serve_on_every_address_says_which_names_it_answers_for(tmp_path: Path) -> None:
+    """A real ``planvec serve --host 0.0.0.0``: it says that only loopback names are answered until
+    PLANVEC_ALLOWED_HOSTS names the others, and a client using another name gets that hint."""
+    env = {
+        **os.environ,
+        "PLANVEC_HOME": str(tmp_path / "home"),
+        "PLANVEC_KEYS_FILE": str(tmp_path / "keys.json"),
+        "PLANVEC_API_KEYS": "lan:read:pvk_guard-test-key",
+        "PLANVEC_QDRANT_URL": ":memory:",
+    }
+    env.pop("PLANVEC_ALLOWED_HOSTS", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "planvec", "serve", "--host", "0.0.0.0", "--port", "0"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stderr is not None
+    threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stderr], daemon=True).start()  # type: ignore[union-attr]
+    try:
+        seen = [lines.get(timeout=120)]
+        while "PLANVEC_ALLOWED_HOSTS" not in seen[-1]:
+            seen.append(lines.get(timeout=120))
+        served = next(ln for ln in seen if "serving on" in ln).split("serving on ")[1].split()[0]
+        assert "answering only for Host localhost, 127.0.0.1, [::1]" in seen[-1], seen
+        url = "http://127.0.0.1:" + served.rstrip("/").rsplit(":", 1)[1]
+        key = {"X-API-Key": "pvk_guard-test-key"}
+        assert httpx.get(f"{url}/api/v1/whoami", headers=key, timeout=10).status_code == 200
+        r = httpx.get(f"{url}/api/v1/whoami", headers={**key, "Host": "planvec-box.lan"}, timeout=10)
+        assert r.status_code == 421 and "PLANVEC_ALLOWED_HOSTS" in r.json()["error"]["hint"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)

@@ -117,6 +117,17 @@ class AllowedHosts:
         return host in self.exact or host_name(host) in self.names
 
 
+def wildcard_bind_note(settings: Settings) -> str | None:
+    """What ``planvec serve`` says when it binds every address but answers only for loopback names:
+    clients that reach it by another name or address get 421 until that name is allowed."""
+    if _normalized(settings.host) not in WILDCARD_BINDS or settings.allowed_hosts:
+        return None
+    return (
+        f"bound to {settings.host}, but answering only for Host {', '.join(LOOPBACK_NAMES)}: set "
+        "PLANVEC_ALLOWED_HOSTS to the names or addresses clients use (comma-separated)"
+    )
+
+
 class RequestGuard:
     """See the module docstring. ``app``: everything behind it (the fast path, then FastAPI);
     ``routes``: the API's routes, to tell which one a refused request was for."""
