@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     rate_burst: int = Field(default=400, ge=1)
     max_body_bytes: int = Field(default=50_000_000, ge=1024)
     cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(default=(), description="CORS origins.")
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Host names (or name:port) the service answers for besides localhost, 127.0.0.1, "
+        "[::1] and the bound address; '*' for any (comma-separated in the environment).",
+    )
     audit_log: Path | None = Field(default=None, description="Audit log (default DATA_DIR/audit.jsonl).")
     audit_max_bytes: int = Field(
         default=10_000_000, ge=0, description="Rotate the audit log before it grows past this (0: never)."
@@ -129,6 +134,13 @@ class Settings(BaseSettings):
     @field_validator("index_paths", "cors_origins", mode="before")
     @classmethod
     def _split_list(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return tuple(p.strip() for p in v.split(",") if p.strip())
+        return v
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, v: Any) -> Any:
         if isinstance(v, str):
             return tuple(p.strip() for p in v.split(",") if p.strip())
         return v

@@ -14,6 +14,8 @@ from planvec.service.state import Service
 from planvec.settings import Settings
 
 LOOPBACK = ("127.0.0.1", 50000)
+# What a local client sends as Host (the guard refuses names it does not serve, like "testserver").
+BASE_URL = "http://127.0.0.1:8080"
 SMALL_PLAN = """# Plan de test
 
 ## Phase 1 : observabilité
@@ -63,7 +65,12 @@ def make_client(embedder) -> Iterator[Callable[..., TestClient]]:  # type: ignor
     opened: list[TestClient] = []
 
     def make(settings: Settings, client: tuple[str, int] = LOOPBACK) -> TestClient:
-        c = TestClient(create_app(settings, embedder=embedder), client=client, raise_server_exceptions=False)
+        c = TestClient(
+            create_app(settings, embedder=embedder),
+            base_url=BASE_URL,
+            client=client,
+            raise_server_exceptions=False,
+        )
         c.__enter__()
         opened.append(c)
         return c

@@ -6,8 +6,11 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -16,6 +19,14 @@ import pytest
 from .conftest import copy_home
 
 CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = Path(os.environ.get("PLANVEC_SCREENSHOT_DIR") or Path(__file__).resolve().parents[2] / "build")
 
 pytestmark = pytest.mark.browser
@@ -28,13 +39,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, indexed_corpus: Path) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory, indexed_corpus: Path, corpus_dir: Path) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium); browser test skipped")
     pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
     home = copy_home(indexed_corpus, tmp_path_factory.mktemp("browser") / "home")
     port = _free_port()
-    env = {**os.environ, "PLANVEC_HOME": str(home), "PLANVEC_KEYS_FILE": str(home / "keys.json")}
+    env = {
+        **os.environ,
+        "PLANVEC_HOME": str(home),
+        "PLANVEC_KEYS_FILE": str(home / "keys.json"),
+        # what POST /api/v1/index syncs: the corpus already indexed, so a sync changes nothing
+        "PLANVEC_INDEX_PATHS": str(corpus_dir),
+    }
     env.pop("PLANVEC_API_KEYS", None)
     log = (home / "serve.log").open("wb")
     proc = subprocess.Popen(
@@ -74,17 +91,7 @@ def test_search_page(server: str) -> None:
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(server + "/")
@@ -116,6 +123,81 @@ def test_search_page(server: str) -> None:
             phone.screenshot(path=str(SCREENSHOTS / "search-page-phone.png"))
         finally:
             browser.close()
+
+
+EVIL = "evil.example"
+EVIL_PAGE = b"<!doctype html><title>a page on another site</title><p>nothing to see"
+
+
+@contextmanager
+def _hostile_site() -> Iterator[int]:
+    """A web server on loopback serving an innocent-looking page, whatever the Host (the attacker's)."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(EVIL_PAGE)))
+            self.end_headers()
+            self.wfile.write(EVIL_PAGE)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(httpd.server_address[1])
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+CROSS_SITE_WRITES = """async (server) => {
+  const opts = { method: "POST", mode: "no-cors", credentials: "include" };
+  await fetch(server + "/api/v1/index", { ...opts, body: new URLSearchParams() });  // an empty form
+  await fetch(server + "/api/v1/index", { ...opts, body: new URLSearchParams({ full: "true" }) });
+  const form = new FormData();
+  form.append("file", new Blob(['{"points": []}']), "x.json");
+  await fetch(server + "/api/v1/import/upload?collection=csrf", { ...opts, body: form });
+  await fetch(server + "/api/v1/index", { ...opts, body: "{}", headers: { "Content-Type": "text/plain" } });
+  return "sent";
+}"""
+
+
+def test_hostile_pages_cannot_use_the_service(server: str) -> None:
+    """Open mode, a real Chromium. A page of another site (evil.example, resolved to loopback by the
+    browser's resolver rules) sends the "simple" cross-site writes a page can send without CORS: a
+    form POST to /index and a multipart upload; none may run a job. And a page whose own name
+    resolves to 127.0.0.1 (DNS rebinding: evil.example on the service's port) cannot read the export."""
+    from playwright.sync_api import sync_playwright
+
+    port = int(server.rsplit(":", 1)[1])
+    jobs_before = httpx.get(f"{server}/api/v1/jobs", timeout=10).json()["jobs"]
+    with _hostile_site() as evil_port, sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {EVIL} 127.0.0.1"]
+        )
+        try:
+            page = browser.new_page()
+            page.goto(f"http://{EVIL}:{evil_port}/")
+            assert page.evaluate(CROSS_SITE_WRITES, server) == "sent"
+            # rebinding: the page's origin is http://evil.example:PORT, so it could read the answer
+            page.goto(f"http://{EVIL}:{port}/")
+            status, text = page.evaluate(
+                """async () => {
+                  const r = await fetch("/api/v1/export?collection=roadmap_tasks");
+                  return [r.status, (await r.text()).slice(0, 300)];
+                }"""
+            )
+        finally:
+            browser.close()
+    assert status == 421 and "host_not_allowed" in text, (status, text)
+    jobs = httpx.get(f"{server}/api/v1/jobs", timeout=10).json()["jobs"]
+    assert jobs == jobs_before  # no job was started
+    names = [c["name"] for c in httpx.get(f"{server}/api/v1/collections", timeout=10).json()["collections"]]
+    assert "csrf" not in names
 
 
 def _score_re():  # type: ignore[no-untyped-def]

@@ -118,3 +118,28 @@ def test_bearer_key_and_metrics_label(
         text,
         re.M,
     )
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ("Authorization", "Bearer  {key}"),
+        ("Authorization", "Bearer {key} "),
+        ("Authorization", "Bearer {key}\t"),
+        ("Authorization", "bearer {key}"),
+        ("Authorization", "Bearer\t{key}"),
+        ("X-API-Key", "{key}\t"),
+        ("X-API-Key", " {key} "),
+    ],
+)
+def test_one_credential_parser(
+    pair: tuple[TestClient, TestClient, dict[str, str]], header: tuple[str, str]
+) -> None:
+    """The fast path and every FastAPI route read a key the same way, whitespace and all."""
+    fast, slow, keys = pair
+    headers = {header[0]: header[1].format(key=keys["read"])}
+    code, _ = _same(fast, slow, "/api/v1/search?q=zorglub", headers)
+    assert code == 200
+    for c in (fast, slow):
+        assert c.get("/api/v1/whoami", headers=headers).json()["key_id"] == "fp-read"
+        assert c.post("/api/v1/search", json={"query": "zorglub"}, headers=headers).status_code == 200

@@ -131,9 +131,14 @@ def serve_cmd(
 
 
 def _announce(settings: Settings, auth_line: str, port: int) -> None:
+    from ..service.guard import wildcard_bind_note
+
     err = err_console()
     err.print(auth_line, highlight=False)
     err.print(f"planvec serving on http://{settings.host}:{port}/  (API docs: /docs)", highlight=False)
+    note = wildcard_bind_note(settings)
+    if note:
+        err.print(note, highlight=False)
 
 
 def _auth_line(ctx: typer.Context, settings: Settings) -> str:

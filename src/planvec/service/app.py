@@ -20,6 +20,7 @@ from ..embedding.base import Embedder
 from ..settings import Settings
 from .auditing import AuditMiddleware
 from .errors import install_handlers
+from .guard import RequestGuard
 from .middleware import ServiceMiddleware
 from .routes import collections, data, documents, health, index, jobs, ops, search, web
 from .routes.search import SearchFastPath
@@ -68,7 +69,8 @@ def create_app(
     )
     app.state.svc = svc
     install_handlers(app)
-    for module in (search, collections, index, documents, jobs, health, data, ops, web):
+    modules = (search, collections, index, documents, jobs, health, data, ops, web)
+    for module in modules:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
     if settings.cors_origins:
@@ -81,19 +83,25 @@ def create_app(
         )
     app.add_middleware(AuditMiddleware, svc=svc)  # (inside ServiceMiddleware: it sees the request id)
     app.add_middleware(ServiceMiddleware, metrics=svc.metrics, max_body=settings.max_body_bytes)
+    behind: ASGIApp = partial(FastAPI.__call__, app)
     if not settings.cors_origins:  # (with CORS on, CORSMiddleware's headers need FastAPI's stack)
-        app.fast_path = SearchFastPath(partial(FastAPI.__call__, app), svc.metrics, settings.max_body_bytes)
+        app.fast_path = SearchFastPath(behind, svc.metrics, settings.max_body_bytes)
+        behind = app.fast_path
+    # (the routes as declared: what a refused request was for, for its audit line)
+    app.guard = RequestGuard(behind, svc, [route for m in modules for route in m.router.routes])
     return app
 
 
 class PlanvecApp(FastAPI):
-    """FastAPI, with :class:`SearchFastPath` in front of its middleware stack when set."""
+    """FastAPI behind :class:`RequestGuard` (outermost: Host, cross-site and body type checks) and,
+    when set, :class:`SearchFastPath` in front of FastAPI's middleware stack."""
 
     fast_path: ASGIApp | None = None
+    guard: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.fast_path is None:
+        if self.guard is None:
             await super().__call__(scope, receive, send)
             return
         scope["app"] = self  # (what Starlette sets: request.app for the fast path)
-        await self.fast_path(scope, receive, send)
+        await self.guard(scope, receive, send)

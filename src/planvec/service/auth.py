@@ -100,14 +100,17 @@ def _throttle_unauthenticated(svc: Service, request: Request, denial: ApiError) 
 
 
 def raw_key(request: Request) -> str | None:
-    """The key sent as ``X-API-Key`` or ``Authorization: Bearer`` (what the two security
-    dependencies read; for code that runs without FastAPI's dependency solving)."""
-    key = request.headers.get("x-api-key")
+    """The key a request carries: ``X-API-Key: KEY``, else ``Authorization: Bearer KEY`` (scheme in
+    any case, any run of spaces or tabs after it). Whitespace around the value is not part of it (HTTP's
+    optional whitespace, which servers strip or keep depending on the parser). The one parser of
+    both the FastAPI routes and the search fast path."""
+    headers = request.headers
+    key = headers.get("x-api-key", "").strip(" \t")
     if key:
         return key
-    scheme, _, credentials = (request.headers.get("authorization") or "").partition(" ")
-    if scheme and credentials and scheme.lower() == "bearer":
-        return credentials
+    parts = headers.get("authorization", "").split(None, 1)
+    if len(parts) == 2 and parts[0].lower() == "bearer":
+        return parts[1].strip()
     return None
 
 
@@ -147,8 +150,10 @@ def require(scope: str, action: str) -> Callable[..., Awaitable[Principal]]:
         api_key: Annotated[str | None, Depends(_api_key_header)],
         bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
-        raw = api_key or (bearer.credentials if bearer else None)
-        return authorize(get_service(request), request, raw, scope, action)
+        # api_key and bearer declare the two schemes in the OpenAPI document; the key itself is
+        # read by raw_key, as on the search fast path, so that every route parses it alike.
+        del api_key, bearer
+        return authorize(get_service(request), request, raw_key(request), scope, action)
 
     dependency.requirement = (scope, action)  # type: ignore[attr-defined]  # (read by the audit)
     return dependency

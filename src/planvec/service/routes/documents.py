@@ -19,6 +19,7 @@ from ...parsing.files import SourceFile, parse_file
 from ...records import FileProblem
 from ..auth import Principal, require
 from ..errors import ApiError, request_id
+from ..guard import DOCUMENT_TEXT_TYPES, DOCUMENT_TYPES, media_type
 from ..paths import markdown_relpath, resolve_inside
 from ..state import Service, get_service
 from .jobs import JOB_RESPONSES, JobReply, job_reply
@@ -38,7 +39,7 @@ _BODY_DOC: dict[str, Any] = {
         "required": True,
         "content": {
             "application/json": {"schema": DocumentBody.model_json_schema()},
-            "text/markdown": {"schema": {"type": "string"}},
+            **{t: {"schema": {"type": "string"}} for t in DOCUMENT_TEXT_TYPES},
         },
     }
 }
@@ -53,14 +54,14 @@ def _root(svc: Service) -> Path:
 
 
 async def _content(request: Request, limit: int) -> str:
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    ctype = media_type(request.headers.get("content-type", ""))
     raw = await request.body()
-    if ctype.startswith("text/"):
+    if ctype in DOCUMENT_TEXT_TYPES:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise ApiError(400, "invalid_encoding", "the document is not valid UTF-8") from None
-    elif ctype in ("application/json", ""):
+    elif ctype in ("application/json", ""):  # ("": no body at all, which RequestGuard lets through)
         try:
             text = DocumentBody.model_validate_json(raw or b"{}").content
         except ValidationError as e:
@@ -72,7 +73,7 @@ async def _content(request: Request, limit: int) -> str:
                 422, "validation_error", 'invalid request: body must be {"content": "..."}', details=details
             ) from None
     else:
-        raise ApiError(415, "unsupported_media_type", "send application/json or text/markdown")
+        raise ApiError(415, "unsupported_media_type", f"send Content-Type: {' or '.join(DOCUMENT_TYPES)}")
     if len(text.encode("utf-8")) > limit:
         raise ApiError(413, "payload_too_large", f"the document is over the {limit}-byte file limit")
     return text
@@ -123,7 +124,8 @@ async def put_document(
     wait: WaitQuery = None,
 ) -> JSONResponse:
     """Write the file at `path` (relative, inside the documents root) and index it incrementally.
-    Body: `{"content": "..."}` or the raw Markdown with `Content-Type: text/markdown`."""
+    Body: `{"content": "..."}` as `application/json`, or the raw Markdown (UTF-8) as `text/markdown`,
+    `text/x-markdown`, `text/plain` or `application/octet-stream`; any other type is refused (415)."""
     svc = get_service(request)
     root = _root(svc)
     target = resolve_inside(root, markdown_relpath(path), what="path")
