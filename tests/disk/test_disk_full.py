@@ -4,17 +4,15 @@ go on, and nothing dies of SIGBUS (Qdrant Edge writes through memory maps)."""
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from disk_helpers import TINY_PLAN, copy_sparse, fill, planvec
+
+from serving import serve_env, served
 
 MIB = 1 << 20
 
@@ -70,58 +68,23 @@ def test_reads_work_on_a_completely_full_disk(tmpfs: Callable[[int], Path], tiny
     assert r.returncode == 0, (r.returncode, r.stderr[-2000:])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def full_disk_server(
     tmpfs: Callable[[int], Path], tiny_home: Path, tmp_path: Path
 ) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:
     disk = tmpfs(256)
     home = copy_sparse(tiny_home, disk / "data")
-    port = _free_port()
     docs = tmp_path / "docs"
-    env = {
-        **os.environ,
-        "PLANVEC_HOME": str(home),
-        "PLANVEC_DOCUMENTS_ROOT": str(docs),
-        "PLANVEC_INDEX_PATHS": str(docs),
-        "PLANVEC_KEYS_FILE": str(tmp_path / "keys.json"),
-        "PLANVEC_AUDIT_LOG": str(tmp_path / "audit.jsonl"),
-        "PLANVEC_DISK_RESERVE_MB": "1",
-    }
-    env.pop("PLANVEC_API_KEYS", None)
-    log = (tmp_path / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "planvec", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    env = serve_env(
+        home=home,
+        documents_root=docs,
+        index_paths=docs,
+        keys_file=tmp_path / "keys.json",
+        audit_log=tmp_path / "audit.jsonl",
+        disk_reserve_mb="1",
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"planvec serve did not start:\n{(tmp_path / 'serve.log').read_text()[-3000:]}")
-            time.sleep(0.3)
-        yield url, disk, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
-        log.close()
+    with served(env, tmp_path / "serve.log") as srv:
+        yield srv.url, disk, srv.proc
 
 
 def test_service_answers_507_on_a_write_and_goes_on_searching(

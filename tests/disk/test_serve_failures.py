@@ -7,27 +7,21 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from planvec.store.edge import EdgeStore
+from serving import free_port, serve_cmd, serve_env, stderr_lines
 
 SERVE_TIMEOUT = 120
 
 
 def serve(home: Path, port: int, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PLANVEC_HOME": str(home),
-        "PLANVEC_KEYS_FILE": str(tmp_path / "keys.json"),
-        "PLANVEC_AUDIT_LOG": str(tmp_path / "audit.jsonl"),
-    }
-    env.pop("PLANVEC_API_KEYS", None)
+    env = serve_env(home=home, keys_file=tmp_path / "keys.json", audit_log=tmp_path / "audit.jsonl")
     return subprocess.run(
-        [sys.executable, "-m", "planvec", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        serve_cmd("127.0.0.1", port),
         capture_output=True,
         text=True,
         timeout=SERVE_TIMEOUT,
@@ -53,12 +47,6 @@ def busy_port() -> Iterator[int]:
         yield int(s.getsockname()[1])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_port_in_use(busy_port: int, tiny_home: Path, tmp_path: Path) -> None:
     r = serve(tiny_home, busy_port, tmp_path)
     assert_one_error(r, "cannot listen on", str(busy_port), "in use")
@@ -66,34 +54,29 @@ def test_port_in_use(busy_port: int, tiny_home: Path, tmp_path: Path) -> None:
 
 def test_data_dir_locked_by_another_writer(tiny_home: Path, tmp_path: Path) -> None:
     with EdgeStore(tiny_home):  # this process is the writer
-        r = serve(tiny_home, _free_port(), tmp_path)
+        r = serve(tiny_home, free_port(), tmp_path)
     assert_one_error(r, "locked by another writer", str(os.getpid()))
 
 
 def test_read_only_data_dir(read_only_view: Callable[[Path], Path], tiny_home: Path, tmp_path: Path) -> None:
-    r = serve(read_only_view(tiny_home), _free_port(), tmp_path)
+    r = serve(read_only_view(tiny_home), free_port(), tmp_path)
     assert_one_error(r, "cannot write to the data directory", "Read-only file system")
 
 
 def test_serving_on_is_said_once_the_port_answers(tiny_home: Path, tmp_path: Path) -> None:
     """``--port 0``: the line names the port the kernel chose, and that port answers at once."""
-    import queue
-    import threading
 
     import httpx
 
-    env = {**os.environ, "PLANVEC_HOME": str(tiny_home), "PLANVEC_KEYS_FILE": str(tmp_path / "keys.json")}
-    env.pop("PLANVEC_API_KEYS", None)
+    env = serve_env(home=tiny_home, keys_file=tmp_path / "keys.json")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "planvec", "serve", "--host", "127.0.0.1", "--port", "0"],
+        serve_cmd("127.0.0.1", 0),
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,
         env=env,
     )
-    lines: queue.Queue[str] = queue.Queue()
-    assert proc.stderr is not None
-    threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stderr], daemon=True).start()  # type: ignore[union-attr]
+    lines = stderr_lines(proc)
     try:
         seen = []
         while True:

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,6 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from serving import serve_env, served
 
 from .conftest import copy_home
 
@@ -32,58 +30,19 @@ SCREENSHOTS = Path(os.environ.get("PLANVEC_SCREENSHOT_DIR") or Path(__file__).re
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, indexed_corpus: Path, corpus_dir: Path) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium); browser test skipped")
     pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
     home = copy_home(indexed_corpus, tmp_path_factory.mktemp("browser") / "home")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PLANVEC_HOME": str(home),
-        "PLANVEC_KEYS_FILE": str(home / "keys.json"),
-        # what POST /api/v1/index syncs: the corpus already indexed, so a sync changes nothing
-        "PLANVEC_INDEX_PATHS": str(corpus_dir),
-    }
-    env.pop("PLANVEC_API_KEYS", None)
-    log = (home / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "planvec", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(f"planvec serve did not start:\n{(home / 'serve.log').read_text()[-3000:]}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    # what POST /api/v1/index syncs: the corpus already indexed, so a sync changes nothing
+    env = serve_env(home=home, keys_file=home / "keys.json", index_paths=corpus_dir)
+    with served(env, home / "serve.log") as srv:
+        yield srv.url
     # graceful shutdown on SIGTERM (uvicorn re-raises the signal once the lifespan has closed the store)
-    assert proc.returncode in (0, -15), (home / "serve.log").read_text()[-3000:]
-    assert "Application shutdown complete" in (home / "serve.log").read_text()
+    assert srv.proc.returncode in (0, -15), srv.log_text()[-3000:]
+    assert "Application shutdown complete" in srv.log_text()
 
 
 def test_search_page(server: str) -> None:

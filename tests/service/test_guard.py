@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import queue
 import subprocess
-import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +17,7 @@ from starlette.testclient import TestClient
 
 from planvec.service.keys import KeyStore
 from planvec.settings import Settings
+from serving import serve_cmd, serve_env, stderr_lines
 
 from .conftest import service_dirs, service_of, service_settings
 
@@ -284,24 +281,17 @@ def test_document_put_media_types(open_app: TestClient, ctype: str, status: int)
 def test_serve_on_every_address_says_which_names_it_answers_for(tmp_path: Path) -> None:
     """A real ``planvec serve --host 0.0.0.0``: it says that only loopback names are answered until
     PLANVEC_ALLOWED_HOSTS names the others, and a client using another name gets that hint."""
-    env = {
-        **os.environ,
-        "PLANVEC_HOME": str(tmp_path / "home"),
-        "PLANVEC_KEYS_FILE": str(tmp_path / "keys.json"),
-        "PLANVEC_API_KEYS": "lan:read:pvk_guard-test-key",
-        "PLANVEC_QDRANT_URL": ":memory:",
-    }
+    env = serve_env(
+        home=tmp_path / "home",
+        keys_file=tmp_path / "keys.json",
+        api_keys="lan:read:pvk_guard-test-key",
+        qdrant_url=":memory:",
+    )
     env.pop("PLANVEC_ALLOWED_HOSTS", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "planvec", "serve", "--host", "0.0.0.0", "--port", "0"],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env=env,
+        serve_cmd("0.0.0.0", 0), stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env
     )
-    lines: queue.Queue[str] = queue.Queue()
-    assert proc.stderr is not None
-    threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stderr], daemon=True).start()  # type: ignore[union-attr]
+    lines = stderr_lines(proc)
     try:
         seen = [lines.get(timeout=120)]
         while "PLANVEC_ALLOWED_HOSTS" not in seen[-1]:

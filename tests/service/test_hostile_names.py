@@ -6,10 +6,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,6 +14,7 @@ from starlette.testclient import TestClient
 
 from planvec.service.paths import NAME_MAX, PATH_MAX
 from planvec.settings import Settings
+from serving import serve_env, served
 
 DOC = {"content": "# Plan\n\n- [ ] écrire le gabarit hostile\n"}
 LEGACY = json.dumps({"points": []}).encode()
@@ -161,55 +158,15 @@ def test_a_long_but_valid_upload_file_name_is_imported(client: TestClient, dirs:
 # the same over one keep-alive connection to a real `planvec serve`
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(dirs: dict[str, Path]) -> Iterator[tuple[int, Path]]:
     home = dirs["home"].parent / "serve-home"
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PLANVEC_HOME": str(home),
-        "PLANVEC_KEYS_FILE": str(home / "keys.json"),
-        "PLANVEC_DOCUMENTS_ROOT": str(dirs["docs"]),
-        "PLANVEC_IMPORT_DIR": str(dirs["imports"]),
-    }
-    env.pop("PLANVEC_API_KEYS", None)
     home.mkdir()
-    log_path = home / "serve.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "planvec", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 120
-            while not _ready(port):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"planvec serve did not start:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.3)
-            yield port, log_path
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def _ready(port: int) -> bool:
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        conn.request("GET", "/readyz")
-        return conn.getresponse().status == 200
-    except OSError:
-        return False
+    env = serve_env(
+        home=home, keys_file=home / "keys.json", documents_root=dirs["docs"], import_dir=dirs["imports"]
+    )
+    with served(env, home / "serve.log") as srv:
+        yield int(srv.url.rsplit(":", 1)[1]), srv.log
 
 
 def test_one_connection_survives_every_hostile_name(server: tuple[int, Path], dirs: dict[str, Path]) -> None:
