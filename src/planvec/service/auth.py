@@ -90,11 +90,17 @@ def _throttle_unauthenticated(svc: Service, request: Request, denial: ApiError) 
     wait = svc.unauth_limiter.acquire(_client(request))
     if wait <= 0:
         return denial
+    return _rate_limited(
+        "too many requests without a valid API key from this address", wait, "send a valid API key; "
+    )
+
+
+def _rate_limited(message: str, wait: float, advice: str = "") -> ApiError:
     return ApiError(
         429,
         "rate_limited",
-        "too many requests without a valid API key from this address",
-        hint=f"send a valid API key; retry in {wait:.2f} s",
+        message,
+        hint=f"{advice}retry in {wait:.2f} s",
         headers={"Retry-After": str(max(1, math.ceil(wait)))},
     )
 
@@ -132,13 +138,7 @@ def authorize(svc: Service, request: Request, raw: str | None, scope: str, actio
         )
     wait = svc.limiter.acquire(principal.key_id if not principal.open_mode else _client(request))
     if wait > 0:
-        raise ApiError(
-            429,
-            "rate_limited",
-            "too many requests for this key",
-            hint=f"retry in {wait:.2f} s",
-            headers={"Retry-After": str(max(1, math.ceil(wait)))},
-        )
+        raise _rate_limited("too many requests for this key", wait)
     return principal
 
 
