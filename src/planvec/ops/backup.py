@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from .. import __version__
+from ..clock import now_iso
 from ..errors import CollectionNotFound, DimensionMismatch, UsageError
 from ..store.base import VectorStore
 from ..store.filters import check_name
+from ..wiring import model_meta
 from .archive import ArchiveError, ArchiveReader, ArchiveWriter, decode_points, load_json
-from .reports import now_iso
 from .transfer import BatchWriter, MigrationError, ProgressFn, Rate, Reembedder, portable_meta, spec_of
 
 BACKUP_BATCH = 1024
@@ -412,11 +413,7 @@ def restore(
             t, c = state["name"], state["obj"]
             meta = dict(c.get("meta") or {})
             if reembed:
-                meta.update(
-                    model=reembed.embedder.model_id,
-                    dimension=reembed.embedder.dimension,
-                    bm25=reembed.sparse_encoder.config_id,
-                )
+                meta.update(model_meta(reembed.embedder, reembed.sparse_encoder))
             meta["planvec_restore"] = None
             meta["restored_from"] = {"archive": str(p), "sha256": manifest["sha256"], "at": now_iso()}
             store.set_meta(t, meta)

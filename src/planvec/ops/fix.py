@@ -33,12 +33,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..clock import now_iso
 from ..errors import StoreError, UsageError
 from ..store.base import DEFAULT_PAYLOAD_INDEXES, CollectionInfo, CollectionSpec, PointData, SparseVec
 from ..store.filters import STRUCTURAL_KEYS
 from ..sync import diff_collection
+from ..wiring import model_meta
 from .check import altered_payloads, file_duplicates, split_unclaimed
-from .reports import Problem, cli_prefix, now_iso
+from .problems import Problem, cli_prefix
 from .verify import verify
 
 if TYPE_CHECKING:
@@ -179,7 +181,7 @@ def _make_plan(engine: Engine, paths: Sequence[str | Path], sample: int, seed: i
         if info.model != emb.model_id:
             plan.reembed_all[coll] = f"made with model {info.model}, the configured model is {emb.model_id}"
             continue
-        vr = verify(engine, coll, sample=sample, probes=[], seed=seed)
+        vr = verify(store, emb, engine.settings, coll, sample=sample, probes=[], seed=seed)
         if vr.drifted:
             plan.reembed_all[coll] = (
                 f"model changed: {len(vr.drifted)} of {vr.sample} sampled vectors differ from a fresh "
@@ -278,10 +280,7 @@ def _execute(engine: Engine, plan: _Plan, paths: Sequence[str | Path]) -> int:
 
 
 def _set_model_meta(engine: Engine, coll: str) -> None:
-    emb = engine.embedder
-    engine.store.set_meta(
-        coll, {"model": emb.model_id, "dimension": emb.dimension, "bm25": engine.sparse_encoder.config_id}
-    )
+    engine.store.set_meta(coll, model_meta(engine.embedder, engine.sparse_encoder))
 
 
 def _reembed(engine: Engine, coll: str, points: Any) -> int:
