@@ -18,6 +18,7 @@ lint:
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 format:
 	$(BIN)/ruff format src tests benchmarks

@@ -25,9 +25,9 @@ def corpus_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def embedder():  # type: ignore[no-untyped-def]
-    from planvec.embedding import load_embedder
+    from planvec.wiring import embedder_from_settings
 
-    return load_embedder("onnx")
+    return embedder_from_settings(Settings(embedder="onnx"))
 
 
 @pytest.fixture

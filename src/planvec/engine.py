@@ -22,14 +22,15 @@ from typing import IO, TYPE_CHECKING, Any, cast
 import numpy as np
 
 from . import __version__
+from .clock import now_iso
 from .documents import StoreDoc, section_docs, task_docs, word_tokens
 from .embedding.base import Embedder
 from .errors import CollectionNotFound, DimensionMismatch, UsageError
-from .ops.reports import now_iso
 from .records import FileProblem, ParsedFile
 from .settings import SearchMode, Settings
 from .store.base import CollectionSpec, Filters, ScoredHit, SparseVec, VectorStore
 from .sync import CollectionDiff, ProgressFn, Scope, apply_diff, diff_collection
+from .wiring import embedder_from_settings, model_key, model_meta, sparse_encoder, store_from_settings
 
 if TYPE_CHECKING:
     from .ops.backup import BackupReport, RestoreReport
@@ -221,24 +222,13 @@ class Engine:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            from .embedding import load_embedder
-
-            s = self.settings
-            self._embedder = load_embedder(
-                s.embedder,
-                model_path=s.model_path,
-                cache_dir=s.cache_dir,
-                batch_size=s.batch_size,
-                threads=s.threads,
-            )
+            self._embedder = embedder_from_settings(self.settings)
         return self._embedder
 
     @property
     def sparse_encoder(self) -> Any:
         if self._sparse is None:
-            from .embedding.bm25 import Bm25Encoder
-
-            self._sparse = Bm25Encoder()
+            self._sparse = sparse_encoder()
         return self._sparse
 
     @property
@@ -250,7 +240,7 @@ class Engine:
     @property
     def model_key(self) -> str:
         """What a stored vector depends on besides its text: dense model and BM25 configuration."""
-        return f"{self.embedder.model_id}|{self.sparse_encoder.config_id}"
+        return model_key(self.embedder, self.sparse_encoder)
 
     def close(self) -> None:
         if self._store is not None:
@@ -392,9 +382,7 @@ class Engine:
                         "last_sync": now_iso(),
                         "task_text": self.settings.task_text,
                         "planvec_version": __version__,
-                        "model": self.embedder.model_id,
-                        "dimension": self.embedder.dimension,
-                        "bm25": self.sparse_encoder.config_id,
+                        **model_meta(self.embedder, self.sparse_encoder),
                     },
                 )
                 report.write_seconds += time.perf_counter() - t0
@@ -421,10 +409,7 @@ class Engine:
             self.store.create_collection(
                 CollectionSpec(name=name, dimension=emb.dimension, model=emb.model_id)
             )
-            self.store.set_meta(
-                name,
-                {"model": emb.model_id, "dimension": emb.dimension, "bm25": self.sparse_encoder.config_id},
-            )
+            self.store.set_meta(name, model_meta(emb, self.sparse_encoder))
             return
         self._check_compatible(info.name, info.dimension)
 
@@ -701,13 +686,22 @@ class Engine:
         """Vector quality: dimension, NaN/inf, norms, zeros, shared vectors, self-retrieval, drift."""
         from .ops.verify import verify
 
-        return verify(self, collection, sample, thresholds=thresholds, probes=probes, seed=seed)
+        return verify(
+            self.store,
+            self.embedder,
+            self.settings,
+            collection,
+            sample,
+            thresholds=thresholds,
+            probes=probes,
+            seed=seed,
+        )
 
     def diagnose(self) -> DiagnoseReport:
         """Store, collections, model, lock and disk, each problem with the command that fixes it."""
         from .ops.diagnose import diagnose
 
-        return diagnose(self)
+        return diagnose(self.settings, lambda: self.store, lambda: self.embedder)
 
     def fix(self, paths: Sequence[str | Path] = (), dry_run: bool = False, *, sample: int = 100) -> FixReport:
         """Repair what check/verify/diagnose find, after a safety backup (``dry_run``: plan only)."""
@@ -774,7 +768,17 @@ class Engine:
         """Import a legacy ``{collection}-backup.json`` export or a planvec archive into ``collection``."""
         from .ops.legacy import import_file
 
-        return import_file(self, path, collection, reembed=reembed, key=key, progress=progress)
+        return import_file(
+            self.store,
+            path,
+            collection,
+            embedder=lambda: self.embedder,
+            sparse_encoder=self.sparse_encoder,
+            model=self._model_signature(),
+            reembed=reembed,
+            key=key,
+            progress=progress,
+        )
 
     def migrate(
         self,
@@ -814,6 +818,7 @@ class Engine:
             report_dir=report_dir,
             tolerance=tolerance,
             sample_queries=sample_queries,
+            settings=self.settings,
         )
 
     def validate_migration(
@@ -838,6 +843,7 @@ class Engine:
             tolerance=tolerance,
             sample_queries=sample_queries,
             progress=progress,
+            settings=self.settings,
         )
 
     def _reembedder(self) -> Reembedder:
@@ -875,23 +881,6 @@ def _check_filters(f: SearchFilters) -> None:
     bad = [p for p in f.priorities if p.upper() not in ("P0", "P1", "P2", "P3")]
     if bad:
         raise UsageError(f"unknown priority {', '.join(bad)}", hint="use P0, P1, P2 or P3")
-
-
-def store_from_settings(s: Settings, *, read_only: bool) -> VectorStore:
-    """The store the settings name (``PLANVEC_QDRANT_URL``, else the data directory), opened
-    with every store setting."""
-    from .store import open_store
-
-    return open_store(
-        Path(s.data_dir).expanduser(),
-        s.qdrant_url,
-        api_key=s.qdrant_api_key,
-        timeout=s.qdrant_timeout,
-        retries=s.qdrant_retries,
-        hnsw_ef=s.hnsw_ef,
-        read_only=read_only,
-        disk_reserve_mb=s.disk_reserve_mb,
-    )
 
 
 def _candidates(limit: int) -> int:

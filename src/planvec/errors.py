@@ -38,6 +38,10 @@ class StoreError(PlanvecError):
 class StoreLockedError(StoreError):
     """Another process holds the data directory for writing."""
 
+    #: The state of the lock that refused the store (a ``planvec.store.base.LockStatus``) when the
+    #: store could read it, else None.
+    lock: object | None = None
+
 
 class DiskFullError(StoreError):
     """A write was refused (or failed) because the data directory's disk has too little free space."""
@@ -49,3 +53,7 @@ class CollectionNotFound(StoreError):
 
 class DimensionMismatch(StoreError):
     """A collection's vector dimension or model differs from the configured model."""
+
+
+class NotSupported(StoreError):
+    """This store cannot do what was asked (a capability of the other kind of store)."""

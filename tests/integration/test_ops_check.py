@@ -24,7 +24,7 @@ CLEAN = {"missing": 0, "orphaned": 0, "stale": 0, "duplicates": 0, "coverage": 1
 
 def repaired(eng: Engine, plans: Path) -> None:
     report = eng.fix([plans])
-    assert report.actions and report.backup and Path(report.backup).is_dir()
+    assert report.actions and report.backup and Path(report.backup).is_file()
     after = eng.check([plans])
     assert after.ok, after.problems
     assert counts(eng, plans) == CLEAN

@@ -16,9 +16,11 @@ from ops_faults import TASKS, by_title, raw_write_vector
 
 from planvec.engine import Engine
 from planvec.errors import CollectionNotFound, UsageError
+from planvec.ops.diagnose import diagnose
 from planvec.ops.reports import write_reports
-from planvec.ops.verify import Probe, Thresholds, load_probes
+from planvec.ops.verify import Probe, Thresholds, load_probes, verify
 from planvec.settings import Settings
+from planvec.wiring import store_from_settings
 
 
 def problem_codes(report) -> list[str]:  # type: ignore[no-untyped-def]
@@ -221,3 +223,18 @@ def test_diagnose_names_the_lock_holder(tmp_path: Path, embedder, plans: Path) -
     time.sleep(0.05)
     with Engine(Settings(data_dir=data), embedder=embedder, read_only=True) as e:
         assert e.diagnose().ok
+
+
+def test_verify_and_diagnose_take_the_store_and_the_model(tmp_path: Path, embedder, plans: Path) -> None:  # type: ignore[no-untyped-def]
+    """The operations work on a store and an embedder handed to them, with no Engine."""
+    s = Settings(data_dir=tmp_path / "data")
+    with Engine(s, embedder=embedder) as e:
+        e.index([plans])
+    store = store_from_settings(s, read_only=True)
+    try:
+        v = verify(store, embedder, s, sample=10)
+        d = diagnose(s, lambda: store, lambda: embedder)
+    finally:
+        store.close()
+    assert v.ok and v.sample > 0 and v.points == TASKS
+    assert d.ok and d.store["reachable"] and d.lock is not None and d.lock["held"] is False

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from planvec.errors import CollectionNotFound, DimensionMismatch, StoreError
+from planvec.errors import CollectionNotFound, DimensionMismatch, NotSupported, StoreError, StoreLockedError
 from planvec.store import (
     CollectionSpec,
     EdgeStore,
@@ -30,6 +30,7 @@ from planvec.store import (
     VectorStore,
     open_store,
 )
+from planvec.store.base import ShardFiles
 
 DIM = 384
 N = 1000
@@ -550,3 +551,75 @@ def test_closed_store_refuses_work(store: VectorStore) -> None:
     store.close()  # idempotent
     with pytest.raises(StoreError):
         store.list_collections()
+
+
+# -- capabilities: what one store does and the other answers with NotSupported --------------------
+def test_raw_scroll_gives_the_points_of_scroll(loaded: tuple[str, dict[str, VectorStore]]) -> None:
+    name, stores = loaded
+    for k, s in stores.items():
+        rows = []
+        for n, batch in s.scroll_raw(name, batch_size=300):
+            got = list(batch)
+            assert len(got) == n and 0 < n <= 300, k
+            rows += got
+        ids = [str(pid) for pid, _, _, _ in rows]
+        assert ids == sorted(BY_ID) == [p.id for p in s.scroll(name, fields=[])], k  # id order
+        for pid, dense, sparse, payload in rows:
+            src = BY_ID[str(pid)]
+            assert dense is not None and same_payload(payload, src.payload), (k, pid)
+            np.testing.assert_allclose(np.frombuffer(dense, np.float32), src.vector, rtol=0, atol=1e-7)
+            assert sparse is not None and src.sparse is not None
+            assert (tuple(sparse[0]), tuple(np.float32(v) for v in sparse[1])) == (
+                src.sparse.indices,
+                tuple(np.float32(v) for v in src.sparse.values),
+            ), (k, pid)
+
+
+def test_server_version(store: VectorStore, kind: str) -> None:
+    version = store.server_version()
+    if kind == "edge":
+        assert version is not None and version.startswith("qdrant-edge-py ")
+    elif kind == "server-memory":
+        assert version == "qdrant-client local mode (in-process)"
+    else:
+        assert version and version[0].isdigit()  # the server's own version, e.g. 1.12.4
+
+
+def test_lock_status(store: VectorStore, kind: str, tmp_path: Path) -> None:
+    if kind != "edge":
+        with pytest.raises(NotSupported):
+            store.lock_status()
+        return
+    mine = store.lock_status()
+    assert (mine.held, mine.writer_pid, mine.writer_alive) == ("by this process", os.getpid(), True)
+    assert mine.path == str(tmp_path / "edge" / ".lock") and mine.to_dict()["reader_pids"] == []
+    store.close()
+    with EdgeStore(tmp_path / "edge", read_only=True) as reader:
+        free = reader.lock_status()
+        assert (free.held, free.writer_pid) == (False, None)  # a reader holds no writer lock
+        with pytest.raises(StoreLockedError) as e:
+            EdgeStore(tmp_path / "edge")  # a writer, refused while the reader is open
+        assert e.value.lock == free  # the refusal says what the lock looked like
+
+
+def test_shard_files(store: VectorStore, kind: str, tmp_path: Path) -> None:
+    if kind != "edge":
+        with pytest.raises(NotSupported):
+            store.shard_files()
+        return
+    coll = unique("t_files")
+    store.create_collection(spec(coll))
+    store.upsert(coll, make_points(50, seed=3, prefix="s"))
+    writer = store.shard_files()
+    assert isinstance(writer, ShardFiles) and writer.read_only is False
+    with pytest.raises(StoreError):
+        writer.collection_files(coll)  # a writer may change its files while they are copied
+    store.close()
+    with EdgeStore(tmp_path / "edge", read_only=True) as src, EdgeStore(tmp_path / "copy") as dst:
+        files = src.shard_files()
+        assert not files.is_loaded(coll)
+        meta = src.get_meta(coll)
+        dst.shard_files().install_copy(files.collection_files(coll), coll, meta)
+        assert dst.count(coll) == 50
+        want = {p.id: p.payload for p in src.scroll(coll)}
+        assert {p.id: p.payload for p in dst.scroll(coll)} == want

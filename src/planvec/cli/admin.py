@@ -102,10 +102,9 @@ def drop_cmd(
 @model_app.command("build")
 def model_build(ctx: typer.Context) -> None:
     """Build (or verify) the cached ONNX model from the installed weights."""
-    from ..embedding import load_embedder
+    from ..wiring import embedder_from_settings
 
-    s = make_settings(ctx)
-    emb = load_embedder(s.embedder, model_path=s.model_path, cache_dir=s.cache_dir)
+    emb = embedder_from_settings(make_settings(ctx))
     vec = emb.embed(["planvec model check"])
     out_console().print(
         f"model {emb.model_id}: ready ({emb.dimension}-d, norm {float((vec[0] ** 2).sum()) ** 0.5:.4f})"

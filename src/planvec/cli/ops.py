@@ -176,7 +176,11 @@ def fix_cmd(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
     sample: Annotated[int, typer.Option("--sample", help="Points re-embedded to detect drift.")] = 100,
     restore: Annotated[
-        Path | None, typer.Option("--restore", help="Put back a safety backup made by fix (a directory).")
+        Path | None,
+        typer.Option(
+            "--restore",
+            help="Put back a safety backup made by fix (the archive it printed, or its directory).",
+        ),
     ] = None,
     report_dir: ReportDir = Path("reports"),
     no_report: NoReport = False,
@@ -230,5 +234,13 @@ def _restore(ctx: typer.Context, backup: Path, yes: bool) -> None:
     if not yes and not typer.confirm(f"replace the collections saved in {backup} with that backup?"):
         raise typer.Exit(1)
     with engine(ctx) as eng:
-        names = restore_backup(eng, backup)
-    err_console().print(f"restored {', '.join(names) or 'nothing'} from {backup}", highlight=False)
+        r = restore_backup(eng.store, backup)
+    names = [c["name"] for c in r.collections]
+    err = err_console()
+    err.print(f"restored {', '.join(names) or 'nothing'} from {backup}", highlight=False)
+    if r.skipped:
+        err.print(
+            f"left out {len(r.skipped)} point(s) whose vector holds NaN or infinity (no store takes "
+            f"them; planvec fix re-embeds them), e.g. {r.skipped[0]}",
+            highlight=False,
+        )

@@ -12,12 +12,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+
 from .. import __version__
+from ..clock import now_iso
 from ..errors import CollectionNotFound, DimensionMismatch, UsageError
-from ..store.base import VectorStore
+from ..store.base import PointData, VectorStore
 from ..store.filters import check_name
+from ..wiring import model_meta
 from .archive import ArchiveError, ArchiveReader, ArchiveWriter, decode_points, load_json
-from .reports import now_iso
 from .transfer import BatchWriter, MigrationError, ProgressFn, Rate, Reembedder, portable_meta, spec_of
 
 BACKUP_BATCH = 1024
@@ -50,6 +53,7 @@ class RestoreReport:
     verify_seconds: float = 0.0
     seconds: float = 0.0
     points_per_second: float = 0.0
+    skipped: list[str] = field(default_factory=list)  # ids left out (skip_bad_vectors)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -289,6 +293,13 @@ def _check_frames(
     raise ArchiveError(f"{reader.name} is truncated: no manifest")
 
 
+def _finite_only(points: list[PointData], skipped: list[str]) -> list[PointData]:
+    """The points whose dense vector is finite; the ids of the others appended to ``skipped``."""
+    finite = [bool(np.isfinite(p.vector).all()) for p in points]
+    skipped += [p.id for p, ok in zip(points, finite, strict=True) if not ok]
+    return [p for p, ok in zip(points, finite, strict=True) if ok]
+
+
 def _point_count(raw: bytes) -> int:
     import json
     import struct
@@ -314,12 +325,15 @@ def restore(
     workers: int = 2,
     optimize: bool = True,
     progress: ProgressFn | None = None,
+    skip_bad_vectors: bool = False,
 ) -> RestoreReport:
     """Verify the archive completely, check compatibility, then write its collections to ``store``.
 
     ``model`` (id, dimension) is the configured model: a collection made with another model or
     dimension is refused unless ``reembed`` is given. An existing non-empty target collection is
     refused unless ``replace`` (dropped and rewritten) or it is an unfinished restore of this archive.
+    ``skip_bad_vectors``: leave out the points whose vector holds NaN or infinity (no store takes
+    them), their ids in ``report.skipped``; else such a point fails the restore.
     """
     p = Path(path).expanduser()
     rename = dict(rename or {})
@@ -399,6 +413,8 @@ def restore(
             state["writer"] = BatchWriter(store, t, workers=workers, transform=transform)
             state["name"], state["src"], state["obj"] = t, src, obj
         elif kind == "P" and state["writer"] is not None:
+            if skip_bad_vectors and reembed is None:
+                obj = _finite_only(obj, report.skipped)
             state["writer"].submit(obj)
             state["writer"].collect(block=False)
             if progress:
@@ -412,11 +428,7 @@ def restore(
             t, c = state["name"], state["obj"]
             meta = dict(c.get("meta") or {})
             if reembed:
-                meta.update(
-                    model=reembed.embedder.model_id,
-                    dimension=reembed.embedder.dimension,
-                    bm25=reembed.sparse_encoder.config_id,
-                )
+                meta.update(model_meta(reembed.embedder, reembed.sparse_encoder))
             meta["planvec_restore"] = None
             meta["restored_from"] = {"archive": str(p), "sha256": manifest["sha256"], "at": now_iso()}
             store.set_meta(t, meta)

@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..clock import now_iso
 from ..documents import StoreDoc, task_docs
 from ..records import FileProblem, ParsedFile, payload_hash
 from ..sync import CollectionDiff, Scope, diff_collection
-from .reports import Problem, fix_command, now_iso
+from .problems import Problem, fix_command
 
 if TYPE_CHECKING:
     from ..engine import Engine

@@ -9,21 +9,20 @@ exact command that fixes it.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..errors import PlanvecError
-from ..store.base import DEFAULT_PAYLOAD_INDEXES
-from ..store.edge import pid_alive
-from .reports import Problem, cli_prefix, fix_command, now_iso
-
-if TYPE_CHECKING:
-    from ..engine import Engine
+from ..clock import now_iso
+from ..embedding.base import Embedder
+from ..errors import NotSupported, PlanvecError, StoreLockedError
+from ..settings import Settings
+from ..store.base import DEFAULT_PAYLOAD_INDEXES, LockStatus, VectorStore
+from .problems import Problem, cli_prefix, fix_command
 
 MIN_FREE_BYTES = 1 << 30  # warn below 1 GiB free next to the data directory
 
@@ -57,43 +56,6 @@ class DiagnoseReport:
         }
 
 
-def lock_status(data_dir: Path) -> dict[str, Any]:
-    """Who holds ``DATA_DIR/.lock`` (EdgeStore's writer lock), without taking it for long."""
-    path = data_dir / ".lock"
-    out: dict[str, Any] = {"path": str(path), "writer_pid": None, "writer_alive": None, "held": False}
-    readers: list[int] = []
-    with contextlib.suppress(OSError):
-        for f in (data_dir / ".readers").iterdir():
-            with contextlib.suppress(ValueError):
-                pid = int(f.name.split("-")[0])
-                if pid != os.getpid() and pid_alive(pid):
-                    readers.append(pid)
-    out["reader_pids"] = sorted(set(readers))
-    try:
-        text = path.read_text(errors="replace").strip()
-    except OSError:
-        return out
-    with contextlib.suppress(ValueError, IndexError):
-        pid = int(text.split()[0])
-        out["writer_pid"] = pid
-        out["writer_alive"] = pid_alive(pid)
-    if out["writer_pid"] == os.getpid():
-        out["held"] = "by this process"
-        return out
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return out
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        fcntl.flock(fd, fcntl.LOCK_UN)
-    except BlockingIOError:
-        out["held"] = True
-    finally:
-        os.close(fd)
-    return out
-
-
 def _disk(data_dir: Path) -> dict[str, Any]:
     probe = data_dir
     while not probe.exists() and probe != probe.parent:
@@ -114,32 +76,28 @@ def _disk(data_dir: Path) -> dict[str, Any]:
     }
 
 
-def diagnose(engine: Engine, *, min_free_bytes: int = MIN_FREE_BYTES) -> DiagnoseReport:
+def diagnose(
+    settings: Settings,
+    store: Callable[[], VectorStore],
+    embedder: Callable[[], Embedder],
+    *,
+    min_free_bytes: int = MIN_FREE_BYTES,
+) -> DiagnoseReport:
+    """Diagnose the store and model that ``settings`` configure. ``store`` and ``embedder`` open
+    them (once, when first needed): failing to open either is a finding, not an error."""
     t0 = time.perf_counter()
-    s = engine.settings
+    s = settings
     r = DiagnoseReport()
     pv = cli_prefix(s)
     data_dir = Path(s.data_dir).expanduser()
-    server = bool(s.qdrant_url)
     r.store = {
-        "kind": "server" if server else "embedded (Qdrant Edge)",
+        "kind": "server" if s.qdrant_url else "embedded (Qdrant Edge)",
         "location": s.qdrant_url or str(data_dir),
     }
-    if not server:
-        r.lock = lock_status(data_dir)
-        if r.lock["held"] is True and r.lock["writer_pid"] and r.lock["writer_alive"]:
-            pid = r.lock["writer_pid"]
-            r.problems.append(
-                Problem(
-                    "locked",
-                    f"process {pid} is writing to {data_dir} (it holds the lock)",
-                    f"wait for process {pid} to finish, or stop it: kill {pid}",
-                )
-            )
-    names = _store_section(engine, r, pv)
-    _model_section(engine, r, pv)
-    if names is not None:
-        _collections_section(engine, r, names)
+    opened, names = _store_section(s, store, r, pv)
+    _model_section(embedder, r, pv)
+    if opened is not None and names is not None:
+        _collections_section(s, opened, r, names)
     r.disk = _disk(data_dir)
     if r.disk["free_bytes"] < min_free_bytes:
         r.problems.append(
@@ -154,12 +112,30 @@ def diagnose(engine: Engine, *, min_free_bytes: int = MIN_FREE_BYTES) -> Diagnos
     return r
 
 
-def _store_section(engine: Engine, r: DiagnoseReport, pv: str) -> list[str] | None:
-    s = engine.settings
+def _lock_section(r: DiagnoseReport, lock: LockStatus, data_dir: str) -> None:
+    r.lock = lock.to_dict()
+    if lock.held is True and lock.writer_pid and lock.writer_alive:
+        pid = lock.writer_pid
+        r.problems.append(
+            Problem(
+                "locked",
+                f"process {pid} is writing to {data_dir} (it holds the lock)",
+                f"wait for process {pid} to finish, or stop it: kill {pid}",
+            )
+        )
+
+
+def _store_section(
+    s: Settings, open_store: Callable[[], VectorStore], r: DiagnoseReport, pv: str
+) -> tuple[VectorStore | None, list[str] | None]:
     t = time.perf_counter()
+    store: VectorStore | None = None
     try:
-        names = engine.store.list_collections()
+        store = open_store()
+        names = store.list_collections()
     except PlanvecError as e:
+        if isinstance(e, StoreLockedError) and isinstance(e.lock, LockStatus):
+            _lock_section(r, e.lock, str(Path(s.data_dir).expanduser()))
         r.store["reachable"] = False
         r.store["error"] = e.message
         if s.qdrant_url and s.qdrant_url != ":memory:":
@@ -168,35 +144,19 @@ def _store_section(engine: Engine, r: DiagnoseReport, pv: str) -> list[str] | No
             fix = e.hint or f"{pv} diagnose"
         if not any(p.code == "locked" for p in r.problems):
             r.problems.append(Problem("store_unreachable", f"cannot open the store: {e.message}", fix))
-        return None
+        return store, None
     r.store["reachable"] = True
     r.store["latency_ms"] = round(1000 * (time.perf_counter() - t), 2)
     r.store["collections"] = len(names)
-    r.store["version"] = _server_version(engine)
-    return names
+    r.store["version"] = store.server_version()
+    with contextlib.suppress(NotSupported):  # a server has no data directory lock
+        _lock_section(r, store.lock_status(), str(Path(s.data_dir).expanduser()))
+    return store, names
 
 
-def _server_version(engine: Engine) -> str | None:
-    s = engine.settings
-    if not s.qdrant_url:
-        import importlib.metadata as md
-
-        with contextlib.suppress(md.PackageNotFoundError):
-            return f"qdrant-edge-py {md.version('qdrant-edge-py')}"
-        return None
-    if s.qdrant_url == ":memory:":
-        return "qdrant-client local mode (in-process)"
-    client = getattr(engine.store, "_client", None)
+def _model_section(load: Callable[[], Embedder], r: DiagnoseReport, pv: str) -> None:
     try:
-        info = client.info() if client is not None else None
-    except Exception:
-        return None
-    return str(getattr(info, "version", None)) if info is not None else None
-
-
-def _model_section(engine: Engine, r: DiagnoseReport, pv: str) -> None:
-    try:
-        emb = engine.embedder
+        emb = load()
         r.model = {"id": emb.model_id, "dimension": emb.dimension, "max_tokens": emb.max_tokens}
     except PlanvecError as e:
         r.model = {"error": e.message}
@@ -207,15 +167,14 @@ def _model_section(engine: Engine, r: DiagnoseReport, pv: str) -> None:
         )
 
 
-def _roots(engine: Engine, name: str) -> list[str]:
+def _roots(store: VectorStore, name: str) -> list[str]:
     try:
-        return [str(v) for v in engine.store.distinct_values(name, "root")]
+        return [str(v) for v in store.distinct_values(name, "root")]
     except PlanvecError:
         return []
 
 
-def _collections_section(engine: Engine, r: DiagnoseReport, names: list[str]) -> None:
-    s = engine.settings
+def _collections_section(s: Settings, store: VectorStore, r: DiagnoseReport, names: list[str]) -> None:
     pv = cli_prefix(s)
     wanted = [s.tasks_collection] + ([s.sections_collection] if s.index_sections else [])
     for name in wanted:
@@ -232,7 +191,7 @@ def _collections_section(engine: Engine, r: DiagnoseReport, names: list[str]) ->
     model_dim = r.model.get("dimension")
     for name in names:
         try:
-            info = engine.store.collection_info(name)
+            info = store.collection_info(name)
         except PlanvecError as e:
             r.problems.append(
                 Problem(
@@ -262,7 +221,7 @@ def _collections_section(engine: Engine, r: DiagnoseReport, names: list[str]) ->
         )
         if name not in wanted:
             continue  # another planvec collection (e.g. a migration target): described, not judged
-        fix = fix_command(s, _roots(engine, name))
+        fix = fix_command(s, _roots(store, name))
         if model_dim is not None and info.dimension != model_dim:
             r.problems.append(
                 Problem(

@@ -13,39 +13,38 @@ The plan, per collection of the configured layout (tasks, and sections when inde
 4. with PATHs, the sync that ``index`` applies: **add** missing tasks, **update** stale vectors,
    **rewrite_payload** of moved ones, **delete** orphans and duplicates.
 
-Before the first write, every collection about to change is saved under
-``DATA_DIR/backups/fix-<timestamp>/``: a copy of the collection directory (shard + metadata) for
-the embedded store, a JSON-lines dump of the points (id, vector, BM25 vector, payload) for a server.
-:func:`restore_backup` (``planvec fix --restore DIR``) puts them back. A second run finds nothing.
+Before the first write, every collection about to change is saved in a backup archive (the
+format of ``planvec backup``, read through the store), ``DATA_DIR/backups/fix-<timestamp>/backup.pvbak``.
+:func:`restore_backup` (``planvec fix --restore ARCHIVE``) puts them back: the restore of
+``planvec restore ARCHIVE --replace``. A second run finds nothing.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from ..clock import now_iso
 from ..errors import StoreError, UsageError
-from ..store.base import DEFAULT_PAYLOAD_INDEXES, CollectionInfo, CollectionSpec, PointData, SparseVec
-from ..store.filters import STRUCTURAL_KEYS
+from ..settings import Settings
+from ..store.base import DEFAULT_PAYLOAD_INDEXES, CollectionInfo, CollectionSpec, PointData, VectorStore
 from ..sync import diff_collection
+from ..wiring import model_meta
+from .archive import MAGIC, is_archive
+from .backup import RestoreReport, backup, restore
 from .check import altered_payloads, file_duplicates, split_unclaimed
-from .reports import Problem, cli_prefix, now_iso
+from .problems import Problem, cli_prefix
+from .transfer import MigrationError
 from .verify import verify
 
 if TYPE_CHECKING:
     from ..documents import StoreDoc
     from ..engine import Engine
 
-BACKUP_FORMAT = "planvec-fix-backup/1"
 BATCH = 256
 ACTION_ORDER = (
     "recreate",
@@ -137,9 +136,9 @@ def fix(
         return report
     touched = sorted({a.collection for a in report.actions} & set(engine.store.list_collections()))
     if touched:
-        backup = make_backup(engine, touched)
-        report.backup = str(backup)
-        report.restore_command = f"{cli_prefix(engine.settings)} fix --restore {backup} --yes"
+        saved = make_backup(engine.store, engine.settings, touched)
+        report.backup = str(saved)
+        report.restore_command = f"{cli_prefix(engine.settings)} fix --restore {saved} --yes"
     report.embedded = _execute(engine, plan, paths)
     report.seconds = time.perf_counter() - t0
     return report
@@ -179,7 +178,7 @@ def _make_plan(engine: Engine, paths: Sequence[str | Path], sample: int, seed: i
         if info.model != emb.model_id:
             plan.reembed_all[coll] = f"made with model {info.model}, the configured model is {emb.model_id}"
             continue
-        vr = verify(engine, coll, sample=sample, probes=[], seed=seed)
+        vr = verify(store, emb, engine.settings, coll, sample=sample, probes=[], seed=seed)
         if vr.drifted:
             plan.reembed_all[coll] = (
                 f"model changed: {len(vr.drifted)} of {vr.sample} sampled vectors differ from a fresh "
@@ -278,10 +277,7 @@ def _execute(engine: Engine, plan: _Plan, paths: Sequence[str | Path]) -> int:
 
 
 def _set_model_meta(engine: Engine, coll: str) -> None:
-    emb = engine.embedder
-    engine.store.set_meta(
-        coll, {"model": emb.model_id, "dimension": emb.dimension, "bm25": engine.sparse_encoder.config_id}
-    )
+    engine.store.set_meta(coll, model_meta(engine.embedder, engine.sparse_encoder))
 
 
 def _reembed(engine: Engine, coll: str, points: Any) -> int:
@@ -318,137 +314,58 @@ def _reembed(engine: Engine, coll: str, points: Any) -> int:
 
 
 # -- backup and restore ---------------------------------------------------------------------------
-def _is_edge(engine: Engine) -> bool:
-    return not engine.settings.qdrant_url
+SAFETY_ARCHIVE = "backup.pvbak"
 
 
-def make_backup(engine: Engine, collections: Sequence[str]) -> Path:
-    """Save ``collections`` under ``DATA_DIR/backups/fix-<timestamp>/``; returns that directory."""
-    s = engine.settings
-    data_dir = Path(s.data_dir).expanduser()
-    base = data_dir / "backups" / f"fix-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+def make_backup(store: VectorStore, settings: Settings, collections: Sequence[str]) -> Path:
+    """Save ``collections`` in a backup archive (the format of ``planvec backup``),
+    ``DATA_DIR/backups/fix-<timestamp>/backup.pvbak``, next to a RESTORE.md; returns the archive."""
+    pv = cli_prefix(settings)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path(settings.data_dir).expanduser() / "backups" / f"fix-{stamp}"
     out, n = base, 1
     while out.exists():
         n += 1
         out = base.with_name(f"{base.name}-{n}")
-    store = engine.store
+    archive = out / SAFETY_ARCHIVE
     try:
         out.mkdir(parents=True)
-        if _is_edge(engine):
-            store.flush()
-            for c in collections:
-                shutil.copytree(data_dir / "collections" / c, out / "collections" / c)
-        else:
-            for c in collections:
-                _dump(engine, c, out)
-        manifest = {
-            "format": BACKUP_FORMAT,
-            "store": "edge" if _is_edge(engine) else "server",
-            "location": s.qdrant_url or str(data_dir),
-            "collections": list(collections),
-            "created_at": now_iso(),
-        }
-        (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+        backup(store, archive, collections)
         (out / "RESTORE.md").write_text(
             f"Restore the collections saved here before `planvec fix` changed them:\n\n"
-            f"    {cli_prefix(s)} fix --restore {out} --yes\n",
+            f"    {pv} fix --restore {archive} --yes\n\n"
+            f"(the same as `{pv} restore {archive} --replace`, which also checks that the archive's\n"
+            "model is the configured one)\n",
             encoding="utf-8",
         )
-    except OSError as e:
+    except (OSError, MigrationError) as e:
+        why = e.message if isinstance(e, MigrationError) else (e.strerror or str(e))
         raise StoreError(
-            f"cannot write the safety backup to {out}: {e.strerror or e}; nothing was changed",
+            f"cannot write the safety backup to {out}: {why}; nothing was changed",
             hint="free some disk space or make the data directory writable, then retry",
         ) from e
-    return out
+    return archive
 
 
-def _vector_json(v: np.ndarray | None) -> list[float] | None:
-    if v is None:
-        return None
-    row: list[float] = np.asarray(v, dtype=np.float32).tolist()
-    return row if all(math.isfinite(x) for x in row) else None
+def restore_backup(store: VectorStore, path: str | Path) -> RestoreReport:
+    """Put back the collections of a ``fix`` safety backup (the archive, or the directory holding
+    it), replacing the current ones: ``planvec restore ARCHIVE --replace``, whatever the model.
+
+    A point whose vector held NaN or infinity (what fix repaired, and no store takes) is left
+    out, its id in ``report.skipped``."""
+    p = Path(path).expanduser()
+    archive = p / SAFETY_ARCHIVE if p.is_dir() else p
+    if not _is_archive_file(archive):
+        hint = "give the safety backup that fix printed (DATA_DIR/backups/fix-<timestamp>/backup.pvbak)"
+        if (p / "manifest.json").is_file():
+            hint = "this is a safety backup of an earlier planvec version: restore it with that version"
+        raise UsageError(f"{p} is not a planvec fix backup (no backup archive there)", hint=hint)
+    return restore(store, archive, replace=True, skip_bad_vectors=True)
 
 
-def _dump(engine: Engine, coll: str, out: Path) -> None:
-    store = engine.store
-    (out / f"{coll}.meta.json").write_text(
-        json.dumps(store.get_meta(coll), indent=1) + "\n", encoding="utf-8"
-    )
-    with open(out / f"{coll}.jsonl", "w", encoding="utf-8") as f:
-        for p in store.scroll(coll, with_vectors=True):
-            rec = {
-                "id": p.id,
-                "vector": _vector_json(p.vector),
-                "sparse": {"indices": list(p.sparse.indices), "values": list(p.sparse.values)}
-                if p.sparse
-                else None,
-                "payload": p.payload,
-            }
-            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-
-
-def _read_points(path: Path) -> Iterator[PointData]:
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            rec = json.loads(line)
-            if rec.get("vector") is None:
-                continue  # a vector that was NaN/inf when saved cannot be written back
-            sp = rec.get("sparse")
-            yield PointData(
-                id=rec["id"],
-                vector=np.asarray(rec["vector"], dtype=np.float32),
-                payload=rec["payload"],
-                sparse=SparseVec(tuple(sp["indices"]), tuple(sp["values"])) if sp else None,
-            )
-
-
-def restore_backup(engine: Engine, backup_dir: str | Path) -> list[str]:
-    """Put back the collections of a ``fix`` safety backup (replacing the current ones)."""
-    d = Path(backup_dir).expanduser()
+def _is_archive_file(path: Path) -> bool:
     try:
-        manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise UsageError(
-            f"{d} is not a planvec fix backup: {e}", hint="give the directory printed by fix"
-        ) from e
-    if manifest.get("format") != BACKUP_FORMAT:
-        raise UsageError(f"{d} is not a planvec fix backup (format {manifest.get('format')!r})")
-    kind = "edge" if _is_edge(engine) else "server"
-    if manifest.get("store") != kind:
-        raise UsageError(
-            f"this backup was made from the {manifest.get('store')} store, the current store is {kind}",
-            hint="select the store it came from (--data-dir / --qdrant-url)",
-        )
-    store = engine.store
-    names = [str(c) for c in manifest.get("collections", [])]
-    for c in names:
-        if kind == "edge":
-            src = d / "collections" / c
-            if not (src / "meta.json").is_file():
-                raise UsageError(f"the backup lacks collection {c!r} ({src})")
-            store.delete_collection(c)
-            shutil.copytree(src, Path(engine.settings.data_dir).expanduser() / "collections" / c)
-            continue
-        meta = json.loads((d / f"{c}.meta.json").read_text(encoding="utf-8"))
-        store.delete_collection(c)
-        store.create_collection(
-            CollectionSpec(
-                name=c,
-                dimension=int(meta["dimension"]),
-                model=str(meta.get("model") or ""),
-                distance=str(meta.get("distance", "Cosine")),
-                sparse=bool(meta.get("sparse", True)),
-                payload_indexes=dict(meta.get("payload_indexes") or DEFAULT_PAYLOAD_INDEXES),
-            )
-        )
-        store.set_meta(c, {k: v for k, v in meta.items() if k not in (*STRUCTURAL_KEYS, "created_at")})
-        batch: list[PointData] = []
-        for p in _read_points(d / f"{c}.jsonl"):
-            batch.append(p)
-            if len(batch) >= BATCH:
-                store.upsert(c, batch)
-                batch = []
-        if batch:
-            store.upsert(c, batch)
-    store.flush()
-    return names
+        with open(path, "rb") as f:
+            return is_archive(f.read(len(MAGIC)))
+    except OSError:
+        return False

@@ -13,24 +13,24 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from ..clock import now_iso
 from ..documents import id_prefixes, word_tokens
+from ..embedding.base import Embedder
 from ..errors import DimensionMismatch, UsageError
 from ..records import payload_hash
 from ..store.base import CollectionSpec, PointData, VectorStore
 from ..store.filters import check_name
+from ..wiring import model_meta
 from .archive import is_archive
-from .reports import now_iso
+from .backup import restore
 from .transfer import BatchWriter, MigrationError, ProgressFn, Rate, Reembedder, sparse_text_of
-
-if TYPE_CHECKING:
-    from ..engine import Engine
 
 LEGACY_NAMESPACE = uuid.UUID("3b0c7f4e-2d7a-4d55-9a0e-5f7c1e4b8a21")
 LEGACY_MODEL = "legacy-import"
@@ -259,8 +259,8 @@ def import_legacy(
     finally:
         writer.close()
     meta: dict[str, Any] = {
-        "model": model,
-        "bm25": sparse_encoder.config_id,
+        **model_meta(embedder, sparse_encoder),
+        "model": model,  # (the model of the vectors: the configured one only when re-embedded)
         "legacy_source": p.name,
         "imported_at": now_iso(),
     }
@@ -294,31 +294,41 @@ def archive_collections_for(names: Sequence[str], collection: str) -> tuple[list
 
 
 def import_file(
-    engine: Engine,
+    store: VectorStore,
     path: str | Path,
     collection: str,
     *,
+    embedder: Callable[[], Embedder],
+    sparse_encoder: Any,
+    model: tuple[str, int] | None = None,
     reembed: bool = False,
     key: bytes | None = None,
     progress: ProgressFn | None = None,
 ) -> ImportReport:
-    """Auto-detect a planvec archive (restored into ``collection``) or a legacy JSON export."""
+    """Auto-detect a planvec archive (restored into ``collection``) or a legacy JSON export.
+
+    ``embedder`` gives the configured model (loaded only when the import needs it); ``model`` is
+    its (id, dimension), against which an archive's collection is checked (see
+    :func:`~planvec.ops.backup.restore`)."""
     p = Path(path).expanduser()
     check_name(collection)
     if not p.is_file():
         raise UsageError(f"no such file: {p}")
     if not sniff_archive(p):
         return import_legacy(
-            engine.store, p, collection, embedder=engine.embedder, sparse_encoder=engine.sparse_encoder,
+            store, p, collection, embedder=embedder(), sparse_encoder=sparse_encoder,
             reembed=reembed, progress=progress,
         )  # fmt: skip
     rate = Rate()
     names = peek_collections(p, key)
     wanted, rename = archive_collections_for(names, collection)
-    r = engine.restore(p, rename=rename, reembed=reembed, key=key, collections=wanted, progress=progress)
+    again = Reembedder(embedder(), sparse_encoder) if reembed else None
+    r = restore(
+        store, p, rename=rename, collections=wanted, reembed=again, key=key, model=model, progress=progress
+    )
     report = ImportReport(path=str(p), collection=collection, format="planvec-archive", reembedded=reembed)
     report.points = r.total_points
-    info = engine.store.collection_info(collection)
+    info = store.collection_info(collection)
     report.dimension = info.dimension if info else 0
     report.seconds = round(rate.seconds(), 3)
     report.points_per_second = rate.per_second(report.points)

@@ -31,10 +31,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import CollectionNotFound, UsageError
-from ..store.base import CollectionInfo, StoredPoint, VectorStore
+from ..clock import now_iso
+from ..errors import CollectionNotFound, NotSupported, UsageError
+from ..settings import Settings
+from ..store.base import CollectionInfo, ShardFiles, StoredPoint, VectorStore
 from ..store.filters import check_name
-from .reports import now_iso
+from ..wiring import model_meta
 from .transfer import (
     LOCAL_META_KEYS,
     BatchWriter,
@@ -52,7 +54,6 @@ from .transfer import (
 )
 
 if TYPE_CHECKING:
-    from ..store.edge import EdgeStore
     from .procstore import StoreProcess
     from .validate import ValidationReport
 
@@ -110,13 +111,15 @@ def migrate(
     report_dir: str | Path | None = ".",
     tolerance: float | None = None,
     sample_queries: int | None = None,
+    settings: Settings | None = None,
 ) -> MigrateReport:
     """Copy ``collections`` (default: all) of ``source`` to ``target``; see the module docstring.
 
     ``validate=True`` then validates the copy (``report_dir``, ``tolerance`` and ``sample_queries``
     as for :func:`~planvec.ops.validate.validate_migration`; None: its defaults) into
     ``report.validation``. ``on_batch(n)`` is called after each batch written in order (n batches
-    so far): a test hook.
+    so far): a test hook. Locations are opened with ``settings`` (default: the environment's),
+    as the configured store would be.
     """
     from . import validate as v
 
@@ -144,9 +147,9 @@ def migrate(
         readers = (StoreProcess(None), StoreProcess(None))
     rate = Rate()
     try:
-        src, own_src = open_location(source, read_only=True)
+        src, own_src = open_location(source, read_only=True, settings=settings)
         try:
-            dst, own_dst = open_location(target, read_only=False)
+            dst, own_dst = open_location(target, read_only=False, settings=settings)
             try:
                 report = _migrate(
                     src, dst, describe(source), describe(target), collections, reembed, batch, workers,
@@ -174,7 +177,7 @@ def migrate(
     if validate:
         report.validation = v.validate_migration(
             source, target, collections, report_dir=report_dir, tolerance=tolerance,
-            sample_queries=sample_queries, progress=progress, readers=readers,
+            sample_queries=sample_queries, progress=progress, readers=readers, settings=settings,
         )  # fmt: skip
         for c in report.collections:  # file copies left to the validation to count
             checked = report.validation.collections.get(c.name)
@@ -216,10 +219,8 @@ def _migrate(
     """``spare``: a reader process started for the validation that follows: it reads the source
     of file copies (see :func:`_source_reader`) and is left open. ``pending`` (with ``spare``):
     where :func:`_copy_files` leaves the file copies whose source count is still to come."""
-    from ..store import EdgeStore
-
-    files_ok = isinstance(src, EdgeStore) and isinstance(dst, EdgeStore) and src.read_only and reembed is None
-    if method == "files" and not files_ok:
+    files = _file_copy(src, dst) if reembed is None else None
+    if method == "files" and files is None:
         raise UsageError(
             "--method files copies between two embedded data directories only",
             hint="use --method stream (or auto) with a Qdrant URL",
@@ -229,18 +230,16 @@ def _migrate(
         raise UsageError(f"the source {src_label} has no collections", hint="check --from")
     reader: StoreProcess | None = None
     deferred: set[str] = set()
-    if files_ok and method != "stream":
-        assert isinstance(src, EdgeStore) and isinstance(dst, EdgeStore)
-        reader, deferred = _source_reader(src, dst, names, spare)
+    if files is not None and method != "stream":
+        reader, deferred = _source_reader(*files, names, spare)
     with contextlib.ExitStack() as cleanup:
         if reader is not None and reader is not spare:
             cleanup.callback(reader.close)
         infos = []
         for n in names:
             check_name(n)
-            if n in deferred:  # counted by the reader after the copy
-                assert isinstance(src, EdgeStore)
-                info = src.collection_info(n, load=False)
+            if n in deferred and files is not None:  # counted by the reader after the copy
+                info = files[0].collection_info(n, load=False)
             else:
                 info = src.collection_info(n)
             if info is None:
@@ -287,10 +286,9 @@ def _migrate(
                 cm.target_points = info.points
                 done_total += info.points
                 continue
-            if files_ok and method != "stream" and absent:
-                assert isinstance(src, EdgeStore) and isinstance(dst, EdgeStore)
+            if files is not None and method != "stream" and absent:
                 child = reader if info.name in deferred else None
-                _copy_files(src, dst, info, fingerprint, cm, done_total, report.total_points, progress, child,
+                _copy_files(*files, info, fingerprint, cm, done_total, report.total_points, progress, child,
                             pending=pending)  # fmt: skip
                 done_total += cm.source_points
                 cm.seconds = round(time.perf_counter() - t0, 3)
@@ -313,11 +311,7 @@ def _migrate(
                 dst.optimize(info.name)
             meta = portable_meta(info.meta)
             if reembed:
-                meta.update(
-                    model=reembed.embedder.model_id,
-                    dimension=reembed.embedder.dimension,
-                    bm25=reembed.sparse_encoder.config_id,
-                )
+                meta.update(model_meta(reembed.embedder, reembed.sparse_encoder))
             meta[STATE_KEY] = {**checkpoint, "resume_from": None, "complete": True, "finished_at": now_iso()}
             meta["migrated_from"] = {"source": fingerprint["source"], "at": now_iso()}
             dst.set_meta(info.name, meta)
@@ -329,8 +323,18 @@ def _migrate(
         return report
 
 
+def _file_copy(src: VectorStore, dst: VectorStore) -> tuple[ShardFiles, ShardFiles] | None:
+    """The two stores' file-copy capabilities, when both have one and the source is read-only
+    (its lock keeps writers out while its files are copied); else None."""
+    try:
+        pair = (src.shard_files(), dst.shard_files())
+    except NotSupported:
+        return None
+    return pair if pair[0].read_only else None
+
+
 def _source_reader(
-    src: EdgeStore, dst: EdgeStore, names: list[str], spare: StoreProcess | None = None
+    src: ShardFiles, dst: ShardFiles, names: list[str], spare: StoreProcess | None = None
 ) -> tuple[StoreProcess | None, set[str]]:
     """For file copies: a child process that loads the source's shards once their files are
     copied, while this process loads the copies (Qdrant Edge holds the GIL while it loads a shard,
@@ -351,8 +355,8 @@ def _source_reader(
 
 
 def _copy_files(
-    src: EdgeStore,
-    dst: EdgeStore,
+    src: ShardFiles,
+    dst: ShardFiles,
     info: CollectionInfo,
     fingerprint: dict[str, Any],
     cm: CollectionMigration,
@@ -363,7 +367,7 @@ def _copy_files(
     *,
     pending: list[CollectionMigration] | None = None,
 ) -> None:
-    """The file-level copy of one collection between two EdgeStores (see the module docstring).
+    """The file-level copy of one collection between two stores with shard files (see the module docstring).
     With a ``reader`` (see :func:`_source_reader`), ``info`` has no point count yet: the reader
     loads the source once its files are copied, while the copy loads here; progress goes in MB.
     With ``pending`` (a validation follows), nothing is counted here: the copy is counted by the

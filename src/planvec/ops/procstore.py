@@ -168,24 +168,6 @@ def _dense(parts: list[bytes | None], dim: int, keys: list[bytes]) -> np.ndarray
     return dense
 
 
-def _batches(store: Any, name: str, batch: int) -> Iterator[Batch]:
-    """Raw batches where the store offers them (EdgeStore.scroll_raw), else from scroll()."""
-    raw = getattr(store, "scroll_raw", None)
-    if raw is not None:
-        yield from raw(name, batch_size=batch)
-        return
-    buf: list[RawRow] = []
-    for p in store.scroll(name, with_vectors=True, batch_size=batch):
-        sv = (p.sparse.indices, p.sparse.values) if p.sparse is not None else None
-        dense = np.asarray(p.vector, dtype=np.float32).tobytes() if p.vector is not None else None
-        buf.append((p.id, dense, sv, p.payload))
-        if len(buf) >= batch:
-            yield len(buf), buf
-            buf = []
-    if buf:
-        yield len(buf), buf
-
-
 # -- the child --------------------------------------------------------------------------------
 def _error_reply(e: BaseException) -> tuple[str, Any]:
     if isinstance(e, PlanvecError):
@@ -220,7 +202,7 @@ def _scan(store: Any, conn: Any, name: str, dim: int, leave_out: list[str], samp
     seen = 0
     last: bytes | None = None
     try:
-        for batch in _batches(store, name, CHUNK):
+        for batch in store.scroll_raw(name, batch_size=CHUNK):
             if failed:
                 break
             keep = _reservoir(batch[0], seen, sample, picked, rng)

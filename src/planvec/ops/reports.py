@@ -1,4 +1,4 @@
-"""What the index-health reports share: problems with their fix command, JSON and Markdown writing.
+"""The index-health reports as files: JSON and Markdown writing (problems: :mod:`.problems`).
 
 Each report (CheckReport, VerifyReport, DiagnoseReport, FixReport) has ``to_dict()`` (the JSON
 report) and ``ok``; :func:`write_reports` writes ``<kind>.json`` and ``<kind>.md`` in a report
@@ -9,70 +9,20 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
+from .problems import Problem, Report
 
 if TYPE_CHECKING:
-    from ..settings import Settings
     from .check import CheckReport
     from .diagnose import DiagnoseReport
     from .fix import FixReport
     from .verify import VerifyReport
 
 MD_LIST_LIMIT = 50  # rows per list in a Markdown report (the JSON report holds them all)
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing found wrong, with the exact command that fixes it (None when no command can)."""
-
-    code: str  # stable identifier, e.g. "dimension_mismatch"
-    message: str
-    fix: str | None = None
-    severity: str = "error"  # "error" (exit 1) or "warning" (reported, exit code unaffected)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-class Report(Protocol):
-    @property
-    def ok(self) -> bool: ...
-
-    def to_dict(self) -> dict[str, Any]: ...
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def cli_prefix(settings: Settings) -> str:
-    """``planvec`` plus the global options that select this store, so a printed command is exact."""
-    parts = ["planvec"]
-    if settings.qdrant_url:
-        parts += ["--qdrant-url", settings.qdrant_url]
-    elif Path(settings.data_dir).expanduser() != _default_data_dir():
-        parts += ["--data-dir", str(settings.data_dir)]
-    return " ".join(shlex.quote(p) for p in parts)
-
-
-def _default_data_dir() -> Path:
-    from ..settings import Settings
-
-    default = Settings.model_fields["data_dir"].get_default(call_default_factory=True)
-    return Path(default).expanduser()
-
-
-def fix_command(settings: Settings, roots: Iterable[str] = (), *extra: str) -> str:
-    """The exact ``planvec fix`` command line for this store (roots: the plan directories)."""
-    args = [shlex.quote(r) for r in sorted(set(roots))]
-    return " ".join([cli_prefix(settings), "fix", *args, *extra, "--yes"])
 
 
 def write_reports(kind: str, report: Report, report_dir: str | Path) -> tuple[Path, Path]:

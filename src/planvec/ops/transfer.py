@@ -14,8 +14,10 @@ from typing import Any
 
 from ..errors import PlanvecError, StoreError, UsageError
 from ..records import content_hash
+from ..settings import Settings
 from ..store.base import CollectionInfo, CollectionSpec, PointData, StoredPoint, VectorStore
 from ..store.filters import SCHEMAS, STRUCTURAL_KEYS
+from ..wiring import is_url, location_settings, model_key, store_from_settings
 
 # (stage, done, total): total 0 when unknown
 ProgressFn = Callable[[str, int, int], None]
@@ -29,10 +31,6 @@ class MigrationError(PlanvecError):
     """A backup, restore, migration or import cannot proceed."""
 
 
-def is_url(loc: str) -> bool:
-    return loc == ":memory:" or loc.startswith(("http://", "https://"))
-
-
 def describe(loc: Location) -> str:
     if isinstance(loc, str | Path):
         s = str(loc)
@@ -40,27 +38,25 @@ def describe(loc: Location) -> str:
     return repr(loc)
 
 
-def open_location(loc: Location, *, read_only: bool) -> tuple[VectorStore, bool]:
+def open_location(
+    loc: Location, *, read_only: bool, settings: Settings | None = None
+) -> tuple[VectorStore, bool]:
     """(store, owned): a Qdrant URL (or ':memory:'), an embedded data directory, or a store object.
 
-    ``owned`` is True when the caller must close the store. Embedded sources are opened read-only.
+    A location is opened as the configured store would be (``settings``, default: the
+    environment's), pointed at it (see :func:`planvec.wiring.location_settings`). ``owned`` is
+    True when the caller must close the store. Embedded sources are opened read-only.
     """
-    from ..store import EdgeStore
-
     if not isinstance(loc, str | Path):
         return loc, False
-    s = str(loc)
-    if is_url(s):
-        from ..store.server import ServerStore
-
-        return ServerStore(s), True
-    path = Path(s).expanduser()
-    if read_only and not (path / "collections").is_dir():
+    s = location_settings(loc, settings)
+    path = Path(s.data_dir)
+    if read_only and not s.qdrant_url and not (path / "collections").is_dir():
         raise UsageError(
             f"no planvec data directory at {path}",
             hint="give an embedded data directory (holding collections/) or a Qdrant URL (http://host:6333)",
         )
-    return EdgeStore(path, read_only=read_only), True
+    return store_from_settings(s, read_only=read_only), True
 
 
 def same_location(a: Location, b: Location) -> bool:
@@ -142,7 +138,7 @@ class Reembedder:
     def __init__(self, embedder: Any, sparse_encoder: Any) -> None:
         self.embedder = embedder
         self.sparse_encoder = sparse_encoder
-        self.model_key = f"{embedder.model_id}|{sparse_encoder.config_id}"
+        self.model_key = model_key(embedder, sparse_encoder)
 
     def __call__(self, points: Sequence[PointData | StoredPoint], sparse: bool = True) -> list[PointData]:
         texts = [text_of(p.payload) for p in points]

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import StoreError, UsageError
+from ..settings import Settings
 from ..store.base import CollectionInfo, ScoredHit, SparseVec, StoredPoint, VectorStore
 from ..store.filters import check_name
 from .procstore import Chunk, StoreProcess, chunk_concat, chunk_slice, id_of, timed_searches
@@ -599,6 +600,7 @@ def validate_migration(
     progress: ProgressFn | None = None,
     processes: bool = True,
     readers: tuple[StoreProcess, StoreProcess] | None = None,
+    settings: Settings | None = None,
 ) -> ValidationReport:
     """Compare every collection of ``source`` (or those named) with ``target``; write the report.
 
@@ -638,11 +640,11 @@ def validate_migration(
         src, dst = procs
         own_src = own_dst = True
     else:
-        src, own_src = open_location(source, read_only=True)
+        src, own_src = open_location(source, read_only=True, settings=settings)
         dst, own_dst = None, False
     try:
         if dst is None:
-            dst, own_dst = open_location(target, read_only=True)
+            dst, own_dst = open_location(target, read_only=True, settings=settings)
         try:
             report = ValidationReport(
                 source=describe(source), target=describe(target), tolerance=tolerance,

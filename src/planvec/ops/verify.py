@@ -17,15 +17,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from ..clock import now_iso
+from ..embedding.base import Embedder
 from ..errors import CollectionNotFound, UsageError
-from .reports import Problem, cli_prefix, fix_command, now_iso
-
-if TYPE_CHECKING:
-    from ..engine import Engine
+from ..settings import Settings
+from ..store.base import VectorStore
+from .problems import Problem, cli_prefix, fix_command
 
 LIST_LIMIT = 100  # ids kept per list in the report
 SCORE_TIE = 1e-4  # a top hit scoring within this of the point's own score is a tie
@@ -204,7 +205,9 @@ def scan_vectors(
 
 
 def verify(
-    engine: Engine,
+    store: VectorStore,
+    embedder: Embedder,
+    settings: Settings,
     collection: str | None = None,
     sample: int = 500,
     *,
@@ -216,15 +219,14 @@ def verify(
     if sample < 0:
         raise UsageError("--sample must be 0 or more")
     th = thresholds or Thresholds()
-    s = engine.settings
+    s = settings
     coll = collection or s.tasks_collection
-    store = engine.store
     info = store.collection_info(coll)
     if info is None:
         raise CollectionNotFound(
             f"collection {coll!r} does not exist", hint=f"index some plans first: {cli_prefix(s)} index PATH"
         )
-    emb = engine.embedder
+    emb = embedder
     r = VerifyReport(coll, emb.model_id, thresholds=th, collection_model=info.model, dimension=info.dimension)
     r.model_dimension = emb.dimension
     r.points = info.points
@@ -244,15 +246,16 @@ def verify(
     )
     r.wrong_dimension = wrong
     if info.dimension == emb.dimension and sample > 0:
-        _sample_checks(engine, r, ids, texts, vecs, good, sample, seed)
-    r.probes = run_probes(engine, list(probes) if probes is not None else list(DEFAULT_PROBES), th)
-    r.problems = _problems(engine, r, info.model, roots)
+        _sample_checks(store, emb, r, ids, texts, vecs, good, sample, seed)
+    r.probes = run_probes(emb, list(probes) if probes is not None else list(DEFAULT_PROBES), th)
+    r.problems = _problems(s, r, info.model, roots)
     r.seconds = time.perf_counter() - t0
     return r
 
 
 def _sample_checks(
-    engine: Engine,
+    store: VectorStore,
+    embedder: Embedder,
     r: VerifyReport,
     ids: Sequence[str],
     texts: Sequence[str],
@@ -265,7 +268,7 @@ def _sample_checks(
     picked = sorted(random.Random(seed).sample(cand, min(sample, len(cand))))
     if not picked:
         return
-    fresh = engine.embedder.embed([texts[i] for i in picked])
+    fresh = embedder.embed([texts[i] for i in picked])
     stored = np.stack([np.asarray(vecs[i]) for i in picked]).astype(np.float32)
     stored_n = stored / np.linalg.norm(stored, axis=1, keepdims=True)
     fresh_n = fresh / np.maximum(np.linalg.norm(fresh, axis=1, keepdims=True), ZERO_NORM)
@@ -277,7 +280,6 @@ def _sample_checks(
         if c < r.thresholds.min_cosine
     ]
     r.sample = len(picked)
-    store = engine.store
     for k, i in enumerate(picked):
         hits = store.search(r.collection, fresh[k], limit=1)
         own = float(cos[k])
@@ -288,11 +290,11 @@ def _sample_checks(
             r.misses.append({"id": ids[i], "text": texts[i][:120], "top": top})
 
 
-def run_probes(engine: Engine, probes: Sequence[Probe], th: Thresholds) -> list[ProbeResult]:
+def run_probes(embedder: Embedder, probes: Sequence[Probe], th: Thresholds) -> list[ProbeResult]:
     if not probes:
         return []
     flat = [t for p in probes for t in (p.text, p.closer, p.farther)]
-    v = engine.embedder.embed(flat)
+    v = embedder.embed(flat)
     v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), ZERO_NORM)
     out = []
     for k, p in enumerate(probes):
@@ -304,10 +306,7 @@ def run_probes(engine: Engine, probes: Sequence[Probe], th: Thresholds) -> list[
     return out
 
 
-def _problems(
-    engine: Engine, r: VerifyReport, collection_model: str | None, roots: set[str]
-) -> list[Problem]:
-    s = engine.settings
+def _problems(s: Settings, r: VerifyReport, collection_model: str | None, roots: set[str]) -> list[Problem]:
     fix = fix_command(s, roots)
     out: list[Problem] = []
     if r.dimension != r.model_dimension:

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from ..embedding.base import Embedder
-from ..engine import Engine, Hit, SearchRequest, store_from_settings
+from ..engine import Engine, Hit, SearchRequest
 from ..errors import UsageError
 from ..settings import Settings
 from ..store.base import VectorStore
+from ..wiring import embedder_from_settings, store_from_settings
 from .audit import AuditLog
 from .batching import SearchBatcher
 from .instrument import InstrumentedStore, ServiceEmbedder
@@ -91,16 +92,7 @@ class Service:
         self.metrics.attach_engine(self._engine)
 
     def _load_embedder(self) -> Embedder:
-        from ..embedding import load_embedder
-
-        s = self.settings
-        inner = self._given_embedder or load_embedder(
-            s.embedder,
-            model_path=s.model_path,
-            cache_dir=s.cache_dir,
-            batch_size=s.batch_size,
-            threads=s.threads,
-        )
+        inner = self._given_embedder or embedder_from_settings(self.settings)
         inner.embed(["warm up"])
         return inner
 

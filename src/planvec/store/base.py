@@ -7,8 +7,9 @@ BM25 sparse vectors name the sparse vector ``bm25`` (IDF modifier on the store s
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
@@ -201,3 +202,73 @@ class VectorStore(Protocol):
     def flush(self) -> None: ...
 
     def close(self) -> None: ...
+
+    # -- capabilities: what one store can do and the other answers with NotSupported -------------
+    def lock_status(self) -> LockStatus:
+        """Who holds this store's data directory (the embedded store's writer lock and readers).
+        NotSupported: a server store has no data directory to lock."""
+
+    def server_version(self) -> str | None:
+        """What answers for this store: the engine and its version (e.g. ``qdrant-edge-py 0.9.1``,
+        ``1.12.4`` for a Qdrant server); None when it does not say."""
+
+    def shard_files(self) -> ShardFiles:
+        """File-level copies of whole collections (the embedded store's shard directories).
+        NotSupported: a server's collections are reachable through its API only."""
+
+    def scroll_raw(self, name: str, *, batch_size: int = 1024) -> Iterator[tuple[int, Iterator[RawRow]]]:
+        """Every point of ``name`` in id order, for bulk readers (validate-migration): batches of
+        ``(count, rows)``; iterate each batch's rows before asking for the next batch."""
+
+
+@dataclass(frozen=True, slots=True)
+class LockStatus:
+    """The state of a data directory's lock, as :meth:`VectorStore.lock_status` reports it.
+
+    ``held`` is True when a writer of another process holds it, ``"by this process"`` when this
+    process is the writer, False when no writer holds it (readers may).
+    """
+
+    path: str
+    held: bool | str = False
+    writer_pid: int | None = None
+    writer_alive: bool | None = None
+    reader_pids: tuple[int, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "writer_pid": self.writer_pid,
+            "writer_alive": self.writer_alive,
+            "held": self.held,
+            "reader_pids": list(self.reader_pids),
+        }
+
+
+@runtime_checkable
+class ShardFiles(VectorStore, Protocol):
+    """A store whose collections can also be copied file by file (see :meth:`VectorStore.shard_files`)."""
+
+    data_dir: Path
+    read_only: bool
+
+    def is_loaded(self, name: str) -> bool:
+        """Whether this process has loaded ``name``'s files (then no other process may)."""
+
+    def collection_info(self, name: str, *, load: bool = True) -> CollectionInfo | None:
+        """``load=False``: from the metadata alone, without loading the collection."""
+
+    def collection_files(self, name: str) -> Path:
+        """The directory to copy (a read-only store only: its lock keeps writers out)."""
+
+    def install_copy(
+        self,
+        source_dir: Path,
+        name: str,
+        meta: dict[str, Any],
+        progress: Callable[[int, int], None] | None = None,
+        copied: Callable[[], None] | None = None,
+        *,
+        load: bool = True,
+    ) -> None:
+        """Install a copy of another store's :meth:`collection_files` as collection ``name``."""

@@ -51,6 +51,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -64,6 +65,7 @@ from .base import (
     CollectionInfo,
     CollectionSpec,
     Filters,
+    LockStatus,
     PointData,
     RawRow,
     ScoredHit,
@@ -212,6 +214,42 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def read_lock_status(data_dir: Path) -> LockStatus:
+    """Who holds ``DATA_DIR/.lock`` (writer pid in the file, readers under ``.readers/``), found
+    without taking the lock for longer than a non-blocking test."""
+    path = data_dir / LOCK_NAME
+    readers: set[int] = set()
+    with contextlib.suppress(OSError):
+        for f in (data_dir / READERS_DIR).iterdir():
+            with contextlib.suppress(ValueError):
+                pid = int(f.name.split("-")[0])
+                if pid != os.getpid() and pid_alive(pid):
+                    readers.add(pid)
+    status = LockStatus(str(path), reader_pids=tuple(sorted(readers)))
+    try:
+        text = path.read_text(errors="replace").strip()
+    except OSError:
+        return status
+    with contextlib.suppress(ValueError, IndexError):
+        pid = int(text.split()[0])
+        status = replace(status, writer_pid=pid, writer_alive=pid_alive(pid))
+    if status.writer_pid == os.getpid():
+        # A test of the lock would block on this process's own exclusive lock.
+        return replace(status, held="by this process")
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return status
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    except BlockingIOError:
+        status = replace(status, held=True)
+    finally:
+        os.close(fd)
+    return status
+
+
 class EdgeStore:
     """VectorStore on Qdrant Edge: one shard directory per collection under ``data_dir``.
 
@@ -297,6 +335,7 @@ class EdgeStore:
         except BlockingIOError:
             err = self._locked_error(fd)
             os.close(fd)
+            err.lock = read_lock_status(self.data_dir)
             raise err from None
         self._lock_fd = fd
         if self.read_only:
@@ -708,6 +747,23 @@ class EdgeStore:
             copied()
         if load:
             self._shard(name)  # the copy loads (and its WAL replays) before it is reported done
+
+    # -- capabilities ---------------------------------------------------------------------------
+    def lock_status(self) -> LockStatus:
+        return read_lock_status(self.data_dir)
+
+    def server_version(self) -> str | None:
+        import importlib.metadata as md
+
+        try:
+            return f"qdrant-edge-py {md.version('qdrant-edge-py')}"
+        except md.PackageNotFoundError:
+            return None
+
+    def shard_files(self) -> EdgeStore:
+        """This store itself: it copies collections file by file (:meth:`collection_files`,
+        :meth:`install_copy`)."""
+        return self
 
     def is_loaded(self, name: str) -> bool:
         """Whether this store has loaded collection ``name``'s shard (then no other process can)."""

@@ -38,14 +38,17 @@ from qdrant_client import QdrantClient
 from qdrant_client import models as qm
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
-from ..errors import CollectionNotFound, PlanvecError, StoreError, UsageError
+from ..errors import CollectionNotFound, NotSupported, PlanvecError, StoreError, UsageError
 from .base import (
     SPARSE_NAME,
     CollectionInfo,
     CollectionSpec,
     Filters,
+    LockStatus,
     PointData,
+    RawRow,
     ScoredHit,
+    ShardFiles,
     SparseVec,
     StoredPoint,
 )
@@ -674,6 +677,42 @@ class ServerStore:
     def optimize(self, name: str) -> None:
         """The server optimizes by itself; only checks the collection exists."""
         self._spec(name)
+
+    # -- capabilities ---------------------------------------------------------------------------
+    def lock_status(self) -> LockStatus:
+        raise NotSupported(f"{self._where()} has no data directory lock")
+
+    def server_version(self) -> str | None:
+        if self.local:
+            return "qdrant-client local mode (in-process)"
+        try:
+            info = self._client.info()
+        except Exception:
+            return None  # unreachable or not answering: the caller's other calls say why
+        version = getattr(info, "version", None)
+        return str(version) if version is not None else None
+
+    def shard_files(self) -> ShardFiles:
+        raise NotSupported(
+            f"{self._where()} copies collections through its API only, not file by file",
+            hint="use --method stream (or auto) with a Qdrant URL",
+        )
+
+    def scroll_raw(self, name: str, *, batch_size: int = 1024) -> Iterator[tuple[int, Iterator[RawRow]]]:
+        """:meth:`scroll` with vectors, in the rows of :data:`~.base.RawRow`."""
+        buf: list[RawRow] = []
+        for p in self.scroll(name, with_vectors=True, batch_size=batch_size):
+            sv = (list(p.sparse.indices), list(p.sparse.values)) if p.sparse is not None else None
+            dense = np.asarray(p.vector, dtype=np.float32).tobytes() if p.vector is not None else None
+            buf.append((p.id, dense, sv, p.payload))
+            if len(buf) >= batch_size:
+                yield len(buf), iter(buf)
+                buf = []
+        if buf:
+            yield len(buf), iter(buf)
+
+    def _where(self) -> str:
+        return "the in-process Qdrant (:memory:)" if self.local else f"Qdrant at {self.url}"
 
     def flush(self) -> None:
         """Writes are acknowledged with ``wait=True`` (in the server's WAL): nothing to do."""
