@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PlanvecError
-from ..store.base import DEFAULT_PAYLOAD_INDEXES
+from ..kinds.plans import PAYLOAD_INDEXES as DEFAULT_PAYLOAD_INDEXES
 from ..store.edge import pid_alive
 from .reports import Problem, cli_prefix, fix_command, now_iso
 

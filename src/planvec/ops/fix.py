@@ -34,16 +34,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import StoreError, UsageError
-from ..store.base import DEFAULT_PAYLOAD_INDEXES, CollectionInfo, CollectionSpec, PointData, SparseVec
+from ..kinds import PLANS, REGISTRY
+from ..store.base import CollectionInfo, CollectionSpec, PointData, SparseVec
 from ..store.filters import STRUCTURAL_KEYS
-from ..sync import diff_collection
+from ..sync import diff_collection, documents, index_paths, model_key, parse_paths
 from .check import altered_payloads, file_duplicates, split_unclaimed
 from .reports import Problem, cli_prefix, now_iso
 from .verify import verify
 
 if TYPE_CHECKING:
-    from ..documents import StoreDoc
     from ..engine import Engine
+    from ..records import StoreDoc
 
 BACKUP_FORMAT = "planvec-fix-backup/1"
 BATCH = 256
@@ -146,17 +147,24 @@ def fix(
 
 
 # -- planning -------------------------------------------------------------------------------------
-def _wanted(engine: Engine) -> list[str]:
-    s = engine.settings
-    return [s.tasks_collection] + ([s.sections_collection] if s.index_sections else [])
+def _wanted(engine: Engine) -> dict[str, dict[str, str]]:
+    """Collection -> payload indexes its kind declares, for every collection the settings index."""
+    return {
+        coll: dict(kind.payload_indexes)
+        for kind, config in REGISTRY.select(engine.settings)
+        for coll in config.indexed.values()
+    }
 
 
-def recreate_reason(info: CollectionInfo, dimension: int) -> str | None:
+def recreate_reason(
+    info: CollectionInfo, dimension: int, payload_indexes: dict[str, str] | None = None
+) -> str | None:
     if info.dimension != dimension:
         return f"holds {info.dimension}-d vectors, the model makes {dimension}-d ones"
     if not info.sparse:
         return "has no BM25 sparse vectors"
-    missing = sorted(set(DEFAULT_PAYLOAD_INDEXES) - set(info.payload_indexes))
+    wanted = PLANS.payload_indexes if payload_indexes is None else payload_indexes
+    missing = sorted(set(wanted) - set(info.payload_indexes))
     if missing:
         return f"lacks payload indexes on {', '.join(missing)}"
     return None
@@ -167,11 +175,11 @@ def _make_plan(engine: Engine, paths: Sequence[str | Path], sample: int, seed: i
     emb = engine.embedder
     plan = _Plan()
     existing = set(store.list_collections())
-    for coll in _wanted(engine):
+    for coll, indexes in _wanted(engine).items():
         info = store.collection_info(coll) if coll in existing else None
         if info is None:
             continue
-        reason = recreate_reason(info, emb.dimension)
+        reason = recreate_reason(info, emb.dimension, indexes)
         if reason:
             plan.recreate[coll] = reason
             plan.actions.append(FixAction(coll, "recreate", info.points, reason))
@@ -211,11 +219,14 @@ def _dedupe(docs: list[StoreDoc]) -> list[StoreDoc]:
 
 
 def _plan_sync(engine: Engine, paths: Sequence[str | Path], plan: _Plan) -> None:
-    parsed, unreadable, scope = engine.parse(paths)
-    for p in unreadable:
+    parsed = parse_paths(paths, REGISTRY.select(engine.settings), engine.settings)
+    for p in parsed.problems:
         plan.problems.append(Problem("unreadable_file", f"{p.path}: {p.reason} (its points are kept)", None))
-    for coll, docs in engine.build_docs(parsed).items():
+    key = model_key(engine.embedder, engine.sparse_encoder)
+    scopes = {c: parsed.scope_of(kf) for kf in parsed.kinds for c in kf.config.indexed.values()}
+    for coll, docs in documents(parsed, engine.embedder, key).items():
         docs = _dedupe(docs)
+        scope = scopes[coll]
         if coll in plan.recreate:
             if docs:
                 plan.actions.append(FixAction(coll, "add", len(docs), "re-vectorise from the sources"))
@@ -235,17 +246,16 @@ def _plan_sync(engine: Engine, paths: Sequence[str | Path], plan: _Plan) -> None
         ):
             if n:
                 plan.actions.append(FixAction(coll, kind, n, reason))
-        if coll == engine.settings.tasks_collection:
-            for d in file_duplicates(docs):
-                plan.problems.append(
-                    Problem(
-                        "duplicate_task_id",
-                        f"{d.file}: task id {d.task_id} is used on lines {', '.join(map(str, d.lines))} "
-                        "(edit the file to renumber them)",
-                        None,
-                        severity="warning",
-                    )
+        for d in file_duplicates(docs):  # (records with a task id: the tasks of plans)
+            plan.problems.append(
+                Problem(
+                    "duplicate_task_id",
+                    f"{d.file}: task id {d.task_id} is used on lines {', '.join(map(str, d.lines))} "
+                    "(edit the file to renumber them)",
+                    None,
+                    severity="warning",
                 )
+            )
 
 
 # -- execution ------------------------------------------------------------------------------------
@@ -256,7 +266,10 @@ def _execute(engine: Engine, plan: _Plan, paths: Sequence[str | Path]) -> int:
     for coll in plan.recreate:
         kept = [] if paths else list(store.scroll(coll, with_vectors=True))
         store.delete_collection(coll)
-        store.create_collection(CollectionSpec(name=coll, dimension=emb.dimension, model=emb.model_id))
+        indexes = _wanted(engine).get(coll, dict(PLANS.payload_indexes))
+        store.create_collection(
+            CollectionSpec(name=coll, dimension=emb.dimension, model=emb.model_id, payload_indexes=indexes)
+        )
         _set_model_meta(engine, coll)
         embedded += _reembed(engine, coll, kept)
     for coll in plan.reembed_all:
@@ -272,7 +285,9 @@ def _execute(engine: Engine, plan: _Plan, paths: Sequence[str | Path]) -> int:
         if items:
             store.overwrite_payload(coll, items)
     if paths:
-        embedded += engine.index(paths).embedded
+        s = engine.settings
+        kinds = REGISTRY.select(s)
+        embedded += index_paths(paths, kinds, store, emb, engine.sparse_encoder, s).embedded
     store.flush()
     return embedded
 
@@ -438,7 +453,7 @@ def restore_backup(engine: Engine, backup_dir: str | Path) -> list[str]:
                 model=str(meta.get("model") or ""),
                 distance=str(meta.get("distance", "Cosine")),
                 sparse=bool(meta.get("sparse", True)),
-                payload_indexes=dict(meta.get("payload_indexes") or DEFAULT_PAYLOAD_INDEXES),
+                payload_indexes=dict(meta.get("payload_indexes") or PLANS.payload_indexes),
             )
         )
         store.set_meta(c, {k: v for k, v in meta.items() if k not in (*STRUCTURAL_KEYS, "created_at")})
