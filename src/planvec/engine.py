@@ -1,4 +1,4 @@
-"""Engine: the one core object. Wires settings, parsing, embedding, store and sync.
+"""Engine: the one core object. Wires settings, kinds, embedding, store and sync.
 
 The CLI and the HTTP service are thin shells around it::
 
@@ -176,7 +176,8 @@ class CollectionSummary:
 
 
 class Engine:
-    """Index and search plans. Use as a context manager so the store is flushed and closed."""
+    """Index and search every kind of knowledge (plans first). Use as a context manager so the store
+    is flushed and closed."""
 
     def __init__(
         self,
@@ -640,7 +641,8 @@ class Engine:
         return diagnose(self)
 
     def fix(self, paths: Sequence[str | Path] = (), dry_run: bool = False, *, sample: int = 100) -> FixReport:
-        """Repair what check/verify/diagnose find, after a safety backup (``dry_run``: plan only)."""
+        """Repair what check/verify/diagnose find, after a safety backup (``dry_run``: list the
+        repairs, change nothing)."""
         from .ops.fix import fix
 
         return fix(self, paths, dry_run, sample=sample)

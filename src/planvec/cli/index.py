@@ -52,7 +52,8 @@ def index_cmd(
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     no_sections: Annotated[bool, typer.Option("--no-sections", help="Index tasks only, not prose.")] = False,
 ) -> None:
-    """Index (or re-sync) plans: embed only new or changed tasks, delete vanished ones.
+    """Index (or re-sync) plans and every other enabled kind: embed only new or changed records
+    (tasks, sections, ...), delete vanished ones.
 
     Deletes only the points of files under PATH that the globs select (--prune: of every file there).
 
