@@ -1,6 +1,6 @@
 """``fix``: repair what check, verify and diagnose find.
 
-The plan, per collection of the configured layout (tasks, and sections when indexed):
+The repairs, per collection of the configured layout (tasks, and sections when indexed):
 
 1. **recreate** a collection whose layout cannot serve the configured model (dimension mismatch, no
    BM25 vectors, missing payload indexes), then re-vectorise it: from the sources when PATHs are
@@ -110,7 +110,7 @@ class FixReport:
 
 
 @dataclass(slots=True)
-class _Plan:
+class _Repairs:
     recreate: dict[str, str] = field(default_factory=dict)  # collection -> reason
     reembed_all: dict[str, str] = field(default_factory=dict)
     reembed: dict[str, set[str]] = field(default_factory=dict)  # collection -> point ids
@@ -130,9 +130,9 @@ def fix(
 ) -> FixReport:
     t0 = time.perf_counter()
     report = FixReport(dry_run=dry_run, paths=[str(p) for p in paths])
-    plan = _make_plan(engine, paths, sample, seed)
-    report.actions = sorted(plan.actions, key=lambda a: (ACTION_ORDER.index(a.kind), a.collection))
-    report.problems = plan.problems
+    repairs = _find_repairs(engine, paths, sample, seed)
+    report.actions = sorted(repairs.actions, key=lambda a: (ACTION_ORDER.index(a.kind), a.collection))
+    report.problems = repairs.problems
     if dry_run or not report.actions:
         report.seconds = time.perf_counter() - t0
         return report
@@ -141,12 +141,12 @@ def fix(
         backup = make_backup(engine, touched)
         report.backup = str(backup)
         report.restore_command = f"{cli_prefix(engine.settings)} fix --restore {backup} --yes"
-    report.embedded = _execute(engine, plan, paths)
+    report.embedded = _execute(engine, repairs, paths)
     report.seconds = time.perf_counter() - t0
     return report
 
 
-# -- planning -------------------------------------------------------------------------------------
+# -- finding ----------------------------------------------------------------------------------------
 def _wanted(engine: Engine) -> dict[str, dict[str, str]]:
     """Collection -> payload indexes its kind declares, for every collection the settings index."""
     return {
@@ -170,10 +170,10 @@ def recreate_reason(
     return None
 
 
-def _make_plan(engine: Engine, paths: Sequence[str | Path], sample: int, seed: int) -> _Plan:
+def _find_repairs(engine: Engine, paths: Sequence[str | Path], sample: int, seed: int) -> _Repairs:
     store = engine.store
     emb = engine.embedder
-    plan = _Plan()
+    repairs = _Repairs()
     existing = set(store.list_collections())
     for coll, indexes in _wanted(engine).items():
         info = store.collection_info(coll) if coll in existing else None
@@ -181,34 +181,36 @@ def _make_plan(engine: Engine, paths: Sequence[str | Path], sample: int, seed: i
             continue
         reason = recreate_reason(info, emb.dimension, indexes)
         if reason:
-            plan.recreate[coll] = reason
-            plan.actions.append(FixAction(coll, "recreate", info.points, reason))
+            repairs.recreate[coll] = reason
+            repairs.actions.append(FixAction(coll, "recreate", info.points, reason))
             continue
         if info.model != emb.model_id:
-            plan.reembed_all[coll] = f"made with model {info.model}, the configured model is {emb.model_id}"
+            repairs.reembed_all[coll] = (
+                f"made with model {info.model}, the configured model is {emb.model_id}"
+            )
             continue
         vr = verify(engine, coll, sample=sample, probes=[], seed=seed)
         if vr.drifted:
-            plan.reembed_all[coll] = (
+            repairs.reembed_all[coll] = (
                 f"model changed: {len(vr.drifted)} of {vr.sample} sampled vectors differ from a fresh "
                 f"embedding (min cosine {vr.min_cosine})"
             )
         elif vr.bad_vector_ids:
-            plan.reembed[coll] = vr.bad_vector_ids
+            repairs.reembed[coll] = vr.bad_vector_ids
     if paths:
-        _plan_sync(engine, paths, plan)
-    for coll, reason in plan.reembed_all.items():
+        _sync_repairs(engine, paths, repairs)
+    for coll, reason in repairs.reembed_all.items():
         info = store.collection_info(coll)
-        n = (info.points if info else 0) - len(plan.skip.get(coll, ()))
+        n = (info.points if info else 0) - len(repairs.skip.get(coll, ()))
         if n > 0:
-            plan.actions.append(FixAction(coll, "reembed_all", n, reason))
-    for coll, ids in plan.reembed.items():
-        ids -= plan.skip.get(coll, set())
+            repairs.actions.append(FixAction(coll, "reembed_all", n, reason))
+    for coll, ids in repairs.reembed.items():
+        ids -= repairs.skip.get(coll, set())
         if ids:
-            plan.actions.append(
+            repairs.actions.append(
                 FixAction(coll, "reembed", len(ids), "NaN/inf, zero, unnormalised or shared vectors")
             )
-    return plan
+    return repairs
 
 
 def _dedupe(docs: list[StoreDoc]) -> list[StoreDoc]:
@@ -218,24 +220,26 @@ def _dedupe(docs: list[StoreDoc]) -> list[StoreDoc]:
     return list(seen.values())
 
 
-def _plan_sync(engine: Engine, paths: Sequence[str | Path], plan: _Plan) -> None:
+def _sync_repairs(engine: Engine, paths: Sequence[str | Path], repairs: _Repairs) -> None:
     parsed = parse_paths(paths, REGISTRY.select(engine.settings), engine.settings)
     for p in parsed.problems:
-        plan.problems.append(Problem("unreadable_file", f"{p.path}: {p.reason} (its points are kept)", None))
+        repairs.problems.append(
+            Problem("unreadable_file", f"{p.path}: {p.reason} (its points are kept)", None)
+        )
     key = model_key(engine.embedder, engine.sparse_encoder)
     scopes = {c: parsed.scope_of(kf) for kf in parsed.kinds for c in kf.config.indexed.values()}
     for coll, docs in documents(parsed, engine.embedder, key).items():
         docs = _dedupe(docs)
         scope = scopes[coll]
-        if coll in plan.recreate:
+        if coll in repairs.recreate:
             if docs:
-                plan.actions.append(FixAction(coll, "add", len(docs), "re-vectorise from the sources"))
+                repairs.actions.append(FixAction(coll, "add", len(docs), "re-vectorise from the sources"))
             continue
         diff = diff_collection(engine.store, coll, docs, scope)
-        plan.skip[coll] = {d.point_id for d in diff.to_embed} | set(diff.deleted)
+        repairs.skip[coll] = {d.point_id for d in diff.to_embed} | set(diff.deleted)
         orphans, dups = split_unclaimed(engine, coll, diff, docs)
         altered = altered_payloads(engine, coll, docs, diff)
-        plan.rewrite[coll] = [(d.point_id, d.payload) for d in altered]
+        repairs.rewrite[coll] = [(d.point_id, d.payload) for d in altered]
         n_dups = sum(len(v) for v in dups.values())
         for kind, n, reason in (
             ("add", len(diff.added), "tasks or sections missing from the store"),
@@ -245,9 +249,9 @@ def _plan_sync(engine: Engine, paths: Sequence[str | Path], plan: _Plan) -> None
             ("delete_duplicates", n_dups, "extra points repeating an indexed task"),
         ):
             if n:
-                plan.actions.append(FixAction(coll, kind, n, reason))
+                repairs.actions.append(FixAction(coll, kind, n, reason))
         for d in file_duplicates(docs):  # (records with a task id: the tasks of plans)
-            plan.problems.append(
+            repairs.problems.append(
                 Problem(
                     "duplicate_task_id",
                     f"{d.file}: task id {d.task_id} is used on lines {', '.join(map(str, d.lines))} "
@@ -259,11 +263,11 @@ def _plan_sync(engine: Engine, paths: Sequence[str | Path], plan: _Plan) -> None
 
 
 # -- execution ------------------------------------------------------------------------------------
-def _execute(engine: Engine, plan: _Plan, paths: Sequence[str | Path]) -> int:
+def _execute(engine: Engine, repairs: _Repairs, paths: Sequence[str | Path]) -> int:
     store = engine.store
     emb = engine.embedder
     embedded = 0
-    for coll in plan.recreate:
+    for coll in repairs.recreate:
         kept = [] if paths else list(store.scroll(coll, with_vectors=True))
         store.delete_collection(coll)
         indexes = _wanted(engine).get(coll, dict(PLANS.payload_indexes))
@@ -272,16 +276,16 @@ def _execute(engine: Engine, plan: _Plan, paths: Sequence[str | Path]) -> int:
         )
         _set_model_meta(engine, coll)
         embedded += _reembed(engine, coll, kept)
-    for coll in plan.reembed_all:
-        skip = plan.skip.get(coll, set())
+    for coll in repairs.reembed_all:
+        skip = repairs.skip.get(coll, set())
         embedded += _reembed(
             engine, coll, (p for p in store.scroll(coll, with_vectors=True) if p.id not in skip)
         )
         _set_model_meta(engine, coll)
-    for coll, ids in plan.reembed.items():
+    for coll, ids in repairs.reembed.items():
         if ids:
             embedded += _reembed(engine, coll, store.retrieve(coll, sorted(ids), with_vectors=True))
-    for coll, items in plan.rewrite.items():
+    for coll, items in repairs.rewrite.items():
         if items:
             store.overwrite_payload(coll, items)
     if paths:
