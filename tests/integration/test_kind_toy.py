@@ -214,6 +214,10 @@ def test_toy_kind_through_the_cli(todo_kind, tree: Path, tmp_path: Path, capsys,
     code = main(["search", "milk", "--kind", "todo", "--status", "pending"])
     err = capsys.readouterr().err
     assert code == 2 and "kind 'todo' has no filter status" in err
+    code = main(["index", str(tree)])  # both kinds: one summary line per kind under the totals
+    out = capsys.readouterr().out
+    assert code == 0 and "files 2  tasks 2" in out
+    assert "  plans        files 1  tasks 2 sections 0" in out and "  todo         files 1  items 3" in out
     monkeypatch.setenv("PLANVEC_KINDS", json.dumps({"todo": {"enabled": False}}))
     code = main(["index", str(tree), "--json"])
     report = json.loads(capsys.readouterr().out)
