@@ -106,12 +106,15 @@ def _points(start: int, n: int, rng: np.random.Generator) -> list[Any]:
 
 
 def op_fill(data: Path, n: int) -> dict[str, Any]:
+    from planvec.kinds.plans import PAYLOAD_INDEXES
     from planvec.store import CollectionSpec, EdgeStore
 
     rng = np.random.default_rng(0)
     t = time.perf_counter()
     with EdgeStore(data) as s:
-        s.create_collection(CollectionSpec(name=NAME, dimension=DIM, model=MODEL))
+        s.create_collection(
+            CollectionSpec(name=NAME, dimension=DIM, model=MODEL, payload_indexes=dict(PAYLOAD_INDEXES))
+        )
         s.set_meta(NAME, {"last_sync": "2025-01-01T00:00:00+00:00"})
         for start in range(0, n, CHUNK):
             s.upsert(NAME, _points(start, min(CHUNK, n - start), rng))

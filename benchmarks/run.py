@@ -33,6 +33,7 @@ sys.path.insert(0, str(HERE.parent / "src"))
 
 from planvec.embedding import load_embedder  # noqa: E402
 from planvec.engine import Engine  # noqa: E402
+from planvec.kinds.plans import PAYLOAD_INDEXES  # noqa: E402
 from planvec.records import TASKS_COLLECTION  # noqa: E402
 from planvec.settings import Settings  # noqa: E402
 from planvec.store import open_store  # noqa: E402
@@ -100,7 +101,15 @@ def bench_upsert(n: int, dim: int) -> dict[str, float]:
     ]
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(Path(tmp), None)
-        store.create_collection(CollectionSpec(name="bench", dimension=dim, model="random", sparse=False))
+        store.create_collection(
+            CollectionSpec(
+                name="bench",
+                dimension=dim,
+                model="random",
+                sparse=False,
+                payload_indexes=dict(PAYLOAD_INDEXES),
+            )
+        )
         t0 = time.perf_counter()
         for b in range(0, n, 512):
             store.upsert("bench", points[b : b + 512])
@@ -195,7 +204,12 @@ def main() -> None:
             server = open_store(work / "unused", ":memory:")
             for c in eng.collections():
                 server.create_collection(
-                    CollectionSpec(name=c.name, dimension=c.dimension, model=c.model or "")
+                    CollectionSpec(
+                        name=c.name,
+                        dimension=c.dimension,
+                        model=c.model or "",
+                        payload_indexes=dict(PAYLOAD_INDEXES),
+                    )
                 )
                 server.set_meta(c.name, edge_store.get_meta(c.name))
                 batch = []

@@ -1,4 +1,4 @@
-"""Engine: the one core object. Wires settings, parsing, embedding, store and sync.
+"""Engine: the one core object. Wires settings, kinds, embedding, store and sync.
 
 The CLI and the HTTP service are thin shells around it::
 
@@ -9,28 +9,38 @@ The CLI and the HTTP service are thin shells around it::
 
 from __future__ import annotations
 
-import fnmatch
 import threading
-import time
 from collections import OrderedDict
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from . import __version__
-from .clock import now_iso
-from .documents import StoreDoc, section_docs, task_docs, word_tokens
 from .embedding.base import Embedder
-from .errors import CollectionNotFound, DimensionMismatch, UsageError
-from .records import FileProblem, ParsedFile
+from .errors import CollectionNotFound, UsageError
+from .kinds import ALL, DEFAULT_KIND, REGISTRY, Kind, KindConfig
+from .kinds.plans import SearchFilters
+from .records import StoreDoc
 from .settings import SearchMode, Settings
-from .store.base import CollectionSpec, Filters, ScoredHit, SparseVec, VectorStore
-from .sync import CollectionDiff, ProgressFn, Scope, apply_diff, diff_collection
-from .wiring import embedder_from_settings, model_key, model_meta, sparse_encoder, store_from_settings
+from .store.base import Filters, ScoredHit, SparseVec, VectorStore
+from .store.filters import matches_nothing
+from .sync import (
+    EXIT_OK,
+    EXIT_PARTIAL,
+    CollectionReport,
+    KindReport,
+    ParsedPaths,
+    ProgressFn,
+    SyncReport,
+    check_compatible,
+    documents,
+    index_paths,
+    parse_paths,
+)
+from .wiring import embedder_from_settings, model_key, sparse_encoder, store_from_settings
 
 if TYPE_CHECKING:
     from .ops.backup import BackupReport, RestoreReport
@@ -46,41 +56,47 @@ if TYPE_CHECKING:
 RRF_K = 60
 QUERY_CACHE_SIZE = 1024
 
-EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
-EXIT_PARTIAL = 3
 
-
-@dataclass(frozen=True, slots=True)
-class SearchFilters:
-    """User-level search filters (the CLI flags); None/empty means 'any'."""
-
-    status: str | None = None
-    priorities: tuple[str, ...] = ()
-    mvp: bool | None = None
-    file_glob: str | None = None
-    section: str | None = None
-    task_id_prefix: str | None = None
+__all__ = [
+    "EXIT_FAILURE",
+    "EXIT_OK",
+    "EXIT_PARTIAL",
+    "EXIT_USAGE",
+    "CollectionReport",
+    "CollectionSummary",
+    "Engine",
+    "Hit",
+    "KindReport",
+    "SearchFilters",
+    "SearchRequest",
+    "SyncReport",
+]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class SearchRequest:
     """One search of :meth:`Engine.search_many`: the arguments of :meth:`Engine.search`, plus the
-    query's dense embedding when the caller already has it (``vector``, used as is)."""
+    query's dense embedding when the caller already has it (``vector``, used as is).
+
+    ``filters`` are the kind's user-level filters: :class:`SearchFilters` for plans, or a mapping of
+    filter names to values for any kind. ``kind`` is a kind name (default plans) or ``all``: every
+    indexed collection of every enabled kind, fused by reciprocal rank."""
 
     query: str
-    filters: SearchFilters | None = None
+    filters: SearchFilters | Mapping[str, Any] | None = None
     limit: int = 10
     mode: SearchMode | None = None
     min_score: float | None = None
     collection: str | None = None
     vector: np.ndarray | None = None
+    kind: str | None = None
 
 
 @dataclass(slots=True, eq=False)
-class _Plan:
-    """A validated search request, waiting for its embedding and its store calls."""
+class _Prepared:
+    """A validated search of one collection, waiting for its embedding and its store calls."""
 
     index: int
     request: SearchRequest
@@ -88,6 +104,7 @@ class _Plan:
     collection: str
     filters: Filters
     vector: np.ndarray | None
+    kind: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,16 +120,26 @@ class Hit:
     section: str
     collection: str
     point_id: str
-    kind: str
+    kind: str  # the record's type in its collection (payload "kind": "task", "section")
     root: str | None = None
     text: str | None = None
     body: str | None = None
+    kind_name: str = ""  # the kind of knowledge the collection belongs to ("plans")
+    payload: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in _HIT_FIELDS}
+
+    def value(self, name: str) -> Any:
+        """A field of the hit's view: an attribute, else the stored payload's value."""
+        if name in _HIT_ATTRS:
+            return getattr(self, name)
+        return (self.payload or {}).get(name)
 
     @classmethod
-    def from_payload(cls, point_id: str, score: float, payload: dict[str, Any], collection: str) -> Hit:
+    def from_payload(
+        cls, point_id: str, score: float, payload: dict[str, Any], collection: str, kind_name: str = ""
+    ) -> Hit:
         return cls(
             score=float(score),
             task_id=payload.get("task_id"),
@@ -129,58 +156,9 @@ class Hit:
             root=payload.get("root"),
             text=payload.get("text"),
             body=payload.get("body"),
+            kind_name=kind_name,
+            payload=payload,
         )
-
-
-@dataclass(slots=True)
-class CollectionReport:
-    name: str
-    added: int = 0
-    updated: int = 0
-    moved: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    embedded: int = 0
-    reused: int = 0
-
-
-@dataclass(slots=True)
-class SyncReport:
-    files: int = 0
-    tasks: int = 0
-    sections: int = 0
-    added: int = 0
-    updated: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    embedded: int = 0
-    seconds: float = 0.0
-    dry_run: bool = False
-    full: bool = False
-    moved: int = 0  # payload-only changes (e.g. a line number), vector kept
-    reused: int = 0  # vectors reused from an identical stored text instead of embedding
-    parse_seconds: float = 0.0
-    embed_seconds: float = 0.0
-    write_seconds: float = 0.0
-    problems: list[FileProblem] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    collections: list[CollectionReport] = field(default_factory=list)
-    # dry-run detail: collection -> {"added": [...], "updated": [...], "deleted": [...], "moved": [...]}
-    plan: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-
-    @property
-    def partial(self) -> bool:
-        return bool(self.problems)
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_PARTIAL if self.partial else EXIT_OK
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["partial"] = self.partial
-        d["problems"] = [{"path": p.path, "reason": p.reason, "line": p.line} for p in self.problems]
-        return d
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +176,8 @@ class CollectionSummary:
 
 
 class Engine:
-    """Index and search plans. Use as a context manager so the store is flushed and closed."""
+    """Index and search every kind of knowledge (plans first). Use as a context manager so the store
+    is flushed and closed."""
 
     def __init__(
         self,
@@ -242,6 +221,10 @@ class Engine:
         """What a stored vector depends on besides its text: dense model and BM25 configuration."""
         return model_key(self.embedder, self.sparse_encoder)
 
+    def kinds(self, names: Sequence[str] | None = None) -> list[tuple[Kind, KindConfig]]:
+        """The kinds named (``all``: every enabled one; none: every enabled one), configured."""
+        return REGISTRY.select(self.settings, names)
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
@@ -263,63 +246,17 @@ class Engine:
         include: Sequence[str] | None = None,
         exclude: Sequence[str] | None = None,
         prune: bool = False,
-    ) -> tuple[list[tuple[str, ParsedFile]], list[FileProblem], Scope]:
-        """Discover and parse files. Returns ``[(root, parsed)]``, problems and the sync scope.
-
-        ``include`` replaces the configured include globs and each of them must match a file (else
-        :class:`UsageError`: a glob that selects nothing is a mistake, not a request to sync zero
-        files); ``exclude`` adds to the configured ones; ``prune`` puts every file under the
-        directories in scope, not only those the globs select (see :class:`~planvec.sync.Scope`).
-        """
-        from .parsing import discover, parse_file
-
-        if not paths:
-            raise UsageError("no PATH given", hint="planvec index PATH... (a directory or a Markdown file)")
-        given = [Path(p).expanduser() for p in paths]
-        missing = [str(p) for p in given if not p.exists()]
-        if len(missing) == len(given):
-            raise UsageError(f"path not found: {', '.join(missing)}", hint="check the PATH arguments")
-        s = self.settings
-        inc = tuple(include) if include else tuple(s.include)
-        exc = (*s.exclude, *(exclude or ()))
-        sources, problems = discover(given, include=inc, exclude=exc)
-        if include:
-            _require_matches(inc, sources, given)
-        parsed: list[tuple[str, ParsedFile]] = []
-        protected: set[str] = set()
-        for src in sources:
-            root = Path(src.root).resolve().as_posix()
-            result = parse_file(src, max_bytes=s.max_file_bytes)
-            if isinstance(result, FileProblem):
-                problems.append(result)
-                protected.add(f"{root.rstrip('/')}/{src.rel}")
-            else:
-                parsed.append((root, result))
-        scope = Scope(
-            dirs=tuple(dict.fromkeys(p.resolve().as_posix() for p in given if p.is_dir())),
-            files=frozenset(p.resolve().as_posix() for p in given if p.is_file()),
-            protected=frozenset(protected),
-            include=inc,
-            exclude=exc,
-            prune=prune,
+        kinds: Sequence[str] | None = None,
+    ) -> ParsedPaths:
+        """Discover files (one walk) and parse each with the kinds that claim it (default: every
+        enabled kind). See :func:`planvec.sync.parse_paths`."""
+        return parse_paths(
+            paths, self.kinds(kinds), self.settings, include=include, exclude=exclude, prune=prune
         )
-        return parsed, problems, scope
 
-    def build_docs(self, parsed: Sequence[tuple[str, ParsedFile]]) -> dict[str, list[StoreDoc]]:
+    def build_docs(self, parsed: ParsedPaths) -> dict[str, list[StoreDoc]]:
         """Store documents per collection for parsed files."""
-        s = self.settings
-        key = self.model_key
-        emb = self.embedder
-        out: dict[str, list[StoreDoc]] = {s.tasks_collection: []}
-        if s.index_sections:
-            out[s.sections_collection] = []
-        for root, pf in parsed:
-            out[s.tasks_collection].extend(task_docs(pf, root, s.tasks_collection, s.task_text, key))
-            if s.index_sections:
-                out[s.sections_collection].extend(
-                    section_docs(pf, root, s.sections_collection, key, emb.count_tokens, emb.max_tokens)
-                )
-        return out
+        return documents(parsed, self.embedder, self.model_key)
 
     def index(
         self,
@@ -331,96 +268,27 @@ class Engine:
         include: Sequence[str] | None = None,
         exclude: Sequence[str] | None = None,
         prune: bool = False,
+        kinds: Sequence[str] | None = None,
     ) -> SyncReport:
-        """Bring the collections in line with the files under ``paths`` that the include/exclude
-        globs select; points of other files are kept unless ``prune`` (see :meth:`parse`)."""
-        t_start = time.perf_counter()
-        report = SyncReport(dry_run=dry_run, full=full)
-        parsed, problems, scope = self.parse(paths, include=include, exclude=exclude, prune=prune)
-        report.problems = problems
-        report.files = len(parsed)
-        report.tasks = sum(len(pf.tasks) for _, pf in parsed)
-        report.warnings = [f"{pf.path}: {w}" for _, pf in parsed for w in pf.warnings]
-        report.problems = [*report.problems, *(p for _, pf in parsed for p in pf.problems)]
-        docs_by_coll = self.build_docs(parsed)
-        report.sections = len(docs_by_coll.get(self.settings.sections_collection, []))
-        report.parse_seconds = time.perf_counter() - t_start
-        store = self.store
-        for coll, docs in docs_by_coll.items():
-            docs = _dedupe(docs, report)
-            if not dry_run:
-                self._ensure_collection(coll)
-            diff = diff_collection(store, coll, docs, scope, full=full)
-            cr = CollectionReport(
-                coll,
-                added=len(diff.added),
-                updated=len(diff.changed),
-                moved=len(diff.moved),
-                deleted=len(diff.deleted),
-                unchanged=diff.unchanged,
-            )
-            if dry_run:
-                report.plan[coll] = _plan_of(diff)
-            else:
-                st = apply_diff(
-                    store,
-                    diff,
-                    self.embedder,
-                    self.sparse_encoder,
-                    batch_size=self.settings.upsert_batch,
-                    progress=progress,
-                )
-                cr.embedded, cr.reused = st.embedded, st.reused
-                report.embed_seconds += st.embed_seconds
-                report.write_seconds += st.write_seconds
-                t0 = time.perf_counter()
-                if cr.added + cr.updated > 1000:
-                    store.optimize(coll)
-                store.set_meta(
-                    coll,
-                    {
-                        "last_sync": now_iso(),
-                        "task_text": self.settings.task_text,
-                        "planvec_version": __version__,
-                        **model_meta(self.embedder, self.sparse_encoder),
-                    },
-                )
-                report.write_seconds += time.perf_counter() - t0
-            report.collections.append(cr)
-        if not dry_run:
-            t0 = time.perf_counter()
-            store.flush()
-            report.write_seconds += time.perf_counter() - t0
-        for cr in report.collections:
-            report.added += cr.added
-            report.updated += cr.updated
-            report.moved += cr.moved
-            report.deleted += cr.deleted
-            report.unchanged += cr.unchanged
-            report.embedded += cr.embedded
-            report.reused += cr.reused
-        report.seconds = time.perf_counter() - t_start
-        return report
-
-    def _ensure_collection(self, name: str) -> None:
-        emb = self.embedder
-        info = self.store.collection_info(name)
-        if info is None:
-            self.store.create_collection(
-                CollectionSpec(name=name, dimension=emb.dimension, model=emb.model_id)
-            )
-            self.store.set_meta(name, model_meta(emb, self.sparse_encoder))
-            return
-        self._check_compatible(info.name, info.dimension)
+        """Bring the collections of ``kinds`` (default: every enabled kind) in line with the files
+        under ``paths`` that the globs select; points of other files are kept unless ``prune``."""
+        return index_paths(
+            paths,
+            self.kinds(kinds),
+            self.store,
+            self.embedder,
+            self.sparse_encoder,
+            self.settings,
+            full=full,
+            dry_run=dry_run,
+            progress=progress,
+            include=include,
+            exclude=exclude,
+            prune=prune,
+        )
 
     def _check_compatible(self, name: str, dimension: int) -> None:
-        emb = self.embedder
-        if dimension != emb.dimension:
-            raise DimensionMismatch(
-                f"collection {name!r} holds {dimension}-d vectors but the model {emb.model_id} makes "
-                f"{emb.dimension}-d vectors",
-                hint=f"drop and rebuild it: planvec drop {name} --yes && planvec index PATH",
-            )
+        check_compatible(name, dimension, self.embedder)
 
     # -- search ---------------------------------------------------------------------------------
     def embed_query(self, text: str) -> np.ndarray:
@@ -454,16 +322,18 @@ class Engine:
     def search(
         self,
         query: str,
-        filters: SearchFilters | None = None,
+        filters: SearchFilters | Mapping[str, Any] | None = None,
         *,
         limit: int = 10,
         mode: SearchMode | None = None,
         min_score: float | None = None,
         collection: str | None = None,
+        kind: str | None = None,
     ) -> list[Hit]:
-        """Semantic (dense), keyword (BM25) or hybrid (both, fused by reciprocal rank) search."""
+        """Semantic (dense), keyword (BM25) or hybrid (both, fused by reciprocal rank) search of one
+        kind (default plans; ``all``: every indexed collection of every enabled kind, fused)."""
         req = SearchRequest(
-            query, filters, limit=limit, mode=mode, min_score=min_score, collection=collection
+            query, filters, limit=limit, mode=mode, min_score=min_score, collection=collection, kind=kind
         )
         result = self.search_many([req])[0]
         if isinstance(result, BaseException):
@@ -475,35 +345,85 @@ class Engine:
         or the exception it raises. The queries missing from the cache are embedded together and,
         where the store can, the searches of one collection run as one batch."""
         out: list[list[Hit] | Exception] = [[] for _ in requests]
-        plans: list[_Plan] = []
+        single: list[tuple[SearchRequest, str]] = []
+        parts: dict[int, list[int]] = {}  # request -> its one-collection searches in ``single``
         for i, r in enumerate(requests):
+            if r.kind != ALL:
+                parts[i] = [len(single)]
+                single.append((r, r.kind or DEFAULT_KIND))
+                continue
             try:
-                plan = self._plan(i, r)
+                subs = self._every_collection(r)
             except Exception as e:
                 out[i] = e
                 continue
-            if plan is not None:
-                plans.append(plan)
-        need = [p for p in plans if p.mode != "keyword" and p.vector is None]
+            parts[i] = list(range(len(single), len(single) + len(subs)))
+            single.extend(subs)
+        found = self._search_collections(single)
+        for i, positions in parts.items():
+            r = requests[i]
+            if r.kind != ALL:
+                out[i] = found[positions[0]]
+                continue
+            errors = [e for e in (found[p] for p in positions) if isinstance(e, Exception)]
+            if errors:
+                out[i] = errors[0]
+                continue
+            out[i] = _fuse_hits([cast("list[Hit]", found[p]) for p in positions], r.limit, r.min_score)
+        return out
+
+    def _every_collection(self, r: SearchRequest) -> list[tuple[SearchRequest, str]]:
+        """The one-collection searches of a ``kind=all`` request: every collection of every enabled
+        kind that the store holds."""
+        if r.collection:
+            raise UsageError("--collection names one collection: it cannot go with --kind all")
+        subs = []
+        for kind, config in self.kinds([ALL]):
+            self._filter_values(kind, r.filters)
+            for coll in dict.fromkeys(config.collections.values()):
+                if self.store.search_spec(coll) is not None:
+                    sub = SearchRequest(
+                        r.query, r.filters, limit=r.limit, mode=r.mode, collection=coll, vector=r.vector
+                    )
+                    subs.append((sub, kind.name))
+        if not subs:
+            raise CollectionNotFound("no collection of any kind is indexed", hint="planvec index PATH")
+        return subs
+
+    def _search_collections(
+        self, requests: Sequence[tuple[SearchRequest, str]]
+    ) -> list[list[Hit] | Exception]:
+        """Searches of one collection each, as ``(request, kind name)``."""
+        out: list[list[Hit] | Exception] = [[] for _ in requests]
+        prepared: list[_Prepared] = []
+        for i, (r, kind) in enumerate(requests):
+            try:
+                p = self._prepare(i, r, kind)
+            except Exception as e:
+                out[i] = e
+                continue
+            if p is not None:
+                prepared.append(p)
+        need = [p for p in prepared if p.mode != "keyword" and p.vector is None]
         if need:
             try:
                 vecs = self._embed_queries([p.request.query for p in need])
             except Exception as e:
                 for p in need:
                     out[p.index] = e
-                plans = [p for p in plans if p.mode == "keyword" or p.vector is not None]
+                prepared = [p for p in prepared if p.mode == "keyword" or p.vector is not None]
             else:
                 for p, v in zip(need, vecs, strict=True):
                     p.vector = v
-        groups: dict[tuple[str, bool], list[_Plan]] = {}
-        for p in plans:
+        groups: dict[tuple[str, bool], list[_Prepared]] = {}
+        for p in prepared:
             groups.setdefault((p.collection, p.mode == "hybrid"), []).append(p)
         for (coll, hybrid), group in groups.items():
-            self._run_plans(coll, hybrid, group, out)
+            self._run_prepared(coll, hybrid, group, out)
         return out
 
-    def _plan(self, index: int, r: SearchRequest) -> _Plan | None:
-        """Validate one request (the errors of :meth:`search`, before any search); None when its
+    def _prepare(self, index: int, r: SearchRequest, kind_name: str) -> _Prepared | None:
+        """Validate one search (the errors of :meth:`search`, before any search); None when its
         filters can match nothing."""
         if not r.query or not r.query.strip():
             raise UsageError("empty query", hint='planvec search "what you are looking for"')
@@ -512,23 +432,41 @@ class Engine:
         mode = r.mode or self.settings.search_mode
         if mode not in ("dense", "keyword", "hybrid"):
             raise UsageError(f"unknown mode {mode!r}", hint="use dense, keyword or hybrid")
-        filters = r.filters or SearchFilters()
-        _check_filters(filters)
-        coll = r.collection or self.settings.tasks_collection
+        kind, config = self.kinds([kind_name])[0]
+        values = self._filter_values(kind, r.filters)
+        coll = r.collection or config.search_collection
         spec = self.store.search_spec(coll)
         if spec is None:
             raise CollectionNotFound(
-                f"collection {coll!r} does not exist", hint="index some plans first: planvec index PATH"
+                f"collection {coll!r} does not exist", hint="index some files first: planvec index PATH"
             )
         dimension, sparse = spec
-        f = self.store_filters(coll, filters)
-        if f.files == ():
+        f = kind.filters.to_store(values, lambda name: self.store.distinct_values(coll, name))
+        if matches_nothing(f):
             return None
         if mode != "dense" and not sparse:
             raise UsageError(f"collection {coll!r} has no keyword (BM25) vectors", hint="use --mode dense")
         if mode != "keyword":
             self._check_compatible(coll, dimension)
-        return _Plan(index, r, mode, coll, f, r.vector)
+        return _Prepared(index, r, mode, coll, f, r.vector, kind.name)
+
+    @staticmethod
+    def _filter_values(kind: Kind, filters: SearchFilters | Mapping[str, Any] | None) -> dict[str, Any]:
+        """The filters that are set, checked by the kind's filter model (unknown names refused)."""
+        if filters is None:
+            values: dict[str, Any] = {}
+        elif isinstance(filters, SearchFilters):
+            values = filters.values()
+        else:
+            values = {k: v for k, v in filters.items() if v is not None and v != () and v != []}
+        unknown = [k for k in values if k not in kind.filters.names]
+        if unknown:
+            known = ", ".join(kind.filters.names) or "none"
+            raise UsageError(
+                f"kind {kind.name!r} has no filter {', '.join(unknown)}", hint=f"its filters: {known}"
+            )
+        kind.filters.check(values)
+        return values
 
     def _embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Query embeddings through the LRU cache; the missing ones embedded in one call."""
@@ -547,29 +485,29 @@ class Engine:
                 self.qcache_misses += extra
         return [v if v is not None else embedded[t] for t, v in zip(texts, vecs, strict=True)]
 
-    def _run_plans(
-        self, coll: str, hybrid: bool, plans: list[_Plan], out: list[list[Hit] | Exception]
+    def _run_prepared(
+        self, coll: str, hybrid: bool, prepared: list[_Prepared], out: list[list[Hit] | Exception]
     ) -> None:
-        """The store side of planned searches of one collection (all hybrid, or none): one batch,
-        or one plan at a time when the batch fails, so that each request gets its own error."""
+        """The store side of prepared searches of one collection (all hybrid, or none): one batch,
+        or one search at a time when the batch fails, so that each request gets its own error."""
         try:
-            results = self._execute(coll, hybrid, plans)
+            results = self._execute(coll, hybrid, prepared)
         except Exception as e:
-            if len(plans) == 1:
-                out[plans[0].index] = e
+            if len(prepared) == 1:
+                out[prepared[0].index] = e
                 return
-            for p in plans:
-                self._run_plans(coll, hybrid, [p], out)
+            for p in prepared:
+                self._run_prepared(coll, hybrid, [p], out)
             return
-        for p, scored in zip(plans, results, strict=True):
-            hits = [Hit.from_payload(h.id, h.score, h.payload, coll) for h in scored]
+        for p, scored in zip(prepared, results, strict=True):
+            hits = [Hit.from_payload(h.id, h.score, h.payload, coll, p.kind) for h in scored]
             if p.request.min_score is not None:
                 hits = [h for h in hits if h.score >= p.request.min_score]
             out[p.index] = hits
 
-    def _execute(self, coll: str, hybrid: bool, plans: list[_Plan]) -> list[list[ScoredHit]]:
+    def _execute(self, coll: str, hybrid: bool, prepared: list[_Prepared]) -> list[list[ScoredHit]]:
         queries: list[tuple[np.ndarray | SparseVec, Filters | None, int]] = []
-        for p in plans:
+        for p in prepared:
             limit = p.request.limit
             if hybrid:
                 n = _candidates(limit)
@@ -585,7 +523,7 @@ class Engine:
             return found
         # Fuse ids and scores, then read the payloads of the hits kept only.
         fused_lists = []
-        for i, p in enumerate(plans):
+        for i, p in enumerate(prepared):
             n = _candidates(p.request.limit)
             dense, sparse = found[2 * i], found[2 * i + 1]
             fused_lists.append(rrf_fuse([_whole_ties(dense, n), _whole_ties(sparse, n)])[: p.request.limit])
@@ -601,24 +539,13 @@ class Engine:
         vec: SparseVec = enc.embed_query(query)
         return vec
 
-    def store_filters(self, collection: str, f: SearchFilters) -> Filters:
-        """Translate user filters to store filters (resolving the file glob against indexed files)."""
-        files: tuple[str, ...] | None = None
-        if f.file_glob:
-            known = self.store.distinct_values(collection, "file")
-            files = tuple(
-                x for x in known if fnmatch.fnmatch(x, f.file_glob) or fnmatch.fnmatch(x, f"*/{f.file_glob}")
-            )
-        _check_filters(f)
-        prios = tuple(p.upper() for p in f.priorities)
-        return Filters(
-            status=f.status,
-            priorities=prios,
-            is_mvp=f.mvp,
-            files=files,
-            section_tokens=tuple(word_tokens(f.section)) if f.section else (),
-            task_id_prefix=f.task_id_prefix.rstrip(".") if f.task_id_prefix else None,
-        )
+    def store_filters(
+        self, collection: str, f: SearchFilters | Mapping[str, Any], kind: str | None = None
+    ) -> Filters:
+        """Translate a kind's user filters to store conditions (resolving globs against ``collection``)."""
+        k = REGISTRY.get(kind or DEFAULT_KIND)
+        values = self._filter_values(k, f)
+        return k.filters.to_store(values, lambda name: self.store.distinct_values(collection, name))
 
     # -- inspection -----------------------------------------------------------------------------
     def collections(self) -> list[CollectionSummary]:
@@ -648,8 +575,13 @@ class Engine:
                 raise CollectionNotFound(f"collection {name!r} does not exist", hint="planvec collections")
             found = self.store.retrieve(name, [point_id])
             if found:
-                return Hit.from_payload(found[0].id, 1.0, found[0].payload, name)
+                return Hit.from_payload(found[0].id, 1.0, found[0].payload, name, self._kind_of(name))
         return None
+
+    def _kind_of(self, collection: str) -> str:
+        """The kind that writes ``collection`` ("" for a collection no enabled kind writes)."""
+        owner = REGISTRY.owner(self.settings, collection)
+        return owner[0].name if owner else ""
 
     def find_by_task_id(self, task_id: str, collection: str | None = None) -> list[Hit]:
         """Tasks whose explicit id equals ``task_id``."""
@@ -668,11 +600,14 @@ class Engine:
         self.store.delete_collection(collection)
 
     # -- index health: check, verify, diagnose, fix (planvec.ops) ------------------------------
-    def check(self, paths: Sequence[str | Path], *, collection: str | None = None) -> CheckReport:
-        """Compare the tasks in the files with the points: missing, orphaned, stale, duplicates."""
+    def check(
+        self, paths: Sequence[str | Path], *, collection: str | None = None, kind: str | None = None
+    ) -> CheckReport:
+        """Compare the records of one kind (default plans: its tasks) in the files with the points:
+        missing, orphaned, stale, duplicates."""
         from .ops.check import check
 
-        return check(self, paths, collection=collection)
+        return check(self, paths, collection=collection, kind=kind)
 
     def verify(
         self,
@@ -704,7 +639,8 @@ class Engine:
         return diagnose(self.settings, lambda: self.store, lambda: self.embedder)
 
     def fix(self, paths: Sequence[str | Path] = (), dry_run: bool = False, *, sample: int = 100) -> FixReport:
-        """Repair what check/verify/diagnose find, after a safety backup (``dry_run``: plan only)."""
+        """Repair what check/verify/diagnose find, after a safety backup (``dry_run``: list the
+        repairs, change nothing)."""
         from .ops.fix import fix
 
         return fix(self, paths, dry_run, sample=sample)
@@ -860,29 +796,6 @@ class Engine:
         return self.embedder.model_id, self.embedder.dimension
 
 
-def _require_matches(include: Sequence[str], sources: Sequence[Any], given: Sequence[Path]) -> None:
-    """Refuse include globs that select no file: the run would read nothing through them."""
-    from .globs import glob_regex
-
-    unmatched = [p for p in include if not any(glob_regex(p).match(src.rel) for src in sources)]
-    if unmatched:
-        globs = ", ".join(repr(p) for p in unmatched)
-        where = ", ".join(str(p) for p in given)
-        raise UsageError(
-            f"include glob {globs} matches no file under {where}; nothing was changed",
-            hint="globs match the path relative to each PATH: e.g. 'plan-dev-v2*' or 'team/**/*.md'",
-        )
-
-
-def _check_filters(f: SearchFilters) -> None:
-    """Reject filter values that can never match, before any store access."""
-    if f.status not in (None, "pending", "completed"):
-        raise UsageError(f"unknown status {f.status!r}", hint="use pending or completed")
-    bad = [p for p in f.priorities if p.upper() not in ("P0", "P1", "P2", "P3")]
-    if bad:
-        raise UsageError(f"unknown priority {', '.join(bad)}", hint="use P0, P1, P2 or P3")
-
-
 def _candidates(limit: int) -> int:
     """How many hits of each list a hybrid search fuses for ``limit`` results."""
     return max(limit * 4, 40)
@@ -921,27 +834,13 @@ def rrf_fuse(result_lists: Sequence[Sequence[ScoredHit]], k: int = RRF_K) -> lis
     return [ScoredHit(pid, s / top, payloads[pid]) for pid, s in ranked]
 
 
-def _dedupe(docs: list[StoreDoc], report: SyncReport) -> list[StoreDoc]:
-    seen: dict[str, StoreDoc] = {}
-    for d in docs:
-        if d.point_id in seen:
-            report.warnings.append(
-                f"{d.payload.get('file')}:{d.payload.get('line')}: duplicate anchor "
-                f"{d.payload.get('anchor')!r}, kept the first"
-            )
-            continue
-        seen[d.point_id] = d
-    return list(seen.values())
+def _fuse_hits(lists: Sequence[list[Hit]], limit: int, min_score: float | None) -> list[Hit]:
+    """Hits of several collections fused by reciprocal rank (scores as :func:`rrf_fuse` gives them)."""
+    by_id = {h.point_id: h for hits in lists for h in hits}
+    scored = [[ScoredHit(h.point_id, h.score, {}) for h in hits] for hits in lists]
+    fused = [replace(by_id[h.id], score=h.score) for h in rrf_fuse(scored)[:limit]]
+    return [h for h in fused if min_score is None or h.score >= min_score]
 
 
-def _plan_of(diff: CollectionDiff) -> dict[str, list[str]]:
-    def label(d: StoreDoc) -> str:
-        p = d.payload
-        return f"{p.get('file')}:{p.get('line')} {p.get('task_id') or ''} {p.get('title')}".replace("  ", " ")
-
-    return {
-        "added": [label(d) for d in diff.added],
-        "updated": [label(d) for d in diff.changed],
-        "moved": [label(d) for d in diff.moved],
-        "deleted": list(diff.deleted),
-    }
+_HIT_FIELDS = tuple(name for name in Hit.__dataclass_fields__ if name != "payload")
+_HIT_ATTRS = frozenset(_HIT_FIELDS)

@@ -91,6 +91,42 @@ class Doc:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class StoreDoc:
+    """One point to be, as a kind builds it: id, dense text, sparse (BM25) text, payload (with hashes)."""
+
+    point_id: str
+    text: str
+    sparse_text: str
+    payload: dict[str, Any]
+
+    @property
+    def content_hash(self) -> str:
+        return str(self.payload["content_hash"])
+
+    @property
+    def payload_hash(self) -> str:
+        return str(self.payload["payload_hash"])
+
+
+def finish_doc(
+    collection: str,
+    root: str,
+    file: str,
+    anchor: str,
+    text: str,
+    sparse_text: str,
+    payload: dict[str, Any],
+    model_key: str,
+) -> StoreDoc:
+    """A StoreDoc with the fields sync reads back (``text``, ``content_hash``, ``payload_hash``) and
+    its stable point id. ``payload`` must already hold ``root`` and ``file``."""
+    payload["text"] = text
+    payload["content_hash"] = content_hash(f"{text}\x1e{sparse_text}", model_key)
+    payload["payload_hash"] = payload_hash(payload)
+    return StoreDoc(point_id(collection, f"{root}/{file}", anchor), text, sparse_text, payload)
+
+
 def point_id(collection: str, file: str, anchor: str) -> str:
     """Stable point id: uuid5 of collection + source path + anchor."""
     return str(uuid.uuid5(PLANVEC_NAMESPACE, f"{collection}\x1f{file}\x1f{anchor}"))

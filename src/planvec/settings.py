@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -27,6 +27,17 @@ TaskTextVariant = Literal["title", "title_section", "context", "context_body"]
 
 DEFAULT_INCLUDE = ("**/*.md", "**/*.markdown")
 DEFAULT_EXCLUDE = ("**/.git/**", "**/node_modules/**", "**/.venv/**", "**/venv/**", "**/__pycache__/**")
+
+
+class KindSettings(BaseModel):
+    """Settings of one kind of knowledge: ``[kinds.NAME]`` in planvec.toml, ``PLANVEC_KINDS`` (JSON)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True  # indexed and searched (``--kind all``) unless named otherwise
+    include: tuple[str, ...] | None = None  # globs of the files it claims (None: the kind's own)
+    exclude: tuple[str, ...] = ()  # globs of files it leaves to other kinds
+    collections: dict[str, str] = Field(default_factory=dict)  # role -> collection name
 
 
 def _default_data_dir() -> Path:
@@ -75,6 +86,11 @@ class Settings(BaseSettings):
     sections_collection: str = SECTIONS_COLLECTION
     index_sections: bool = True
     task_text: TaskTextVariant = "context"
+    kinds: dict[str, KindSettings] = Field(
+        default_factory=dict,
+        description="Per-kind settings by kind name: enabled, include, exclude, collections (the plans "
+        "kind also reads tasks_collection, sections_collection, index_sections and include).",
+    )
     search_mode: SearchMode = "hybrid"
     upsert_batch: int = Field(default=256, ge=1, le=10_000)
     disk_reserve_mb: float = Field(

@@ -128,3 +128,24 @@ def test_partial_run_exit_3(capsys, tmp_path: Path, monkeypatch) -> None:  # typ
     (plans / "bad.md").write_bytes(b"\x00\xff" * 50)
     code, _out, err = run(capsys, "index", str(plans))
     assert code == 3 and "bad.md" in err and "Traceback" not in err
+
+
+def test_index_and_search_over_kinds(capsys, corpus_home: Path, corpus_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "index", str(corpus_dir), "--kind", "plans", "--json")
+    report = json.loads(out)
+    assert code == 0 and list(report["kinds"]) == ["plans"] and report["embedded"] == 0
+    plans = report["kinds"]["plans"]
+    assert plans["files"] == 18 and plans["documents"]["tasks"] == report["tasks"]
+    assert plans["documents"]["sections"] == report["sections"]
+    assert [c["name"] for c in plans["collections"]] == ["roadmap_tasks", "roadmap_sections"]
+    code, _, err = run(capsys, "index", str(corpus_dir), "--kind", "nope")
+    assert code == 2 and "unknown kind 'nope'" in err
+    code, out, _ = run(capsys, "search", "monitoring Prometheus", "--kind", "all", "--json", "--limit", "10")
+    hits = json.loads(out)
+    assert code == 0 and len(hits) == 10
+    assert {h["collection"] for h in hits} == {"roadmap_tasks", "roadmap_sections"}
+    assert all(h["kind_name"] == "plans" for h in hits)
+    code, out, _ = run(capsys, "search", "monitoring Prometheus", "--kind", "all", "--limit", "10")
+    assert code == 0 and "[plans: roadmap_sections]" in out
+    code, _, err = run(capsys, "search", "x", "--kind", "all", "--collection", "roadmap_tasks")
+    assert code == 2 and "cannot go with --kind all" in err

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from planvec.cli import main
-from planvec.parsing.markdown import MAX_BLOCK_DEPTH
+from planvec.kinds.plans.markdown import MAX_BLOCK_DEPTH
 
 
 def test_index_a_500_level_list_indexes_or_reports_every_task(

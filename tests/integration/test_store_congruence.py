@@ -20,10 +20,13 @@ import numpy as np
 import pytest
 
 from planvec.errors import CollectionNotFound, DimensionMismatch, NotSupported, StoreError, StoreLockedError
+from planvec.kinds.plans import PAYLOAD_INDEXES
 from planvec.store import (
     CollectionSpec,
     EdgeStore,
     Filters,
+    Match,
+    MatchAny,
     PointData,
     ServerStore,
     SparseVec,
@@ -82,7 +85,9 @@ MATRIX = np.stack([p.vector for p in POINTS])
 
 
 def spec(name: str, dim: int = DIM, sparse: bool = True) -> CollectionSpec:
-    return CollectionSpec(name=name, dimension=dim, model="test/model", sparse=sparse)
+    return CollectionSpec(
+        name=name, dimension=dim, model="test/model", sparse=sparse, payload_indexes=dict(PAYLOAD_INDEXES)
+    )
 
 
 def unique(prefix: str) -> str:
@@ -150,38 +155,62 @@ def loaded(
 
 
 # -- truth ----------------------------------------------------------------------------------------
+def plan_filters(
+    status: str | None = None,
+    priorities: tuple[str, ...] = (),
+    is_mvp: bool | None = None,
+    files: tuple[str, ...] | None = None,
+    section_tokens: tuple[str, ...] = (),
+    task_id_prefix: str | None = None,
+    kind: str | None = None,
+) -> Filters:
+    """The generic conditions the plans kind's filter model builds for these plan filters."""
+    must: list[Match | MatchAny] = []
+    if status is not None:
+        must.append(Match("status", status))
+    if priorities:
+        must.append(MatchAny("priority", priorities))
+    if is_mvp is not None:
+        must.append(Match("is_mvp", is_mvp))
+    if files is not None:
+        must.append(MatchAny("file", files))
+    must.extend(Match("section_tokens", t) for t in section_tokens)
+    if task_id_prefix is not None:
+        must.append(Match("task_id_prefixes", task_id_prefix))
+    if kind is not None:
+        must.append(Match("kind", kind))
+    return Filters(tuple(must))
+
+
 def matches(p: dict[str, Any], f: Filters) -> bool:
-    if f.status is not None and p["status"] != f.status:
-        return False
-    if f.priorities and p["priority"] not in f.priorities:
-        return False
-    if f.is_mvp is not None and p["is_mvp"] != f.is_mvp:
-        return False
-    if f.files is not None and p["file"] not in f.files:
-        return False
-    if any(t not in p["section_tokens"] for t in f.section_tokens):
-        return False
-    if f.task_id_prefix is not None and f.task_id_prefix not in p["task_id_prefixes"]:
-        return False
-    return not (f.kind is not None and p["kind"] != f.kind)
+    """Brute force: every condition holds (for an array field, on one of its elements)."""
+    for c in f.must:
+        v = p.get(c.key)
+        values = v if isinstance(v, list) else [v]
+        if isinstance(c, MatchAny):
+            if not any(x in c.values for x in values):
+                return False
+        elif c.value not in values:
+            return False
+    return True
 
 
 FILTERS = [
-    Filters(),
-    Filters(status="pending"),
-    Filters(status="completed"),
-    Filters(priorities=("P0", "P2")),
-    Filters(is_mvp=True),
-    Filters(is_mvp=False),
-    Filters(files=("plans/plan-1.md", "plans/plan-3.md")),
-    Filters(files=()),
-    Filters(files=("plans/nope.md",)),
-    Filters(section_tokens=("alpha",)),
-    Filters(section_tokens=("alpha", "beta")),
-    Filters(task_id_prefix="2"),
-    Filters(task_id_prefix="2.1"),
-    Filters(kind="section"),
-    Filters(
+    plan_filters(),
+    plan_filters(status="pending"),
+    plan_filters(status="completed"),
+    plan_filters(priorities=("P0", "P2")),
+    plan_filters(is_mvp=True),
+    plan_filters(is_mvp=False),
+    plan_filters(files=("plans/plan-1.md", "plans/plan-3.md")),
+    plan_filters(files=()),
+    plan_filters(files=("plans/nope.md",)),
+    plan_filters(section_tokens=("alpha",)),
+    plan_filters(section_tokens=("alpha", "beta")),
+    plan_filters(task_id_prefix="2"),
+    plan_filters(task_id_prefix="2.1"),
+    plan_filters(kind="section"),
+    plan_filters(
         status="pending", priorities=("P1",), is_mvp=False, section_tokens=("cache",), task_id_prefix="3"
     ),
 ]
@@ -356,9 +385,9 @@ def test_dense_search_equals_brute_force(loaded: tuple[str, dict[str, VectorStor
     name, stores = loaded
     for qi, q in enumerate(queries(8)):
         for f in (
-            Filters(),
-            Filters(status="pending", priorities=("P1", "P3")),
-            Filters(section_tokens=("api",)),
+            plan_filters(),
+            plan_filters(status="pending", priorities=("P1", "P3")),
+            plan_filters(section_tokens=("api",)),
         ):
             want = truth_dense(q, f, 10)
             per_kind = {}
@@ -373,7 +402,7 @@ def test_dense_search_equals_brute_force(loaded: tuple[str, dict[str, VectorStor
                 assert_hits_equal(other, first, f"across stores q{qi} {f}")
     # Nothing matches files=(): no hits, no query.
     for s in stores.values():
-        assert s.search(name, queries(1)[0], filters=Filters(files=())) == []
+        assert s.search(name, queries(1)[0], filters=plan_filters(files=())) == []
         assert s.search(name, queries(1)[0], limit=0) == []
 
 
@@ -384,7 +413,7 @@ def test_dense_search_after_optimize(loaded: tuple[str, dict[str, VectorStore]])
         s.optimize(name)
     found = total = 0
     for q in queries(20, seed=5):
-        want = truth_dense(q, Filters(), 10)
+        want = truth_dense(q, plan_filters(), 10)
         truth_score = dict(want)
         for k, s in stores.items():
             hits = s.search(name, q, limit=10)
@@ -413,7 +442,7 @@ def test_sparse_search(loaded: tuple[str, dict[str, VectorStore]]) -> None:
             assert_hits_equal(results[k], want, f"{k} sparse q{qn}")
             assert all(same_payload(h.payload, BY_ID[h.id].payload) for h in hits)
         filtered = {
-            k: s.search(name, q, filters=Filters(status="pending"), limit=5) for k, s in stores.items()
+            k: s.search(name, q, filters=plan_filters(status="pending"), limit=5) for k, s in stores.items()
         }
         for hits in filtered.values():
             assert all(h.payload["status"] == "pending" for h in hits)
@@ -491,7 +520,7 @@ def test_overwrite_payload_keeps_vectors(store: VectorStore, coll: str) -> None:
         np.testing.assert_array_equal(got[pid].vector, before[pid].vector)
         assert got[pid].sparse == before[pid].sparse
     assert store.count(coll) == 50
-    assert store.count(coll, Filters(files=("moved.md",))) == 1
+    assert store.count(coll, plan_filters(files=("moved.md",))) == 1
 
 
 def test_upsert_replaces_and_delete(store: VectorStore, coll: str) -> None:

@@ -16,14 +16,15 @@ import pytest
 import qdrant_edge as qe
 
 from planvec.errors import CollectionNotFound, StoreError, StoreLockedError, UsageError
-from planvec.store import CollectionSpec, EdgeStore, Filters, PointData, SparseVec
+from planvec.kinds.plans import PAYLOAD_INDEXES
+from planvec.store import CollectionSpec, EdgeStore, Filters, Match, MatchAny, PointData, SparseVec
 from planvec.store.edge import COLLECTIONS_DIR, META_NAME, SHARD_DIR
 
 DIM = 32
 
 
 def spec(name: str = "tasks", dim: int = DIM) -> CollectionSpec:
-    return CollectionSpec(name=name, dimension=dim, model="test/model")
+    return CollectionSpec(name=name, dimension=dim, model="test/model", payload_indexes=dict(PAYLOAD_INDEXES))
 
 
 def points(n: int, start: int = 0, dim: int = DIM, seed: int = 0) -> list[PointData]:
@@ -172,7 +173,7 @@ def test_data_and_metadata_survive_close_and_reopen(tmp_path: Path) -> None:
         for p in pts[1:]:
             assert np.array_equal(got[p.id].vector, p.vector) and got[p.id].sparse == p.sparse
             assert got[p.id].payload == p.payload
-        assert store.count("tasks", Filters(status="pending")) == sum(
+        assert store.count("tasks", Filters((Match("status", "pending"),))) == sum(
             p.payload["status"] == "pending" for p in pts[1:]
         )
         hit = store.search("tasks", pts[7].vector, limit=1)[0]
@@ -267,7 +268,7 @@ def test_leftovers_of_a_killed_create_are_ignored_and_cleaned(tmp_path: Path) ->
 
 # -- throughput -----------------------------------------------------------------------------------
 def _planvec_payload(i: int) -> dict[str, object]:
-    """A payload shaped like planvec.documents.task_docs (25 fields)."""
+    """A payload shaped like planvec.kinds.plans.documents.task_docs (25 fields)."""
     return {
         "kind": "task",
         "root": "/home/me/plans",
@@ -333,7 +334,10 @@ def test_upsert_throughput_and_query_latency(tmp_path: Path) -> None:
                 t0 = time.perf_counter()
                 for q in qs:
                     store.search(
-                        "tp", q, filters=Filters(status="pending", priorities=("P1", "P2")), limit=10
+                        "tp",
+                        q,
+                        filters=Filters((Match("status", "pending"), MatchAny("priority", ("P1", "P2")))),
+                        limit=10,
                     )
                 figures["filtered query ms"] = (time.perf_counter() - t0) / len(qs) * 1000
     print(

@@ -47,6 +47,23 @@ def test_search_filters_and_modes(client: TestClient) -> None:
     assert r.status_code == 200 and r.json()["collection"] == "roadmap_sections"
 
 
+def test_search_over_kinds(client: TestClient) -> None:
+    """kind= picks the kind (plans by default); kind=all fuses every indexed collection by rank."""
+    q = {"query": "documentation du monitoring", "limit": 8}
+    plans = client.post("/api/v1/search", json={**q, "kind": "plans"}).json()
+    assert plans["kind"] == "plans" and plans["collection"] == "roadmap_tasks"
+    assert plans["hits"] == client.post("/api/v1/search", json=q).json()["hits"]
+    assert {(h["kind_name"], h["collection"]) for h in plans["hits"]} == {("plans", "roadmap_tasks")}
+    r = client.get("/api/v1/search", params={"q": q["query"], "limit": 8, "kind": "all"})
+    both = r.json()
+    assert r.status_code == 200 and both["kind"] == "all" and both["count"] == 8
+    assert {h["collection"] for h in both["hits"]} == {"roadmap_tasks", "roadmap_sections"}
+    assert all(h["kind_name"] == "plans" for h in both["hits"])
+    assert [h["score"] for h in both["hits"]] == sorted((h["score"] for h in both["hits"]), reverse=True)
+    r = client.post("/api/v1/search", json={**q, "kind": "nope"})
+    assert r.status_code == 400 and "unknown kind 'nope'" in r.json()["error"]["message"]
+
+
 def test_validation_errors_name_the_field(client: TestClient) -> None:
     r = client.post("/api/v1/search", json={"query": "x", "status": "nope"})
     assert r.status_code == 422

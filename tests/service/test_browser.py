@@ -75,6 +75,16 @@ def test_search_page(server: str) -> None:
             expect(page.locator(".hit").nth(1)).to_have_attribute("aria-selected", "true")
             page.locator("#q").press("Enter")
             expect(page.locator(".hit").nth(1)).to_have_class(_open_re())
+            # kinds: "all kinds" fuses tasks and prose sections; the plans kind's filters turn off
+            page.select_option("#f-kind", "all")
+            expect(page.locator("#f-status")).to_be_disabled()
+            expect(page.locator(".hit .more", has_text="roadmap_sections").first).to_be_attached(
+                timeout=10_000
+            )
+            expect(page.locator(".hit .more").first).to_contain_text("plans")
+            page.select_option("#f-kind", "plans")
+            expect(page.locator("#f-status")).to_be_enabled()
+            expect(page.locator(".hit .more", has_text="roadmap_sections")).to_have_count(0, timeout=10_000)
             page.screenshot(path=str(SCREENSHOTS / "search-page.png"), full_page=False)
             phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
             phone.goto(server + "/?q=tableau%20de%20bord%20Grafana")

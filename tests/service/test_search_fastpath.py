@@ -66,6 +66,11 @@ def _same(fast: TestClient, slow: TestClient, url: str, headers: dict[str, str])
         ("/api/v1/search?q=zorglub&limit=2&limit=3", 200),  # FastAPI's answer, whatever it is
         ("/api/v1/search?q=zorglub&collection=nope", 404),
         ("/api/v1/search?q=%20%20", 400),
+        ("/api/v1/search?q=zorglub&kind=plans&status=pending", 200),
+        ("/api/v1/search?q=zorglub&kind=all&limit=4", 200),
+        ("/api/v1/search?q=zorglub&kind=all&collection=roadmap_tasks", 400),
+        ("/api/v1/search?q=zorglub&kind=nope", 400),
+        ("/api/v1/search?q=zorglub&kind=Not-A-Kind", 422),
     ],
 )
 def test_same_answers_with_a_read_key(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from planvec.documents import id_prefixes, split_to_tokens, task_text, word_tokens
 from planvec.engine import rrf_fuse
+from planvec.kinds.plans.documents import id_prefixes, split_to_tokens, task_text, word_tokens
 from planvec.records import Task, point_id
 from planvec.store.base import ScoredHit
 

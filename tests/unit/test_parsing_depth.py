@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planvec.parsing import parse_markdown
-from planvec.parsing.markdown import MAX_BLOCK_DEPTH
+from planvec.kinds.plans import parse_markdown
+from planvec.kinds.plans.markdown import MAX_BLOCK_DEPTH
 from planvec.records import ParsedFile
 
 

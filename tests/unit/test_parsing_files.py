@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from planvec.errors import ParseError, UsageError
-from planvec.parsing import SourceFile, discover, parse_file, read_text
+from planvec.kinds.plans import parse_file
+from planvec.parsing import SourceFile, discover, read_text
 from planvec.parsing.files import DEFAULT_EXCLUDE
 from planvec.records import FileProblem, ParsedFile
 

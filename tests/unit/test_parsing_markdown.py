@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from planvec.parsing import SourceFile, discover, parse_file, parse_markdown, read_text
-from planvec.parsing.markdown import BODY_MAX_CHARS
+from planvec.kinds.plans import parse_file, parse_markdown
+from planvec.kinds.plans.markdown import BODY_MAX_CHARS
+from planvec.parsing import SourceFile, discover, read_text
 from planvec.records import ParsedFile, Task
 
 SHARED = Path(os.environ.get("PLANVEC_SHARED_DIR") or Path(__file__).resolve().parents[2].parent / "shared")

@@ -1,4 +1,4 @@
-"""``planvec index``: incremental sync of Markdown plans into the store."""
+"""``planvec index``: incremental sync of the files of every kind (Markdown plans, ...) into the store."""
 
 from __future__ import annotations
 
@@ -18,6 +18,13 @@ def register(app: typer.Typer) -> None:
 def index_cmd(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Directories or Markdown files to index.")],
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kind",
+            help="Index only this kind of knowledge (repeatable; default: every enabled kind, e.g. plans).",
+        ),
+    ] = None,
     include: Annotated[
         list[str] | None,
         typer.Option(
@@ -45,7 +52,8 @@ def index_cmd(
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     no_sections: Annotated[bool, typer.Option("--no-sections", help="Index tasks only, not prose.")] = False,
 ) -> None:
-    """Index (or re-sync) plans: embed only new or changed tasks, delete vanished ones.
+    """Index (or re-sync) plans and every other enabled kind: embed only new or changed records
+    (tasks, sections, ...), delete vanished ones.
 
     Deletes only the points of files under PATH that the globs select (--prune: of every file there).
 
@@ -65,6 +73,7 @@ def index_cmd(
             include=include or None,
             exclude=exclude or None,
             prune=prune,
+            kinds=kind or None,
         )
     if json_out:
         print_json(report.to_dict())
@@ -77,17 +86,24 @@ def _print_report(r: SyncReport) -> None:
     out = out_console()
     if r.dry_run:
         out.print("[bold]dry run[/]: nothing was changed")
-        for coll, plan in r.plan.items():
-            for kind in ("added", "updated", "moved", "deleted"):
-                for item in plan[kind][:50]:
-                    out.print(f"  {coll:<17} {kind:<8} {item}")
-                if len(plan[kind]) > 50:
-                    out.print(f"  {coll:<17} {kind:<8} ... and {len(plan[kind]) - 50} more")
+        for coll, changes in r.changes.items():
+            for change in ("added", "updated", "moved", "deleted"):
+                for item in changes[change][:50]:
+                    out.print(f"  {coll:<17} {change:<8} {item}")
+                if len(changes[change]) > 50:
+                    out.print(f"  {coll:<17} {change:<8} ... and {len(changes[change]) - 50} more")
     embedded = "would be embedded" if r.dry_run else "embedded"
     out.print(
         f"files {r.files}  tasks {r.tasks}  sections {r.sections}  |  added {r.added}  updated {r.updated}  "
         f"deleted {r.deleted}  unchanged {r.unchanged}  {embedded} {r.embedded}  |  {r.seconds:.2f} s"
     )
+    if len(r.kinds) > 1:
+        for name, k in r.kinds.items():
+            colls = "  ".join(
+                f"{c.name} +{c.added} ~{c.updated} -{c.deleted} ={c.unchanged}" for c in k.collections
+            )
+            docs = " ".join(f"{role} {n}" for role, n in k.documents.items())
+            out.print(f"  {name:<12} files {k.files}  {docs}  |  {colls}", markup=False)
     err = err_console()
     for w in r.warnings[:20]:
         err.print(f"[yellow]warning:[/] {w}", highlight=False)

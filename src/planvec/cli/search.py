@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from collections.abc import Mapping
+from typing import Annotated, Any, cast
 
 import typer
 
 from ..engine import Hit, SearchFilters
+from ..errors import UsageError
+from ..kinds import ALL, DEFAULT_KIND
 from ..settings import SearchMode
 from .common import engine, out_console, print_json
 
@@ -21,6 +24,7 @@ HIT_KEYS = (
     "line",
     "section",
     "collection",
+    "kind_name",
 )
 
 
@@ -54,10 +58,20 @@ def search_cmd(
     mode: Annotated[
         str | None, typer.Option("--mode", help="dense, keyword or hybrid (default hybrid).")
     ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option("--kind", help="Kind of knowledge to search (default plans; all: every kind, fused)."),
+    ] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter", help="A filter of the kind as NAME=VALUE (repeatable), e.g. status=pending."
+        ),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
 ) -> None:
-    """Search tasks (or prose sections) by meaning, keywords, or both."""
-    filters = SearchFilters(
+    """Search tasks (or prose sections, or another kind) by meaning, keywords, or both."""
+    plan_filters = SearchFilters(
         status=status,
         priorities=tuple(priority or ()),
         mvp=mvp,
@@ -65,6 +79,9 @@ def search_cmd(
         section=section,
         task_id_prefix=task_id,
     )
+    filters: SearchFilters | Mapping[str, Any] = plan_filters
+    if where or (kind or DEFAULT_KIND) not in (DEFAULT_KIND, ALL):
+        filters = {**plan_filters.values(), **_pairs(where or [])}
     with engine(ctx, read_only=True) as eng:
         hits = eng.search(
             query,
@@ -73,6 +90,7 @@ def search_cmd(
             mode=cast("SearchMode | None", mode),  # Engine.search rejects unknown modes
             min_score=min_score,
             collection=collection,
+            kind=kind,
         )
     if json_out:
         print_json([{k: getattr(h, k) for k in HIT_KEYS} | {"point_id": h.point_id} for h in hits])
@@ -80,15 +98,28 @@ def search_cmd(
     print_hits(hits)
 
 
+def _pairs(items: list[str]) -> dict[str, str]:
+    """``--filter NAME=VALUE`` options as a mapping (the kind's filter model checks names and values)."""
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--filter {item!r} is not NAME=VALUE", hint="e.g. --filter status=pending")
+        out[name.strip()] = value
+    return out
+
+
 def print_hits(hits: list[Hit]) -> None:
     out = out_console()
     if not hits:
         out.print("no results")
         return
+    several = len({h.collection for h in hits}) > 1
     for rank, h in enumerate(hits, 1):
         mark = "[x]" if h.status == "completed" else "[ ]" if h.status == "pending" else "   "
         tid = h.task_id or "-"
         prio = f" {h.priority}" if h.priority else ""
         mvp = " MVP" if h.is_mvp else ""
         out.print(f"{rank:>3}. {h.score:.3f} {mark} {tid:<10} {h.title}{prio}{mvp}", markup=False)
-        out.print(f"{'':>11}{h.file}:{h.line}  {h.section}", markup=False, style="dim")
+        where = f"  [{h.kind_name}: {h.collection}]" if several else ""
+        out.print(f"{'':>11}{h.file}:{h.line}  {h.section}{where}", markup=False, style="dim")

@@ -1,6 +1,7 @@
 """``check``: compare the tasks in the Markdown files with the points in the store.
 
-Parsing and point ids come from :meth:`Engine.parse` and :func:`planvec.documents.task_docs`; the
+It checks one collection of one kind (default: the tasks of the plans kind). Parsing and point ids
+come from the index pipeline (:func:`planvec.sync.parse_paths`, the kind's documents), the
 comparison is :func:`planvec.sync.diff_collection` (the same one ``index`` applies), so check reports
 exactly what ``index`` would change:
 
@@ -27,13 +28,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..clock import now_iso
-from ..documents import StoreDoc, task_docs
-from ..records import FileProblem, ParsedFile, payload_hash
-from ..sync import CollectionDiff, Scope, diff_collection
+from ..kinds import DEFAULT_KIND, REGISTRY
+from ..records import FileProblem, StoreDoc, payload_hash
+from ..sync import (
+    CollectionDiff,
+    KindFiles,
+    Resources,
+    Scope,
+    diff_collection,
+    kind_documents,
+    one_collection,
+    parse_paths,
+)
+from ..wiring import model_key
 from .problems import Problem, fix_command
 
 if TYPE_CHECKING:
-    from ..engine import Engine
     from ..store.base import StoredPoint
 
 _LABEL_FIELDS = ("root", "file", "line", "anchor", "task_id", "title")
@@ -189,19 +199,19 @@ class CheckReport:
         }
 
 
-def task_docs_of(engine: Engine, parsed: Sequence[tuple[str, ParsedFile]], collection: str) -> list[StoreDoc]:
-    """The task documents ``index`` would write (first of a duplicated point id kept, as index does)."""
-    s = engine.settings
-    key = engine.model_key
+def docs_of(engine: Resources, kf: KindFiles) -> list[StoreDoc]:
+    """The documents ``index`` would write for a one-collection run (first of a duplicated point id
+    kept, as index does)."""
     seen: dict[str, StoreDoc] = {}
-    for root, pf in parsed:
-        for d in task_docs(pf, root, collection, s.task_text, key):
+    key = model_key(engine.embedder, engine.sparse_encoder)
+    for docs in kind_documents(kf, engine.embedder, key).values():
+        for d in docs:
             seen.setdefault(d.point_id, d)
     return list(seen.values())
 
 
 def split_unclaimed(
-    engine: Engine, collection: str, diff: CollectionDiff, docs: Sequence[StoreDoc]
+    engine: Resources, collection: str, diff: CollectionDiff, docs: Sequence[StoreDoc]
 ) -> tuple[list[StoredPoint], dict[str, list[StoredPoint]]]:
     """Points no document claims, split into orphans and duplicates (doc point id -> extra points)."""
     if not diff.deleted:
@@ -218,14 +228,19 @@ def split_unclaimed(
     return orphans, dict(dups)
 
 
-def check(engine: Engine, paths: Sequence[str | Path], *, collection: str | None = None) -> CheckReport:
+def check(
+    engine: Resources, paths: Sequence[str | Path], *, collection: str | None = None, kind: str | None = None
+) -> CheckReport:
+    """Check one collection of ``kind`` (default plans; its first collection unless named)."""
     t0 = time.perf_counter()
-    parsed, unreadable, scope = engine.parse(paths)
+    kinds = REGISTRY.select(engine.settings, [kind or DEFAULT_KIND])
+    parsed = parse_paths(paths, kinds, engine.settings)
+    coll, kf = one_collection(parsed.kinds[0], collection)
+    scope = parsed.scope_of(kf)
     t1 = time.perf_counter()
-    coll = collection or engine.settings.tasks_collection
-    report = CheckReport(collection=coll, paths=[str(p) for p in paths], unreadable=unreadable)
+    report = CheckReport(collection=coll, paths=[str(p) for p in paths], unreadable=parsed.problems)
     report.parse_seconds = t1 - t0
-    docs = task_docs_of(engine, parsed, coll)
+    docs = docs_of(engine, kf)
     report.tasks = len(docs)
     store = engine.store
     info = store.collection_info(coll)
@@ -245,14 +260,14 @@ def check(engine: Engine, paths: Sequence[str | Path], *, collection: str | None
             Duplicate("store", str(p["file"]), p.get("task_id"), [int(p["line"])], [x.id for x in extra])
         )
     report.duplicates += file_duplicates(docs)
-    report.files = _file_stats(parsed, diff)
+    report.files = _file_stats(kf, docs, diff)
     report.problems = _problems(engine, report, scope)
     report.check_seconds = time.perf_counter() - t1
     return report
 
 
 def altered_payloads(
-    engine: Engine, collection: str, docs: Sequence[StoreDoc], diff: CollectionDiff
+    engine: Resources, collection: str, docs: Sequence[StoreDoc], diff: CollectionDiff
 ) -> list[StoreDoc]:
     """Documents whose point's stored ``payload_hash`` is right but whose payload was changed since.
 
@@ -283,19 +298,24 @@ def file_duplicates(docs: Sequence[StoreDoc]) -> list[Duplicate]:
     ]
 
 
-def _file_stats(parsed: Sequence[tuple[str, ParsedFile]], diff: CollectionDiff) -> list[FileStats]:
+def _file_stats(kf: KindFiles, docs: Sequence[StoreDoc], diff: CollectionDiff) -> list[FileStats]:
+    """Per file: its records (from their payloads) and how many lack an up-to-date point."""
     stats: dict[tuple[str, str], FileStats] = {}
-    for root, pf in parsed:
-        fs = stats.setdefault((root, pf.path), FileStats(pf.path, root))
-        for t in pf.tasks:
-            fs.tasks += 1
-            fs.mvp += t.is_mvp
-            fs.completed += t.status == "completed"
-            prio = (t.priority or "").lower()
-            if prio in ("p0", "p1", "p2", "p3"):
-                setattr(fs, prio, getattr(fs, prio) + 1)
-            else:
-                fs.unprioritised += 1
+    for root, parsed in kf.parsed:
+        stats.setdefault((root, parsed.path), FileStats(parsed.path, root))
+    for d in docs:
+        p = d.payload
+        fs = stats.get((p["root"], p["file"]))
+        if fs is None:
+            continue
+        fs.tasks += 1
+        fs.mvp += p.get("is_mvp") is True
+        fs.completed += p.get("status") == "completed"
+        prio = str(p.get("priority") or "").lower()
+        if prio in ("p0", "p1", "p2", "p3"):
+            setattr(fs, prio, getattr(fs, prio) + 1)
+        else:
+            fs.unprioritised += 1
     for docs, attr in ((diff.added, "missing"), (diff.changed, "stale")):
         for d in docs:
             row = stats.get((d.payload["root"], d.payload["file"]))
@@ -304,7 +324,7 @@ def _file_stats(parsed: Sequence[tuple[str, ParsedFile]], diff: CollectionDiff) 
     return sorted(stats.values(), key=lambda f: (f.root, f.file))
 
 
-def _problems(engine: Engine, r: CheckReport, scope: Scope) -> list[Problem]:
+def _problems(engine: Resources, r: CheckReport, scope: Scope) -> list[Problem]:
     s = engine.settings
     fix = fix_command(s, scope.roots)
     out: list[Problem] = []

@@ -20,8 +20,9 @@ from typing import Any
 from ..clock import now_iso
 from ..embedding.base import Embedder
 from ..errors import NotSupported, PlanvecError, StoreLockedError
+from ..kinds.plans import PAYLOAD_INDEXES as DEFAULT_PAYLOAD_INDEXES
 from ..settings import Settings
-from ..store.base import DEFAULT_PAYLOAD_INDEXES, LockStatus, VectorStore
+from ..store.base import LockStatus, VectorStore
 from .problems import Problem, cli_prefix, fix_command
 
 MIN_FREE_BYTES = 1 << 30  # warn below 1 GiB free next to the data directory

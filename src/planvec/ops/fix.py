@@ -1,6 +1,6 @@
 """``fix``: repair what check, verify and diagnose find.
 
-The plan, per collection of the configured layout (tasks, and sections when indexed):
+The repairs, per collection of the configured layout (tasks, and sections when indexed):
 
 1. **recreate** a collection whose layout cannot serve the configured model (dimension mismatch, no
    BM25 vectors, missing payload indexes), then re-vectorise it: from the sources when PATHs are
@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..clock import now_iso
 from ..errors import StoreError, UsageError
+from ..kinds import PLANS, REGISTRY
 from ..settings import Settings
-from ..store.base import DEFAULT_PAYLOAD_INDEXES, CollectionInfo, CollectionSpec, PointData, VectorStore
-from ..sync import diff_collection
-from ..wiring import model_meta
+from ..store.base import CollectionInfo, CollectionSpec, PointData, VectorStore
+from ..sync import Resources, diff_collection, documents, index_paths, parse_paths
+from ..wiring import model_key, model_meta
 from .archive import MAGIC, is_archive
 from .backup import RestoreReport, backup, restore
 from .check import altered_payloads, file_duplicates, split_unclaimed
@@ -42,8 +43,7 @@ from .transfer import MigrationError
 from .verify import verify
 
 if TYPE_CHECKING:
-    from ..documents import StoreDoc
-    from ..engine import Engine
+    from ..records import StoreDoc
 
 BATCH = 256
 ACTION_ORDER = (
@@ -108,7 +108,7 @@ class FixReport:
 
 
 @dataclass(slots=True)
-class _Plan:
+class _Repairs:
     recreate: dict[str, str] = field(default_factory=dict)  # collection -> reason
     reembed_all: dict[str, str] = field(default_factory=dict)
     reembed: dict[str, set[str]] = field(default_factory=dict)  # collection -> point ids
@@ -119,7 +119,7 @@ class _Plan:
 
 
 def fix(
-    engine: Engine,
+    engine: Resources,
     paths: Sequence[str | Path] = (),
     dry_run: bool = False,
     *,
@@ -128,9 +128,9 @@ def fix(
 ) -> FixReport:
     t0 = time.perf_counter()
     report = FixReport(dry_run=dry_run, paths=[str(p) for p in paths])
-    plan = _make_plan(engine, paths, sample, seed)
-    report.actions = sorted(plan.actions, key=lambda a: (ACTION_ORDER.index(a.kind), a.collection))
-    report.problems = plan.problems
+    repairs = _find_repairs(engine, paths, sample, seed)
+    report.actions = sorted(repairs.actions, key=lambda a: (ACTION_ORDER.index(a.kind), a.collection))
+    report.problems = repairs.problems
     if dry_run or not report.actions:
         report.seconds = time.perf_counter() - t0
         return report
@@ -139,67 +139,76 @@ def fix(
         saved = make_backup(engine.store, engine.settings, touched)
         report.backup = str(saved)
         report.restore_command = f"{cli_prefix(engine.settings)} fix --restore {saved} --yes"
-    report.embedded = _execute(engine, plan, paths)
+    report.embedded = _execute(engine, repairs, paths)
     report.seconds = time.perf_counter() - t0
     return report
 
 
-# -- planning -------------------------------------------------------------------------------------
-def _wanted(engine: Engine) -> list[str]:
-    s = engine.settings
-    return [s.tasks_collection] + ([s.sections_collection] if s.index_sections else [])
+# -- finding ----------------------------------------------------------------------------------------
+def _wanted(engine: Resources) -> dict[str, dict[str, str]]:
+    """Collection -> payload indexes its kind declares, for every collection the settings index."""
+    return {
+        coll: dict(kind.payload_indexes)
+        for kind, config in REGISTRY.select(engine.settings)
+        for coll in config.indexed.values()
+    }
 
 
-def recreate_reason(info: CollectionInfo, dimension: int) -> str | None:
+def recreate_reason(
+    info: CollectionInfo, dimension: int, payload_indexes: dict[str, str] | None = None
+) -> str | None:
     if info.dimension != dimension:
         return f"holds {info.dimension}-d vectors, the model makes {dimension}-d ones"
     if not info.sparse:
         return "has no BM25 sparse vectors"
-    missing = sorted(set(DEFAULT_PAYLOAD_INDEXES) - set(info.payload_indexes))
+    wanted = PLANS.payload_indexes if payload_indexes is None else payload_indexes
+    missing = sorted(set(wanted) - set(info.payload_indexes))
     if missing:
         return f"lacks payload indexes on {', '.join(missing)}"
     return None
 
 
-def _make_plan(engine: Engine, paths: Sequence[str | Path], sample: int, seed: int) -> _Plan:
+def _find_repairs(engine: Resources, paths: Sequence[str | Path], sample: int, seed: int) -> _Repairs:
     store = engine.store
     emb = engine.embedder
-    plan = _Plan()
+    repairs = _Repairs()
     existing = set(store.list_collections())
-    for coll in _wanted(engine):
+    for coll, indexes in _wanted(engine).items():
         info = store.collection_info(coll) if coll in existing else None
         if info is None:
             continue
-        reason = recreate_reason(info, emb.dimension)
+        reason = recreate_reason(info, emb.dimension, indexes)
         if reason:
-            plan.recreate[coll] = reason
-            plan.actions.append(FixAction(coll, "recreate", info.points, reason))
+            repairs.recreate[coll] = reason
+            repairs.actions.append(FixAction(coll, "recreate", info.points, reason))
             continue
         if info.model != emb.model_id:
-            plan.reembed_all[coll] = f"made with model {info.model}, the configured model is {emb.model_id}"
+            repairs.reembed_all[coll] = (
+                f"made with model {info.model}, the configured model is {emb.model_id}"
+            )
             continue
         vr = verify(store, emb, engine.settings, coll, sample=sample, probes=[], seed=seed)
         if vr.drifted:
-            plan.reembed_all[coll] = (
+            repairs.reembed_all[coll] = (
                 f"model changed: {len(vr.drifted)} of {vr.sample} sampled vectors differ from a fresh "
                 f"embedding (min cosine {vr.min_cosine})"
             )
         elif vr.bad_vector_ids:
-            plan.reembed[coll] = vr.bad_vector_ids
+            repairs.reembed[coll] = vr.bad_vector_ids
     if paths:
-        _plan_sync(engine, paths, plan)
-    for coll, reason in plan.reembed_all.items():
+        _sync_repairs(engine, paths, repairs)
+    for coll, reason in repairs.reembed_all.items():
         info = store.collection_info(coll)
-        n = (info.points if info else 0) - len(plan.skip.get(coll, ()))
+        n = (info.points if info else 0) - len(repairs.skip.get(coll, ()))
         if n > 0:
-            plan.actions.append(FixAction(coll, "reembed_all", n, reason))
-    for coll, ids in plan.reembed.items():
-        ids -= plan.skip.get(coll, set())
+            repairs.actions.append(FixAction(coll, "reembed_all", n, reason))
+    for coll, ids in repairs.reembed.items():
+        ids -= repairs.skip.get(coll, set())
         if ids:
-            plan.actions.append(
+            repairs.actions.append(
                 FixAction(coll, "reembed", len(ids), "NaN/inf, zero, unnormalised or shared vectors")
             )
-    return plan
+    return repairs
 
 
 def _dedupe(docs: list[StoreDoc]) -> list[StoreDoc]:
@@ -209,21 +218,26 @@ def _dedupe(docs: list[StoreDoc]) -> list[StoreDoc]:
     return list(seen.values())
 
 
-def _plan_sync(engine: Engine, paths: Sequence[str | Path], plan: _Plan) -> None:
-    parsed, unreadable, scope = engine.parse(paths)
-    for p in unreadable:
-        plan.problems.append(Problem("unreadable_file", f"{p.path}: {p.reason} (its points are kept)", None))
-    for coll, docs in engine.build_docs(parsed).items():
+def _sync_repairs(engine: Resources, paths: Sequence[str | Path], repairs: _Repairs) -> None:
+    parsed = parse_paths(paths, REGISTRY.select(engine.settings), engine.settings)
+    for p in parsed.problems:
+        repairs.problems.append(
+            Problem("unreadable_file", f"{p.path}: {p.reason} (its points are kept)", None)
+        )
+    key = model_key(engine.embedder, engine.sparse_encoder)
+    scopes = {c: parsed.scope_of(kf) for kf in parsed.kinds for c in kf.config.indexed.values()}
+    for coll, docs in documents(parsed, engine.embedder, key).items():
         docs = _dedupe(docs)
-        if coll in plan.recreate:
+        scope = scopes[coll]
+        if coll in repairs.recreate:
             if docs:
-                plan.actions.append(FixAction(coll, "add", len(docs), "re-vectorise from the sources"))
+                repairs.actions.append(FixAction(coll, "add", len(docs), "re-vectorise from the sources"))
             continue
         diff = diff_collection(engine.store, coll, docs, scope)
-        plan.skip[coll] = {d.point_id for d in diff.to_embed} | set(diff.deleted)
+        repairs.skip[coll] = {d.point_id for d in diff.to_embed} | set(diff.deleted)
         orphans, dups = split_unclaimed(engine, coll, diff, docs)
         altered = altered_payloads(engine, coll, docs, diff)
-        plan.rewrite[coll] = [(d.point_id, d.payload) for d in altered]
+        repairs.rewrite[coll] = [(d.point_id, d.payload) for d in altered]
         n_dups = sum(len(v) for v in dups.values())
         for kind, n, reason in (
             ("add", len(diff.added), "tasks or sections missing from the store"),
@@ -233,54 +247,58 @@ def _plan_sync(engine: Engine, paths: Sequence[str | Path], plan: _Plan) -> None
             ("delete_duplicates", n_dups, "extra points repeating an indexed task"),
         ):
             if n:
-                plan.actions.append(FixAction(coll, kind, n, reason))
-        if coll == engine.settings.tasks_collection:
-            for d in file_duplicates(docs):
-                plan.problems.append(
-                    Problem(
-                        "duplicate_task_id",
-                        f"{d.file}: task id {d.task_id} is used on lines {', '.join(map(str, d.lines))} "
-                        "(edit the file to renumber them)",
-                        None,
-                        severity="warning",
-                    )
+                repairs.actions.append(FixAction(coll, kind, n, reason))
+        for d in file_duplicates(docs):  # (records with a task id: the tasks of plans)
+            repairs.problems.append(
+                Problem(
+                    "duplicate_task_id",
+                    f"{d.file}: task id {d.task_id} is used on lines {', '.join(map(str, d.lines))} "
+                    "(edit the file to renumber them)",
+                    None,
+                    severity="warning",
                 )
+            )
 
 
 # -- execution ------------------------------------------------------------------------------------
-def _execute(engine: Engine, plan: _Plan, paths: Sequence[str | Path]) -> int:
+def _execute(engine: Resources, repairs: _Repairs, paths: Sequence[str | Path]) -> int:
     store = engine.store
     emb = engine.embedder
     embedded = 0
-    for coll in plan.recreate:
+    for coll in repairs.recreate:
         kept = [] if paths else list(store.scroll(coll, with_vectors=True))
         store.delete_collection(coll)
-        store.create_collection(CollectionSpec(name=coll, dimension=emb.dimension, model=emb.model_id))
+        indexes = _wanted(engine).get(coll, dict(PLANS.payload_indexes))
+        store.create_collection(
+            CollectionSpec(name=coll, dimension=emb.dimension, model=emb.model_id, payload_indexes=indexes)
+        )
         _set_model_meta(engine, coll)
         embedded += _reembed(engine, coll, kept)
-    for coll in plan.reembed_all:
-        skip = plan.skip.get(coll, set())
+    for coll in repairs.reembed_all:
+        skip = repairs.skip.get(coll, set())
         embedded += _reembed(
             engine, coll, (p for p in store.scroll(coll, with_vectors=True) if p.id not in skip)
         )
         _set_model_meta(engine, coll)
-    for coll, ids in plan.reembed.items():
+    for coll, ids in repairs.reembed.items():
         if ids:
             embedded += _reembed(engine, coll, store.retrieve(coll, sorted(ids), with_vectors=True))
-    for coll, items in plan.rewrite.items():
+    for coll, items in repairs.rewrite.items():
         if items:
             store.overwrite_payload(coll, items)
     if paths:
-        embedded += engine.index(paths).embedded
+        s = engine.settings
+        kinds = REGISTRY.select(s)
+        embedded += index_paths(paths, kinds, store, emb, engine.sparse_encoder, s).embedded
     store.flush()
     return embedded
 
 
-def _set_model_meta(engine: Engine, coll: str) -> None:
+def _set_model_meta(engine: Resources, coll: str) -> None:
     engine.store.set_meta(coll, model_meta(engine.embedder, engine.sparse_encoder))
 
 
-def _reembed(engine: Engine, coll: str, points: Any) -> int:
+def _reembed(engine: Resources, coll: str, points: Any) -> int:
     """Re-embed points from their stored ``text``, keeping payload and BM25 vector. Returns texts embedded."""
     store = engine.store
     emb = engine.embedder

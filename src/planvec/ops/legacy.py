@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 
 from ..clock import now_iso
-from ..documents import id_prefixes, word_tokens
 from ..embedding.base import Embedder
 from ..errors import DimensionMismatch, UsageError
+from ..kinds.plans import PLANS
+from ..kinds.plans.documents import id_prefixes, word_tokens
 from ..records import payload_hash
 from ..store.base import CollectionSpec, PointData, VectorStore
 from ..store.filters import check_name
@@ -235,7 +236,11 @@ def import_legacy(
     empty = [d.id for d in docs if not d.payload["text"]]
     if empty and reembed:
         raise MigrationError(f"{len(empty)} point(s) have no description to embed (e.g. {empty[0]})")
-    store.create_collection(CollectionSpec(name=collection, dimension=target_dim, model=model))
+    # A legacy export holds tasks: the collection gets the plans kind's payload indexes.
+    spec = CollectionSpec(
+        name=collection, dimension=target_dim, model=model, payload_indexes=dict(PLANS.payload_indexes)
+    )
+    store.create_collection(spec)
     reembedder = Reembedder(embedder, sparse_encoder)
 
     def prepare(batch: list[PointData]) -> list[PointData]:

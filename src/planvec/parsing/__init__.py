@@ -1,8 +1,8 @@
-"""Parsing: files on disk → records (tasks, prose sections, plan metadata). Knows nothing about vectors."""
+"""Finding files on disk and reading them with the hygiene every kind needs. Knows nothing about
+vectors nor about any kind's format (parsers live with their kind, under ``planvec.kinds``)."""
 
 from __future__ import annotations
 
-from planvec.parsing.files import SourceFile, discover, parse_file, read_text
-from planvec.parsing.markdown import parse_markdown
+from planvec.parsing.files import SourceFile, discover, read_source, read_text
 
-__all__ = ["SourceFile", "discover", "parse_file", "parse_markdown", "read_text"]
+__all__ = ["SourceFile", "discover", "read_source", "read_text"]

@@ -1,12 +1,12 @@
-"""Finding plan files on disk and reading them safely.
+"""Finding files on disk and reading them safely (for every kind of knowledge).
 
 * :func:`discover` walks PATH arguments (directories or single files) with include/exclude globs,
   follows directory symlinks but reports symlink loops, and returns a sorted, duplicate-free list.
 * :func:`read_text` reads one file with the hygiene every parser needs (size cap, binary detection,
   BOM, line endings, invalid and double-encoded UTF-8) and raises :class:`~planvec.errors.ParseError`
   with a clear reason for files that cannot be indexed.
-* :func:`parse_file` = read + :func:`~planvec.parsing.markdown.parse_markdown`; never raises for a bad
-  file, it returns a :class:`~planvec.records.FileProblem` instead.
+* :func:`read_source` = :func:`read_text` that never raises for a bad file: it returns a
+  :class:`~planvec.records.FileProblem` instead. Each kind then parses the text (``planvec.kinds``).
 
 Glob patterns match the POSIX path relative to the root (see :mod:`planvec.globs`: ``**`` spans
 segments, a pattern without ``/`` matches the file name at any depth, the extension ending a pattern
@@ -20,15 +20,14 @@ import os
 import re
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import ftfy
 
 from planvec.errors import ParseError
 from planvec.globs import check_globs, glob_regex, selects
-from planvec.parsing.markdown import parse_markdown
-from planvec.records import FileProblem, ParsedFile
+from planvec.records import FileProblem
 
 __all__ = [
     "DEFAULT_EXCLUDE",
@@ -36,7 +35,7 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "SourceFile",
     "discover",
-    "parse_file",
+    "read_source",
     "read_text",
 ]
 
@@ -283,19 +282,14 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, list
     return text, warnings
 
 
-def parse_file(source: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedFile | FileProblem:
-    """Read and parse one file; a file that cannot be indexed gives a FileProblem (never raises for it)."""
+def read_source(
+    source: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[str, list[str]] | FileProblem:
+    """``(text, warnings)`` of one discovered file, or the FileProblem saying why it cannot be indexed."""
     try:
-        text, warnings = read_text(source.path, max_bytes)
+        return read_text(source.path, max_bytes)
     except ParseError as exc:
         return FileProblem(source.rel, _reason(exc, source))
-    try:
-        parsed = parse_markdown(text, source.rel)
-    except (RecursionError, ValueError, IndexError) as exc:  # markdown-it on pathological input
-        return FileProblem(source.rel, f"markdown parsing failed: {type(exc).__name__}: {exc}")
-    if warnings:
-        parsed = replace(parsed, warnings=(*warnings, *parsed.warnings))
-    return parsed
 
 
 def _reason(exc: ParseError, source: SourceFile) -> str:

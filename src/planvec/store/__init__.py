@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .base import (
-    DEFAULT_PAYLOAD_INDEXES,
     SPARSE_NAME,
     CollectionInfo,
     CollectionSpec,
+    Condition,
     Filters,
+    Match,
+    MatchAny,
     PointData,
     ScoredHit,
     SparseVec,
@@ -35,13 +37,15 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "DEFAULT_PAYLOAD_INDEXES",
     "DENSE_NAME",
     "SPARSE_NAME",
     "CollectionInfo",
     "CollectionSpec",
+    "Condition",
     "EdgeStore",
     "Filters",
+    "Match",
+    "MatchAny",
     "PointData",
     "ScoredHit",
     "ServerStore",

@@ -16,18 +16,6 @@ import numpy as np
 
 SPARSE_NAME = "bm25"
 
-# Payload fields that get a payload index in every task collection (field -> schema).
-DEFAULT_PAYLOAD_INDEXES: dict[str, str] = {
-    "status": "keyword",
-    "priority": "keyword",
-    "is_mvp": "bool",
-    "file": "keyword",
-    "task_id": "keyword",
-    "task_id_prefixes": "keyword",
-    "section_tokens": "keyword",
-    "kind": "keyword",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class SparseVec:
@@ -78,7 +66,8 @@ class CollectionSpec:
     model: str  # model id recorded with the collection
     distance: str = "Cosine"
     sparse: bool = True  # also hold a BM25 sparse vector named SPARSE_NAME
-    payload_indexes: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PAYLOAD_INDEXES))
+    # payload field -> schema ("keyword", "bool", ...): declared by the kind that owns the collection
+    payload_indexes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,20 +85,36 @@ class CollectionInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class Filters:
-    """Conditions ANDed together. ``None``/empty means no condition on that field."""
+class Match:
+    """The payload field ``key`` equals ``value`` (for an array field: one of its elements does)."""
 
-    status: str | None = None  # "pending" | "completed"
-    priorities: tuple[str, ...] = ()  # any of these ("P0".."P3")
-    is_mvp: bool | None = None
-    files: tuple[str, ...] | None = None  # any of these exact paths (the engine resolves globs);
-    # an empty tuple matches nothing
-    section_tokens: tuple[str, ...] = ()  # all of these lower-case tokens must be in payload section_tokens
-    task_id_prefix: str | None = None  # matches payload task_id_prefixes (contains this exact value)
-    kind: str | None = None
+    key: str
+    value: str | bool | int
+
+
+@dataclass(frozen=True, slots=True)
+class MatchAny:
+    """The payload field ``key`` is one of ``values`` (an empty tuple matches nothing)."""
+
+    key: str
+    values: tuple[str, ...]
+
+
+Condition = Match | MatchAny
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Generic payload conditions, all ANDed; no condition matches every point.
+
+    A kind's filter model turns its user-level filters (``--status``, ``--file`` ...) into these:
+    a prefix or a set of words is a :class:`Match` on an array field the kind writes for it.
+    """
+
+    must: tuple[Condition, ...] = ()
 
     def is_empty(self) -> bool:
-        return self == Filters()
+        return not self.must
 
 
 @runtime_checkable

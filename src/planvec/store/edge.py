@@ -66,6 +66,7 @@ from .base import (
     CollectionSpec,
     Filters,
     LockStatus,
+    MatchAny,
     PointData,
     RawRow,
     ScoredHit,
@@ -146,13 +147,13 @@ _NO_SPACE = ("os error 28", "No space left", "Not enough space")
 def _edge_filter(filters: Filters | None) -> qe.Filter | None:
     must: list[Any] = []
     for c in conditions(filters):
-        if c.any_of is not None:
-            must.append(qe.FieldCondition(c.key, match=qe.MatchAny(list(c.any_of))))
+        if isinstance(c, MatchAny):
+            must.append(qe.FieldCondition(c.key, match=qe.MatchAny(list(c.values))))
         elif isinstance(c.value, bool):
             # qdrant-edge-py 0.9 reads a Python bool given to MatchValue as the integer 0/1 (bool is
             # an int subclass), which matches no bool payload; numpy.bool_ is read as a bool.
             must.append(qe.FieldCondition(c.key, match=qe.MatchValue(np.bool_(c.value))))  # type: ignore[arg-type]
-        elif c.value is not None:
+        else:
             must.append(qe.FieldCondition(c.key, match=qe.MatchValue(c.value)))
     return qe.Filter(must=must) if must else None
 

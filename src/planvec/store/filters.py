@@ -1,7 +1,7 @@
 """What EdgeStore and ServerStore share: filter conditions, vector names, metadata rules, ids.
 
-:class:`~planvec.store.base.Filters` is first turned into a list of :class:`Cond` (payload key +
-exact value or any-of values, all ANDed); each store then maps those to its own model classes
+:class:`~planvec.store.base.Filters` holds generic conditions (payload key + exact value or any-of
+values, all ANDed), read through :func:`conditions`; each store maps them to its own model classes
 (``qdrant_edge.FieldCondition`` / ``qdrant_client.models.FieldCondition``), so the two stores
 cannot disagree on which payload key a filter reads. The same goes for the collection layout
 (vector names, payload index schema, metadata keys), kept here once.
@@ -14,12 +14,11 @@ import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
 from ..errors import DimensionMismatch, StoreError, UsageError
-from .base import CollectionSpec, Filters, SparseVec
+from .base import CollectionSpec, Condition, Filters, MatchAny, SparseVec
 
 DENSE_NAME = "dense"  # the dense vector of every collection (SPARSE_NAME "bm25" for BM25)
 META_FORMAT = 1  # "planvec" key of the collection metadata: marks planvec collections
@@ -30,55 +29,17 @@ DISTANCES = ("Cosine", "Dot", "Euclid", "Manhattan")
 FACET_LIMIT = 100_000  # distinct values read by one facet call; beyond, a scroll is used
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
-# Payload keys read by the filters (the payload written by planvec.documents).
-STATUS_KEY = "status"
-PRIORITY_KEY = "priority"
-MVP_KEY = "is_mvp"
-FILE_KEY = "file"
-SECTION_TOKENS_KEY = "section_tokens"
-TASK_ID_PREFIXES_KEY = "task_id_prefixes"
-KIND_KEY = "kind"
-
-
-@dataclass(frozen=True, slots=True)
-class Cond:
-    """One payload condition: ``key`` equals ``value``, or (when ``any_of`` is set) is one of them.
-
-    For array payload values (``section_tokens``, ``task_id_prefixes``) Qdrant matches when any
-    element matches.
-    """
-
-    key: str
-    value: str | bool | None = None
-    any_of: tuple[str, ...] | None = None
-
 
 def matches_nothing(filters: Filters | None) -> bool:
-    """True when the filters cannot match any point (``files=()``): stores answer without a query."""
-    return filters is not None and filters.files is not None and len(filters.files) == 0
+    """True when the filters cannot match any point (an empty any-of): stores answer without a query."""
+    return filters is not None and any(isinstance(c, MatchAny) and not c.values for c in filters.must)
 
 
-def conditions(filters: Filters | None) -> list[Cond]:
-    """The ANDed conditions for ``filters`` (empty list: no condition)."""
+def conditions(filters: Filters | None) -> list[Condition]:
+    """The ANDed conditions of ``filters``, each once (empty list: no condition)."""
     if filters is None:
         return []
-    out: list[Cond] = []
-    if filters.status is not None:
-        out.append(Cond(STATUS_KEY, value=filters.status))
-    if filters.priorities:
-        out.append(Cond(PRIORITY_KEY, any_of=tuple(filters.priorities)))
-    if filters.is_mvp is not None:
-        out.append(Cond(MVP_KEY, value=bool(filters.is_mvp)))
-    if filters.files is not None:
-        # An empty tuple is kept as an empty any-of, which matches nothing in Qdrant.
-        out.append(Cond(FILE_KEY, any_of=tuple(filters.files)))
-    # One condition per token: all must be present in the point's section_tokens.
-    out.extend(Cond(SECTION_TOKENS_KEY, value=tok) for tok in dict.fromkeys(filters.section_tokens))
-    if filters.task_id_prefix is not None:
-        out.append(Cond(TASK_ID_PREFIXES_KEY, value=filters.task_id_prefix))
-    if filters.kind is not None:
-        out.append(Cond(KIND_KEY, value=filters.kind))
-    return out
+    return list(dict.fromkeys(filters.must))
 
 
 # -- collections --------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from .base import (
     CollectionSpec,
     Filters,
     LockStatus,
+    MatchAny,
     PointData,
     RawRow,
     ScoredHit,
@@ -93,9 +94,9 @@ _TRANSIENT_GRPC = {"UNAVAILABLE", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED", "AB
 def _client_filter(filters: Filters | None) -> qm.Filter | None:
     must: list[qm.Condition] = []
     for c in conditions(filters):
-        if c.any_of is not None:
-            must.append(qm.FieldCondition(key=c.key, match=qm.MatchAny(any=list(c.any_of))))
-        elif c.value is not None:
+        if isinstance(c, MatchAny):
+            must.append(qm.FieldCondition(key=c.key, match=qm.MatchAny(any=list(c.values))))
+        else:
             must.append(qm.FieldCondition(key=c.key, match=qm.MatchValue(value=c.value)))
     return qm.Filter(must=must) if must else None
 

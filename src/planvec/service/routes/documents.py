@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ...errors import ParseError
 from ...globs import selects
-from ...parsing.files import SourceFile, parse_file
+from ...kinds.plans import parse_file
+from ...parsing.files import SourceFile
 from ...records import FileProblem
 from ..auth import Principal, require
 from ..errors import ApiError, request_id

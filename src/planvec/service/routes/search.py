@@ -10,8 +10,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ...engine import SearchFilters, SearchRequest
+from ...engine import Engine, SearchFilters, SearchRequest
 from ...errors import PlanvecError
+from ...kinds import ALL, DEFAULT_KIND
 from ...settings import SearchMode
 from ..auth import Principal, authorize, raw_key, require
 from ..errors import ApiError, api_error_response, planvec_error_response, unexpected_error_response
@@ -39,6 +40,13 @@ class SearchOptions(BaseModel):
         None, min_length=1, max_length=255, description="Default roadmap_tasks (prose: roadmap_sections)."
     )
     mode: Literal["dense", "keyword", "hybrid"] | None = Field(None, description="Default hybrid.")
+    kind: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="Kind of knowledge (default plans; all: every indexed collection, fused by rank).",
+    )
 
 
 class SearchBody(SearchOptions):
@@ -62,11 +70,13 @@ class HitOut(BaseModel):
     collection: str
     point_id: str
     kind: str
+    kind_name: str
 
 
 class SearchResponse(BaseModel):
     query: str
     mode: str
+    kind: str
     collection: str
     count: int
     took_ms: float
@@ -88,8 +98,9 @@ async def _search(request: Request, query: str, o: SearchOptions) -> Response:
         task_id_prefix=o.task_id,
     )
     mode = cast("SearchMode", o.mode or eng.settings.search_mode)
+    kind = o.kind or DEFAULT_KIND
     req = SearchRequest(
-        query, filters, limit=o.limit, mode=mode, min_score=o.min_score, collection=o.collection
+        query, filters, limit=o.limit, mode=mode, min_score=o.min_score, collection=o.collection, kind=kind
     )
     t0 = time.perf_counter()
     hits = await svc.searcher.submit(req)
@@ -99,12 +110,18 @@ async def _search(request: Request, query: str, o: SearchOptions) -> Response:
     body = {
         "query": query,
         "mode": mode,
-        "collection": o.collection or eng.settings.tasks_collection,
+        "kind": kind,
+        "collection": o.collection or _collection_of(eng, kind),
         "count": len(hits),
         "took_ms": took_ms,
         "hits": [{k: getattr(h, k) for k in HIT_FIELDS} for h in hits],
     }
     return Response(_dumps(body), media_type="application/json")
+
+
+def _collection_of(eng: Engine, kind: str) -> str:
+    """The collection a search of ``kind`` reads by default ("all" for every kind's)."""
+    return ALL if kind == ALL else eng.kinds([kind])[0][1].search_collection
 
 
 def _dumps(body: dict[str, Any]) -> bytes:

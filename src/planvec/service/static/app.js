@@ -80,12 +80,27 @@ async function loadCollections() {
 
 function params() {
   const q = $("#q").value.trim();
+  const kind = $("#f-kind").value;
   const p = new URLSearchParams({ q, limit: "20", mode: $("#f-mode").value });
+  if (kind !== "plans") p.set("kind", kind);
+  if (planFiltersOff()) return p;  // the status, priority, MVP and file filters are the plans kind's
   if ($("#f-status").value) p.set("status", $("#f-status").value);
   if ($("#f-mvp").value) p.set("mvp", $("#f-mvp").value);
   if ($("#f-file").value.trim()) p.set("file", $("#f-file").value.trim());
   for (const box of document.querySelectorAll(".prios input:checked")) p.append("priority", box.value);
   return p;
+}
+
+const PLAN_FILTERS = ["#f-status", "#f-mvp", "#f-file", ".prios input"];
+
+function planFiltersOff() {
+  return $("#f-kind").value !== "plans";
+}
+
+function onKindChange() {
+  const off = planFiltersOff();
+  for (const sel of PLAN_FILTERS) for (const node of document.querySelectorAll(sel)) node.disabled = off;
+  search();
 }
 
 function renderHits(data) {
@@ -111,7 +126,7 @@ function renderHits(data) {
     const crumbs = el("span", "crumbs");
     for (const part of (h.section || "").split(" > ").filter(Boolean)) crumbs.append(el("span", "", part));
     where.append(crumbs);
-    const more = el("div", "more", `point ${h.point_id} · collection ${h.collection}`);
+    const more = el("div", "more", `point ${h.point_id} · ${h.kind_name} · collection ${h.collection}`);
     li.append(head, where, more);
     li.addEventListener("click", () => { select(i); li.classList.toggle("open"); });
     ol.append(li);
@@ -178,6 +193,7 @@ function onKey(ev) {
 async function start() {
   $("#q").addEventListener("input", searchSoon);
   for (const sel of ["#f-status", "#f-mvp", "#f-mode"]) $(sel).addEventListener("change", search);
+  $("#f-kind").addEventListener("change", onKindChange);
   $("#f-file").addEventListener("input", searchSoon);
   for (const box of document.querySelectorAll(".prios input")) box.addEventListener("change", search);
   document.addEventListener("keydown", onKey);

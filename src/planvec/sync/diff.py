@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from .documents import StoreDoc
-from .embedding.base import Embedder
-from .globs import selects
-from .store.base import PointData, SparseVec, VectorStore
+from ..embedding.base import Embedder
+from ..globs import selects
+from ..records import StoreDoc
+from ..store.base import PointData, SparseVec, VectorStore
 
 ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
 

@@ -1,4 +1,4 @@
-"""Records → store documents: the text that is embedded, the BM25 text, the payload, the point id.
+"""Plan records → store documents: the text that is embedded, the BM25 text, the payload, the point id.
 
 Which text is embedded for a task is a choice measured on the labelled query set
 (``benchmarks/eval_recall.py``); see :func:`task_text` for the variants.
@@ -9,31 +9,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from .records import ParsedFile, Section, Task, content_hash, payload_hash, point_id
+from ...records import ParsedFile, Section, StoreDoc, Task, finish_doc, point_id
 
 BODY_IN_TEXT = 300  # characters of the body added to the embedded text by the "context_body" variant
 _TOKEN_RE = re.compile(r"[0-9a-z]+")
-
-
-@dataclass(frozen=True, slots=True)
-class StoreDoc:
-    """One point to be: id, dense text, sparse (BM25) text, payload (with hashes)."""
-
-    point_id: str
-    text: str
-    sparse_text: str
-    payload: dict[str, Any]
-
-    @property
-    def content_hash(self) -> str:
-        return str(self.payload["content_hash"])
-
-    @property
-    def payload_hash(self) -> str:
-        return str(self.payload["payload_hash"])
 
 
 def fold(text: str) -> str:
@@ -82,22 +63,6 @@ def _plan_payload(pf: ParsedFile) -> dict[str, Any]:
     }
 
 
-def _finish(
-    collection: str,
-    root: str,
-    file: str,
-    anchor: str,
-    text: str,
-    sparse_text: str,
-    payload: dict[str, Any],
-    model_key: str,
-) -> StoreDoc:
-    payload["text"] = text
-    payload["content_hash"] = content_hash(f"{text}\x1e{sparse_text}", model_key)
-    payload["payload_hash"] = payload_hash(payload)
-    return StoreDoc(point_id(collection, f"{root}/{file}", anchor), text, sparse_text, payload)
-
-
 def task_docs(pf: ParsedFile, root: str, collection: str, variant: str, model_key: str) -> Iterator[StoreDoc]:
     """Store documents for the tasks of one parsed file."""
     by_anchor = {t.anchor: t for t in pf.tasks}
@@ -128,7 +93,7 @@ def task_docs(pf: ParsedFile, root: str, collection: str, variant: str, model_ke
             "parent_id": point_id(collection, f"{root}/{pf.path}", t.parent) if t.parent else None,
             **plan,
         }
-        yield _finish(collection, root, pf.path, t.anchor, text, sparse_text, payload, model_key)
+        yield finish_doc(collection, root, pf.path, t.anchor, text, sparse_text, payload, model_key)
 
 
 def split_to_tokens(text: str, count_tokens: Callable[[str], int], max_tokens: int) -> list[str]:
@@ -211,6 +176,6 @@ def _section_chunks(
             "chunk": i,
             **plan,
         }
-        yield _finish(
+        yield finish_doc(
             collection, root, pf.path, f"{s.anchor}#chunk{i}", chunk, f"{heading} {chunk}", payload, model_key
         )

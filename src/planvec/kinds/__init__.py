@@ -1,0 +1,27 @@
+"""Kinds of knowledge planvec indexes. A kind is one folder here and one ``REGISTRY.register`` line
+below; see :mod:`planvec.kinds.base` and docs/adding-a-kind.md."""
+
+from __future__ import annotations
+
+from .base import ALL, REGISTRY, DocContext, FilterModel, Kind, KindConfig, Parsed, Registry, Source
+from .plans import PLANS
+
+REGISTRY.register(PLANS)
+
+DEFAULT_KIND = PLANS.name  # what search and check read unless told otherwise
+
+DEFAULT_KIND = PLANS.name  # what search and check read unless told otherwise
+
+__all__ = [
+    "ALL",
+    "DEFAULT_KIND",
+    "PLANS",
+    "REGISTRY",
+    "DocContext",
+    "FilterModel",
+    "Kind",
+    "KindConfig",
+    "Parsed",
+    "Registry",
+    "Source",
+]

@@ -1,0 +1,330 @@
+"""The index pipeline over kinds: discover (one walk) → each kind parses the files it claims →
+documents → diff against the store → apply. ``Engine.index``, ``check`` and ``fix`` all run it.
+
+It takes what it works with as arguments (kinds, store, embedder, BM25 encoder, settings), so any
+layer above may call it without an Engine.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from .. import __version__
+from ..clock import now_iso
+from ..embedding.base import Embedder
+from ..errors import DimensionMismatch, UsageError
+from ..kinds.base import DocContext, Kind, KindConfig, Parsed, Source
+from ..parsing.files import SourceFile, discover, read_source
+from ..records import FileProblem, StoreDoc
+from ..settings import Settings
+from ..store.base import CollectionSpec, VectorStore
+from ..wiring import model_key, model_meta
+from .diff import ProgressFn, Scope, apply_diff, diff_collection
+from .report import CollectionReport, KindReport, SyncReport, dedupe, dry_run_detail
+
+
+class Resources(Protocol):
+    """What the whole-collection operations over kinds (check, fix) work with: an Engine has it."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def store(self) -> VectorStore: ...
+
+    @property
+    def embedder(self) -> Embedder: ...
+
+    @property
+    def sparse_encoder(self) -> Any: ...
+
+
+@dataclass(slots=True)
+class KindFiles:
+    """One kind of a run: its configuration and the files it parsed, as ``(root, parsed)``."""
+
+    kind: Kind
+    config: KindConfig
+    parsed: list[tuple[str, Parsed]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ParsedPaths:
+    """What the walk found: per kind the parsed files, the problems of every file, the sync scope."""
+
+    kinds: list[KindFiles]
+    problems: list[FileProblem]
+    scope: Scope
+
+    def scope_of(self, kf: KindFiles) -> Scope:
+        """The scope of one kind: the walk's, with the kind's own globs deciding what it may delete."""
+        return replace(
+            self.scope, include=kf.config.include, exclude=(*self.scope.exclude, *kf.config.exclude)
+        )
+
+
+def one_collection(kf: KindFiles, collection: str | None = None) -> tuple[str, KindFiles]:
+    """The kind's first role alone, written to ``collection`` (default: its configured one), for an
+    operation on one collection (check): point ids are those ``index`` gives that collection."""
+    role = next(iter(kf.config.collections))
+    coll = collection or kf.config.collections[role]
+    config = replace(kf.config, collections={role: coll}, skip=frozenset())
+    return coll, KindFiles(kf.kind, config, kf.parsed)
+
+
+def parse_paths(
+    paths: Sequence[str | Path],
+    kinds: Sequence[tuple[Kind, KindConfig]],
+    settings: Settings,
+    *,
+    include: Sequence[str] | None = None,
+    exclude: Sequence[str] | None = None,
+    prune: bool = False,
+) -> ParsedPaths:
+    """Walk ``paths`` once and give each file to the kinds that claim it.
+
+    ``include`` replaces the include globs of every kind of the run, and each of them must match a
+    file (else :class:`UsageError`: a glob that selects nothing is a mistake, not a request to sync
+    zero files); ``exclude`` adds to the configured ones; ``prune`` puts every file under the
+    directories in scope, not only those the globs select (see :class:`~planvec.sync.Scope`).
+    """
+    if not paths:
+        raise UsageError("no PATH given", hint="planvec index PATH... (a directory or a Markdown file)")
+    if not kinds:
+        raise UsageError("no kind to index: every kind is disabled", hint="enable one in planvec.toml")
+    _check_collections(kinds)
+    given = [Path(p).expanduser() for p in paths]
+    missing = [str(p) for p in given if not p.exists()]
+    if len(missing) == len(given):
+        raise UsageError(f"path not found: {', '.join(missing)}", hint="check the PATH arguments")
+    if include:
+        kinds = [(k, replace(c, include=tuple(include))) for k, c in kinds]
+    walk = tuple(dict.fromkeys(g for _, c in kinds for g in c.include))
+    exc = (*settings.exclude, *(exclude or ()))
+    sources, problems = discover(given, include=walk, exclude=exc)
+    if include:
+        _require_matches(tuple(include), sources, given)
+    run = [KindFiles(k, c) for k, c in kinds]
+    protected: set[str] = set()
+    for src in sources:
+        root = Path(src.root).resolve().as_posix()
+        failed = _parse_one(src, root, run, settings.max_file_bytes, problems)
+        if failed:
+            protected.add(f"{root.rstrip('/')}/{src.rel}")
+    scope = Scope(
+        dirs=tuple(dict.fromkeys(p.resolve().as_posix() for p in given if p.is_dir())),
+        files=frozenset(p.resolve().as_posix() for p in given if p.is_file()),
+        protected=frozenset(protected),
+        include=walk,
+        exclude=exc,
+        prune=prune,
+    )
+    return ParsedPaths(run, problems, scope)
+
+
+def _parse_one(
+    src: SourceFile, root: str, run: Sequence[KindFiles], max_bytes: int, problems: list[FileProblem]
+) -> bool:
+    """Read one file once and parse it with every kind claiming it; True when it could not be read
+    or a kind could not parse it at all (its points are then kept)."""
+    claimants = [kf for kf in run if kf.kind.claims(src.rel, kf.config)]
+    if not claimants:
+        return False
+    read = read_source(src, max_bytes)
+    if isinstance(read, FileProblem):
+        problems.append(read)
+        return True
+    source = Source(src.rel, read[0], tuple(read[1]))
+    failed = False
+    for kf in claimants:
+        result = kf.kind.parse(source)
+        if isinstance(result, FileProblem):
+            problems.append(result)
+            failed = True
+        else:
+            kf.parsed.append((root, result))
+    return failed
+
+
+def _check_collections(kinds: Sequence[tuple[Kind, KindConfig]]) -> None:
+    owner: dict[str, str] = {}
+    for kind, config in kinds:
+        for coll in config.indexed.values():
+            if owner.setdefault(coll, kind.name) != kind.name:
+                raise UsageError(
+                    f"collection {coll!r} is configured for kinds {owner[coll]!r} and {kind.name!r}",
+                    hint="give each kind its own collections ([kinds.NAME] collections in planvec.toml)",
+                )
+
+
+def _require_matches(include: Sequence[str], sources: Sequence[SourceFile], given: Sequence[Path]) -> None:
+    """Refuse include globs that select no file: the run would read nothing through them."""
+    from ..globs import glob_regex
+
+    unmatched = [p for p in include if not any(glob_regex(p).match(src.rel) for src in sources)]
+    if unmatched:
+        globs = ", ".join(repr(p) for p in unmatched)
+        where = ", ".join(str(p) for p in given)
+        raise UsageError(
+            f"include glob {globs} matches no file under {where}; nothing was changed",
+            hint="globs match the path relative to each PATH: e.g. 'plan-dev-v2*' or 'team/**/*.md'",
+        )
+
+
+def kind_documents(kf: KindFiles, embedder: Embedder, key: str) -> dict[str, list[StoreDoc]]:
+    """The store documents of one kind's parsed files, per collection (every indexed collection of
+    the kind is present, empty when no file gave it a document)."""
+    indexed = kf.config.indexed
+    ctx = DocContext(indexed, key, embedder.count_tokens, embedder.max_tokens, kf.config.options)
+    out: dict[str, list[StoreDoc]] = {coll: [] for coll in indexed.values()}
+    for root, parsed in kf.parsed:
+        for role, docs in kf.kind.documents(parsed, root, ctx).items():
+            out[indexed[role]].extend(docs)
+    return out
+
+
+def documents(parsed: ParsedPaths, embedder: Embedder, key: str) -> dict[str, list[StoreDoc]]:
+    """Store documents of every kind of a run, per collection."""
+    out: dict[str, list[StoreDoc]] = {}
+    for kf in parsed.kinds:
+        out.update(kind_documents(kf, embedder, key))
+    return out
+
+
+def index_paths(
+    paths: Sequence[str | Path],
+    kinds: Sequence[tuple[Kind, KindConfig]],
+    store: VectorStore,
+    embedder: Embedder,
+    sparse_encoder: Any,
+    settings: Settings,
+    *,
+    full: bool = False,
+    dry_run: bool = False,
+    progress: ProgressFn | None = None,
+    include: Sequence[str] | None = None,
+    exclude: Sequence[str] | None = None,
+    prune: bool = False,
+) -> SyncReport:
+    """Bring the collections of ``kinds`` in line with the files under ``paths`` that their globs
+    select; points of other files are kept unless ``prune`` (see :func:`parse_paths`)."""
+    t_start = time.perf_counter()
+    report = SyncReport(dry_run=dry_run, full=full)
+    parsed = parse_paths(paths, kinds, settings, include=include, exclude=exclude, prune=prune)
+    key = model_key(embedder, sparse_encoder)
+    by_kind = [(kf, kind_documents(kf, embedder, key)) for kf in parsed.kinds]
+    report.problems = [
+        *parsed.problems,
+        *(p for kf in parsed.kinds for _, pf in kf.parsed for p in pf.problems),
+    ]
+    report.warnings = [f"{pf.path}: {w}" for kf in parsed.kinds for _, pf in kf.parsed for w in pf.warnings]
+    report.files = len({(root, pf.path) for kf in parsed.kinds for root, pf in kf.parsed})
+    for kf, docs_by_coll in by_kind:
+        report.kinds[kf.kind.name] = KindReport(
+            files=len(kf.parsed),
+            documents={role: len(docs_by_coll[coll]) for role, coll in kf.config.indexed.items()},
+        )
+    report.parse_seconds = time.perf_counter() - t_start
+    for kf, docs_by_coll in by_kind:
+        scope = parsed.scope_of(kf)
+        for coll, docs in docs_by_coll.items():
+            cr = _sync_collection(
+                store,
+                kf,
+                coll,
+                dedupe(docs, report),
+                scope,
+                embedder,
+                sparse_encoder,
+                settings,
+                report,
+                progress,
+            )
+            report.collections.append(cr)
+            report.kinds[kf.kind.name].collections.append(cr)
+    if not dry_run:
+        t0 = time.perf_counter()
+        store.flush()
+        report.write_seconds += time.perf_counter() - t0
+    report.total()
+    report.seconds = time.perf_counter() - t_start
+    return report
+
+
+def _sync_collection(
+    store: VectorStore,
+    kf: KindFiles,
+    coll: str,
+    docs: list[StoreDoc],
+    scope: Scope,
+    embedder: Embedder,
+    sparse_encoder: Any,
+    settings: Settings,
+    report: SyncReport,
+    progress: ProgressFn | None,
+) -> CollectionReport:
+    if not report.dry_run:
+        ensure_collection(store, coll, kf.kind, embedder, sparse_encoder)
+    diff = diff_collection(store, coll, docs, scope, full=report.full)
+    cr = CollectionReport(
+        coll,
+        added=len(diff.added),
+        updated=len(diff.changed),
+        moved=len(diff.moved),
+        deleted=len(diff.deleted),
+        unchanged=diff.unchanged,
+    )
+    if report.dry_run:
+        report.changes[coll] = dry_run_detail(diff)
+        return cr
+    st = apply_diff(
+        store, diff, embedder, sparse_encoder, batch_size=settings.upsert_batch, progress=progress
+    )
+    cr.embedded, cr.reused = st.embedded, st.reused
+    report.embed_seconds += st.embed_seconds
+    report.write_seconds += st.write_seconds
+    t0 = time.perf_counter()
+    if cr.added + cr.updated > 1000:
+        store.optimize(coll)
+    store.set_meta(
+        coll,
+        {
+            "last_sync": now_iso(),
+            **kf.config.options,
+            "planvec_version": __version__,
+            **model_meta(embedder, sparse_encoder),
+        },
+    )
+    report.write_seconds += time.perf_counter() - t0
+    return cr
+
+
+def ensure_collection(
+    store: VectorStore, name: str, kind: Kind, embedder: Embedder, sparse_encoder: Any
+) -> None:
+    """Create ``name`` for ``kind`` (its payload indexes) when missing; refuse another dimension."""
+    info = store.collection_info(name)
+    if info is None:
+        spec = CollectionSpec(
+            name=name,
+            dimension=embedder.dimension,
+            model=embedder.model_id,
+            payload_indexes=dict(kind.payload_indexes),
+        )
+        store.create_collection(spec)
+        store.set_meta(name, model_meta(embedder, sparse_encoder))
+        return
+    check_compatible(info.name, info.dimension, embedder)
+
+
+def check_compatible(name: str, dimension: int, embedder: Embedder) -> None:
+    if dimension != embedder.dimension:
+        raise DimensionMismatch(
+            f"collection {name!r} holds {dimension}-d vectors but the model {embedder.model_id} makes "
+            f"{embedder.dimension}-d vectors",
+            hint=f"drop and rebuild it: planvec drop {name} --yes && planvec index PATH",
+        )
