@@ -1,7 +1,7 @@
-"""Records produced by parsing: frozen dataclasses plus id and hash helpers.
+"""What every kind shares: file problems, store documents, stable point ids and hashes.
 
-Parsing knows files, nothing about vectors. Each record has a stable ``anchor`` (unique in its file)
-from which the point id is derived, see :func:`point_id`.
+Each record of a kind has a stable ``anchor`` (unique in its file) from which the point id is derived,
+see :func:`point_id`. The records themselves belong to their kind (``kinds/plans/records.py``).
 """
 
 from __future__ import annotations
@@ -9,10 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass, field
-from typing import Any, Literal
-
-TaskStatus = Literal["pending", "completed"]
+from dataclasses import dataclass
+from typing import Any
 
 # Fixed namespace: point ids must never change between versions of planvec.
 PLANVEC_NAMESPACE = uuid.UUID("6f1d0b52-6a8e-4c1e-9a39-2f7f6c0e8d11")
@@ -22,73 +20,12 @@ SECTIONS_COLLECTION = "roadmap_sections"
 
 
 @dataclass(frozen=True, slots=True)
-class PlanMeta:
-    """Metadata of one plan file."""
-
-    title: str | None = None
-    version: str | None = None  # e.g. "v56", from the file name or the title
-    progress: float | None = None  # declared progress in percent, e.g. 35.0
-
-
-@dataclass(frozen=True, slots=True)
-class Task:
-    """One checkbox task of a plan file."""
-
-    file: str  # path relative to the indexed root, POSIX separators
-    line: int  # 1-based line of the list item
-    title: str  # markdown stripped, without the checkbox, the explicit id and the priority marker
-    status: TaskStatus
-    depth: int  # 0 for a top-level list item, +1 per nesting level of task lists
-    section: tuple[str, ...]  # heading breadcrumb, outermost first
-    anchor: str  # unique within the file; explicit id when unique, else section/title/ordinal
-    task_id: str | None = None  # explicit id such as "1.2.3"; None when absent
-    body: str = ""  # nested non-task content (micro-steps), capped
-    priority: str | None = None  # "P0".."P3" when written
-    is_mvp: bool = False
-    parent: str | None = None  # anchor of the parent task in the same file, if any
-    parent_task_id: str | None = None  # explicit id of the parent, by nesting or by id prefix
-
-
-@dataclass(frozen=True, slots=True)
-class Section:
-    """A heading-delimited block of prose (not yet split to the model's token limit)."""
-
-    file: str
-    line: int  # 1-based line of the heading (or 1 for text before the first heading)
-    heading: tuple[str, ...]  # breadcrumb, outermost first; empty for a preamble
-    text: str  # prose text with markdown stripped, task items excluded
-    anchor: str  # unique within the file
-
-
-@dataclass(frozen=True, slots=True)
 class FileProblem:
     """A file that could not be indexed (or only partly); never skipped silently."""
 
     path: str
     reason: str
     line: int | None = None  # 1-based line of the part that was not indexed; None: the whole file
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedFile:
-    """Everything parsing extracted from one file."""
-
-    path: str  # relative, POSIX
-    plan: PlanMeta
-    tasks: tuple[Task, ...] = ()
-    sections: tuple[Section, ...] = ()
-    warnings: tuple[str, ...] = ()  # non-fatal problems, e.g. "invalid UTF-8 at offset 1234, replaced"
-    # tasks the parser found but could not place (e.g. nested past its depth limit): not indexed
-    problems: tuple[FileProblem, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Doc:
-    """What goes into the store for one record: id, text to embed, payload."""
-
-    point_id: str
-    text: str
-    payload: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

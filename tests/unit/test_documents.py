@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from planvec.engine import rrf_fuse
 from planvec.kinds.plans.documents import id_prefixes, split_to_tokens, task_text, word_tokens
-from planvec.records import Task, point_id
+from planvec.kinds.plans.records import Task
+from planvec.records import point_id
 from planvec.store.base import ScoredHit
 
 

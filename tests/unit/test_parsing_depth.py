@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from planvec.kinds.plans import parse_markdown
 from planvec.kinds.plans.markdown import MAX_BLOCK_DEPTH
-from planvec.records import ParsedFile
+from planvec.kinds.plans.records import ParsedFile
 
 
 def accounted(pf: ParsedFile) -> list[int]:

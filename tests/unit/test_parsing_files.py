@@ -9,9 +9,10 @@ import pytest
 
 from planvec.errors import ParseError, UsageError
 from planvec.kinds.plans import parse_file
+from planvec.kinds.plans.records import ParsedFile
 from planvec.parsing import SourceFile, discover, read_text
 from planvec.parsing.files import DEFAULT_EXCLUDE
-from planvec.records import FileProblem, ParsedFile
+from planvec.records import FileProblem
 
 
 def write(path: Path, data: bytes | str) -> Path:

@@ -11,8 +11,8 @@ import pytest
 
 from planvec.kinds.plans import parse_file, parse_markdown
 from planvec.kinds.plans.markdown import BODY_MAX_CHARS
+from planvec.kinds.plans.records import ParsedFile, Task
 from planvec.parsing import SourceFile, discover, read_text
-from planvec.records import ParsedFile, Task
 
 SHARED = Path(os.environ.get("PLANVEC_SHARED_DIR") or Path(__file__).resolve().parents[2].parent / "shared")
 CORPUS = SHARED / "corpus" / "plans"

@@ -11,7 +11,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from ...records import ParsedFile, Section, StoreDoc, Task, finish_doc, point_id
+from ...records import StoreDoc, finish_doc, point_id
+from .records import ParsedFile, Section, Task
 
 BODY_IN_TEXT = 300  # characters of the body added to the embedded text by the "context_body" variant
 _TOKEN_RE = re.compile(r"[0-9a-z]+")

@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from ...parsing.files import DEFAULT_MAX_BYTES, SourceFile, read_source
-from ...records import SECTIONS_COLLECTION, TASKS_COLLECTION, FileProblem, ParsedFile, StoreDoc
+from ...records import SECTIONS_COLLECTION, TASKS_COLLECTION, FileProblem, StoreDoc
 from ...settings import KindSettings, Settings
 from ..base import DocContext, FilterModel, KindConfig, Source, claims_by_globs
 from .documents import section_docs, task_docs
 from .filters import PlanFilters
 from .markdown import parse_markdown
+from .records import ParsedFile
 
 # Payload fields that get a payload index in the plans collections (field -> schema).
 PAYLOAD_INDEXES: dict[str, str] = {

@@ -99,7 +99,8 @@ from markdown_it.parser_block import ParserBlock
 from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
-from planvec.records import FileProblem, ParsedFile, PlanMeta, Section, Task, TaskStatus
+from planvec.kinds.plans.records import ParsedFile, PlanMeta, Section, Task, TaskStatus
+from planvec.records import FileProblem
 
 __all__ = ["BODY_MAX_CHARS", "MAX_BLOCK_DEPTH", "parse_markdown"]
 
