@@ -211,6 +211,16 @@ def test_toy_kind_through_the_cli(todo_kind, tree: Path, tmp_path: Path, capsys,
     assert code == 0 and [h["title"] for h in json.loads(capsys.readouterr().out)] == [
         "water the garden plants"
     ]
+    code = main(["check", str(tree), "--kind", "todo", "--json", "--no-report"])
+    checked = json.loads(capsys.readouterr().out)
+    assert code == 0 and checked["collection"] == "todo_items" and checked["tasks"] == checked["points"] == 3
+    todo = tree / "home.todo.txt"
+    before = todo.read_bytes()
+    todo.write_text("buy fresh milk and bread\nfeed the cat\n", encoding="utf-8")
+    code = main(["check", str(tree), "--kind", "todo", "--json", "--no-report"])
+    checked = json.loads(capsys.readouterr().out)
+    assert code == 1 and checked["missing"] == 1 and checked["orphaned"] == 2
+    todo.write_bytes(before)
     code = main(["search", "milk", "--kind", "todo", "--status", "pending"])
     err = capsys.readouterr().err
     assert code == 2 and "kind 'todo' has no filter status" in err

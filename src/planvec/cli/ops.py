@@ -52,18 +52,24 @@ def _print_problems(problems: list[Problem]) -> None:
 
 def check_cmd(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="The plan directories or files that were indexed.")],
-    collection: Annotated[str | None, typer.Option("--collection", help="Task collection to check.")] = None,
+    paths: Annotated[list[Path], typer.Argument(help="The directories or files that were indexed.")],
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="Kind of knowledge to check (default plans: its tasks).")
+    ] = None,
+    collection: Annotated[
+        str | None, typer.Option("--collection", help="Collection to check (default: the kind's first).")
+    ] = None,
     report_dir: ReportDir = Path("reports"),
     no_report: NoReport = False,
     json_out: JsonOut = False,
 ) -> None:
-    """Compare the tasks in the files with the store: missing, orphaned, stale, duplicates, coverage.
+    """Compare the records in the files (plans: the tasks) with the store: missing, orphaned, stale,
+    duplicates, coverage.
 
     Exit codes: 0 consistent, 1 not consistent, 2 usage error.
     """
     with engine(ctx, read_only=True) as eng:
-        r = eng.check(paths, collection=collection)
+        r = eng.check(paths, collection=collection, kind=kind)
     if not json_out:
         out = out_console()
         out.print(
