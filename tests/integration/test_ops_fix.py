@@ -121,3 +121,24 @@ def test_missing_collection_is_created_by_fix(eng: Engine, plans: Path) -> None:
     assert [(a.kind, a.count) for a in r.actions] == [("add", TASKS)]
     assert r.backup is None  # nothing existed to lose
     assert eng.check([plans]).ok
+
+
+def test_fix_reads_the_files_once(eng: Engine, plans: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The repairs are found on the files as read once, and the sync that applies them uses that
+    same reading (a file edited in between is synced as it was when the repairs were listed)."""
+    import planvec.ops.fix as fix_mod
+    import planvec.sync.pipeline as pipeline
+
+    calls: list[object] = []
+    real = pipeline.parse_paths
+
+    def counting(*args: object, **kw: object) -> object:
+        calls.append(args[0])
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "parse_paths", counting)
+    monkeypatch.setattr(fix_mod, "parse_paths", counting)
+    inject_all(eng)
+    r = eng.fix([plans])
+    assert r.embedded > 0 and eng.fix([plans], dry_run=True).actions == []
+    assert len(calls) == 2  # one reading per fix run: the repair and the dry run after it

@@ -33,7 +33,7 @@ from ..errors import StoreError, UsageError
 from ..kinds import PLANS, REGISTRY
 from ..settings import Settings
 from ..store.base import CollectionInfo, CollectionSpec, PointData, VectorStore
-from ..sync import Resources, diff_collection, documents, index_paths, parse_paths
+from ..sync import ParsedPaths, Resources, diff_collection, documents, index_paths, parse_paths
 from ..wiring import model_key, model_meta
 from .archive import MAGIC, is_archive
 from .backup import RestoreReport, backup, restore
@@ -116,6 +116,7 @@ class _Repairs:
     rewrite: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)  # altered payloads
     actions: list[FixAction] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    parsed: ParsedPaths | None = None  # the files as read when the repairs were found, synced as such
 
 
 def fix(
@@ -219,7 +220,7 @@ def _dedupe(docs: list[StoreDoc]) -> list[StoreDoc]:
 
 
 def _sync_repairs(engine: Resources, paths: Sequence[str | Path], repairs: _Repairs) -> None:
-    parsed = parse_paths(paths, REGISTRY.select(engine.settings), engine.settings)
+    parsed = repairs.parsed = parse_paths(paths, REGISTRY.select(engine.settings), engine.settings)
     for p in parsed.problems:
         repairs.problems.append(
             Problem("unreadable_file", f"{p.path}: {p.reason} (its points are kept)", None)
@@ -289,7 +290,9 @@ def _execute(engine: Resources, repairs: _Repairs, paths: Sequence[str | Path]) 
     if paths:
         s = engine.settings
         kinds = REGISTRY.select(s)
-        embedded += index_paths(paths, kinds, store, emb, engine.sparse_encoder, s).embedded
+        embedded += index_paths(
+            paths, kinds, store, emb, engine.sparse_encoder, s, parsed=repairs.parsed
+        ).embedded
     store.flush()
     return embedded
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ LOAD_SLACK = 4 * MIB
 #: A write that changes no vector (payload overwrite, delete, metadata): its WAL record and pages.
 SMALL_WRITE_BYTES = 1 * MIB
 _PER_POINT_OVERHEAD = 1024
+SAMPLE = 32  # payloads serialised to estimate a batch's size
 _HOLE_FILLING_FS = {"tmpfs", "ramfs", "hugetlbfs"}
 
 
@@ -104,18 +105,27 @@ def _json_bytes(payload: Any) -> int:
     return len(json.dumps(payload, ensure_ascii=False, default=str).encode())
 
 
-def payloads_bytes(payloads: Iterable[Any]) -> int:
+def _payload_bytes(payloads: Sequence[Any]) -> int:
+    """The JSON size of ``payloads``, from at most SAMPLE of them spread over the batch: their
+    largest size times the count (serialising every payload of a big batch costs as much as a
+    fifth of the upsert itself; the reserve covers what a sample misses)."""
+    n = len(payloads)
+    if n <= SAMPLE:
+        return sum(_json_bytes(p) for p in payloads)
+    step = n / SAMPLE
+    return n * max(_json_bytes(payloads[int(i * step)]) for i in range(SAMPLE))
+
+
+def payloads_bytes(payloads: Sequence[Any]) -> int:
     """What writing these payloads may take: the WAL record and the segment copy of each."""
-    return sum(2 * _json_bytes(p) + _PER_POINT_OVERHEAD for p in payloads)
+    return 2 * _payload_bytes(payloads) + len(payloads) * _PER_POINT_OVERHEAD
 
 
-def points_bytes(dim: int, points: Iterable[Any]) -> int:
+def points_bytes(dim: int, points: Sequence[Any]) -> int:
     """What upserting ``points`` (PointData) may write: WAL record plus segment copy of each."""
-    total = 0
-    for p in points:
-        nnz = len(p.sparse.indices) if p.sparse is not None else 0
-        total += 2 * (4 * dim + 8 * nnz + _json_bytes(p.payload)) + _PER_POINT_OVERHEAD
-    return total
+    nnz = sum(len(p.sparse.indices) for p in points if p.sparse is not None)
+    fixed = 4 * dim * len(points) + 8 * nnz
+    return 2 * (fixed + _payload_bytes([p.payload for p in points])) + len(points) * _PER_POINT_OVERHEAD
 
 
 def _mib(n: float) -> str:

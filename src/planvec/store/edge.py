@@ -886,7 +886,7 @@ class EdgeStore:
             return
         self._guard.check(
             f"update {len(items)} payload(s) in collection {name!r}",
-            SMALL_WRITE_BYTES + payloads_bytes(p for _, p in items),
+            SMALL_WRITE_BYTES + payloads_bytes([p for _, p in items]),
         )
         wanted = canonical_ids(pid for pid, _ in items)
         recs = self._op("retrieve", name, shard.retrieve, wanted, False, False)

@@ -209,12 +209,15 @@ def index_paths(
     include: Sequence[str] | None = None,
     exclude: Sequence[str] | None = None,
     prune: bool = False,
+    parsed: ParsedPaths | None = None,
 ) -> SyncReport:
     """Bring the collections of ``kinds`` in line with the files under ``paths`` that their globs
-    select; points of other files are kept unless ``prune`` (see :func:`parse_paths`)."""
+    select; points of other files are kept unless ``prune`` (see :func:`parse_paths`). ``parsed``:
+    what :func:`parse_paths` already read for these arguments (not read again)."""
     t_start = time.perf_counter()
     report = SyncReport(dry_run=dry_run, full=full)
-    parsed = parse_paths(paths, kinds, settings, include=include, exclude=exclude, prune=prune)
+    if parsed is None:
+        parsed = parse_paths(paths, kinds, settings, include=include, exclude=exclude, prune=prune)
     key = model_key(embedder, sparse_encoder)
     by_kind = [(kf, kind_documents(kf, embedder, key)) for kf in parsed.kinds]
     report.problems = [
