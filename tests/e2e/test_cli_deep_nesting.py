@@ -41,3 +41,10 @@ def test_index_a_500_level_list_indexes_or_reports_every_task(
     assert code == 3 and "Traceback" not in err
     assert f"deep.md: line {task_lines[MAX_BLOCK_DEPTH]}: task nested more than" in err
     assert f"partial run: {500 - MAX_BLOCK_DEPTH} problem(s) in 1 file(s)" in err
+
+    code = main(["check", str(plans), "--json", "--no-report"])
+    checked = json.loads(capsys.readouterr().out)
+    lost = [p for p in checked["problems"] if p["code"] == "not_indexed"]
+    assert code == 1 and checked["ok"] is False  # the file and the index cannot agree on those tasks
+    assert [int(p["message"].split("line ")[1].split(":")[0]) for p in lost] == task_lines[MAX_BLOCK_DEPTH:-1]
+    assert checked["unreadable_files"][0]["line"] == task_lines[MAX_BLOCK_DEPTH]

@@ -194,7 +194,9 @@ class CheckReport:
             "stale_points": [x.to_dict() for x in self.stale],
             "moved_points": [x.to_dict() for x in self.moved],
             "duplicate_ids": [d.to_dict() for d in self.duplicates],
-            "unreadable_files": [{"path": p.path, "reason": p.reason} for p in self.unreadable],
+            "unreadable_files": [
+                {"path": p.path, "reason": p.reason, "line": p.line} for p in self.unreadable
+            ],
             "files": [f.to_dict() for f in self.files],
         }
 
@@ -238,7 +240,12 @@ def check(
     coll, kf = one_collection(parsed.kinds[0], collection)
     scope = parsed.scope_of(kf)
     t1 = time.perf_counter()
-    report = CheckReport(collection=coll, paths=[str(p) for p in paths], unreadable=parsed.problems)
+    # files that could not be read, and records a kind found but could not index (e.g. a task nested
+    # past the Markdown parser's depth limit): the files and the store cannot agree on those
+    unindexed = [p for _, pf in kf.parsed for p in pf.problems]
+    report = CheckReport(
+        collection=coll, paths=[str(p) for p in paths], unreadable=[*parsed.problems, *unindexed]
+    )
     report.parse_seconds = t1 - t0
     docs = docs_of(engine, kf)
     report.tasks = len(docs)
@@ -364,5 +371,6 @@ def _problems(engine: Resources, r: CheckReport, scope: Scope) -> list[Problem]:
                 )
             )
     for p in r.unreadable:
-        out.append(Problem("unreadable_file", f"{p.path}: {p.reason}", None))
+        code = "unreadable_file" if p.line is None else "not_indexed"
+        out.append(Problem(code, f"{p.path}: {p.reason}", None))
     return out
