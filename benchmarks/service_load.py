@@ -29,7 +29,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from serve_process import free_port, wait_ready
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -53,12 +54,6 @@ LAUNCH = (
 
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def index_corpus(data: Path) -> None:
@@ -97,16 +92,7 @@ class Server:
         cmd = [sys.executable, "-c", LAUNCH, "1024" if cache else "0", str(batch)]
         cmd += ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
         self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("planvec serve did not start")
-            time.sleep(0.3)
+        wait_ready(self.url, self.proc, 180, "planvec serve did not start")
 
     def stop(self) -> dict[str, float]:
         mem = rss_mb(self.proc.pid)

@@ -37,7 +37,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,6 +46,7 @@ from typing import Any
 
 import httpx
 
+from serve_process import free_port, wait_ready
 from soak_traffic import (
     QueryMix,
     Traffic,
@@ -147,12 +147,6 @@ def create_key(env: dict[str, str], name: str, scope: str) -> str:
     return proc.stdout.strip().splitlines()[-1].strip()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _terminate_with_parent() -> None:
     """In the server's process, before exec: SIGTERM when the soak dies (Linux prctl PDEATHSIG)."""
     import ctypes
@@ -178,16 +172,7 @@ class Server:
         )  # fmt: skip
 
     def wait_ready(self, timeout: float = 180.0) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"planvec serve did not start; its log: {self.log_path}")
-            time.sleep(0.3)
+        wait_ready(self.url, self.proc, timeout, f"planvec serve did not start; its log: {self.log_path}")
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the server process so far."""

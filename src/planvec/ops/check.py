@@ -35,6 +35,7 @@ from ..sync import (
     KindFiles,
     Resources,
     Scope,
+    dedupe,
     diff_collection,
     kind_documents,
     one_collection,
@@ -204,12 +205,8 @@ class CheckReport:
 def docs_of(engine: Resources, kf: KindFiles) -> list[StoreDoc]:
     """The documents ``index`` would write for a one-collection run (first of a duplicated point id
     kept, as index does)."""
-    seen: dict[str, StoreDoc] = {}
     key = model_key(engine.embedder, engine.sparse_encoder)
-    for docs in kind_documents(kf, engine.embedder, key).values():
-        for d in docs:
-            seen.setdefault(d.point_id, d)
-    return list(seen.values())
+    return dedupe(d for docs in kind_documents(kf, engine.embedder, key).values() for d in docs)
 
 
 def split_unclaimed(

@@ -33,7 +33,7 @@ from ..errors import StoreError, UsageError
 from ..kinds import PLANS, REGISTRY
 from ..settings import Settings
 from ..store.base import CollectionInfo, CollectionSpec, PointData, VectorStore
-from ..sync import ParsedPaths, Resources, diff_collection, documents, index_paths, parse_paths
+from ..sync import ParsedPaths, Resources, dedupe, diff_collection, documents, index_paths, parse_paths
 from ..wiring import model_key, model_meta
 from .archive import MAGIC, is_archive
 from .backup import RestoreReport, backup, restore
@@ -43,7 +43,7 @@ from .transfer import MigrationError
 from .verify import verify
 
 if TYPE_CHECKING:
-    from ..records import StoreDoc
+    pass
 
 BATCH = 256
 ACTION_ORDER = (
@@ -212,13 +212,6 @@ def _find_repairs(engine: Resources, paths: Sequence[str | Path], sample: int, s
     return repairs
 
 
-def _dedupe(docs: list[StoreDoc]) -> list[StoreDoc]:
-    seen: dict[str, StoreDoc] = {}
-    for d in docs:
-        seen.setdefault(d.point_id, d)
-    return list(seen.values())
-
-
 def _sync_repairs(engine: Resources, paths: Sequence[str | Path], repairs: _Repairs) -> None:
     parsed = repairs.parsed = parse_paths(paths, REGISTRY.select(engine.settings), engine.settings)
     for p in parsed.problems:
@@ -228,7 +221,7 @@ def _sync_repairs(engine: Resources, paths: Sequence[str | Path], repairs: _Repa
     key = model_key(engine.embedder, engine.sparse_encoder)
     scopes = {c: parsed.scope_of(kf) for kf in parsed.kinds for c in kf.config.indexed.values()}
     for coll, docs in documents(parsed, engine.embedder, key).items():
-        docs = _dedupe(docs)
+        docs = dedupe(docs)
         scope = scopes[coll]
         if coll in repairs.recreate:
             if docs:

@@ -16,7 +16,7 @@ from .pipeline import (
     one_collection,
     parse_paths,
 )
-from .report import EXIT_OK, EXIT_PARTIAL, CollectionReport, KindReport, SyncReport
+from .report import EXIT_OK, EXIT_PARTIAL, CollectionReport, KindReport, SyncReport, dedupe
 
 __all__ = [
     "EXIT_OK",
@@ -33,6 +33,7 @@ __all__ = [
     "SyncReport",
     "apply_diff",
     "check_compatible",
+    "dedupe",
     "diff_collection",
     "documents",
     "ensure_collection",

@@ -239,7 +239,7 @@ def index_paths(
                 store,
                 kf,
                 coll,
-                dedupe(docs, report),
+                dedupe(docs, report.warnings),
                 scope,
                 embedder,
                 sparse_encoder,

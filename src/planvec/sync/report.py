@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -93,15 +94,17 @@ class SyncReport:
         return d
 
 
-def dedupe(docs: list[StoreDoc], report: SyncReport) -> list[StoreDoc]:
-    """The first document of each point id; a repeated anchor is a warning of the report."""
+def dedupe(docs: Iterable[StoreDoc], warnings: list[str] | None = None) -> list[StoreDoc]:
+    """The first document of each point id (what a sync writes); each repeated anchor is a warning
+    appended to ``warnings`` when given."""
     seen: dict[str, StoreDoc] = {}
     for d in docs:
         if d.point_id in seen:
-            report.warnings.append(
-                f"{d.payload.get('file')}:{d.payload.get('line')}: duplicate anchor "
-                f"{d.payload.get('anchor')!r}, kept the first"
-            )
+            if warnings is not None:
+                warnings.append(
+                    f"{d.payload.get('file')}:{d.payload.get('line')}: duplicate anchor "
+                    f"{d.payload.get('anchor')!r}, kept the first"
+                )
             continue
         seen[d.point_id] = d
     return list(seen.values())
