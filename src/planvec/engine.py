@@ -125,6 +125,8 @@ class Hit:
     text: str | None = None
     body: str | None = None
     kind_name: str = ""  # the kind of knowledge the collection belongs to ("plans")
+    # The kind's ``hit_fields`` of this hit (what the CLI, the API and the page show for any kind).
+    fields: dict[str, Any] = field(default_factory=dict, compare=False)
     payload: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -157,8 +159,17 @@ class Hit:
             text=payload.get("text"),
             body=payload.get("body"),
             kind_name=kind_name,
+            fields=_hit_fields(kind_name, payload),
             payload=payload,
         )
+
+
+def _hit_fields(kind_name: str, payload: dict[str, Any]) -> dict[str, Any]:
+    try:
+        names = REGISTRY.get(kind_name).hit_fields if kind_name else ()
+    except UsageError:
+        names = ()
+    return {n: payload.get(n) for n in names}
 
 
 @dataclass(frozen=True, slots=True)

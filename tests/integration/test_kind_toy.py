@@ -252,3 +252,61 @@ def test_plans_kind_settings_from_toml(tree: Path, tmp_path: Path, capsys, monke
     toml.write_text("[kinds.plans]\nenabled = false\n", encoding="utf-8")
     code = main(["index", str(tree)])
     assert code == 2 and "every kind is disabled" in capsys.readouterr().err
+
+
+def test_toy_kind_over_http(todo_kind, tree: Path, tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """The kind's filters pass over HTTP as ``filter=NAME=VALUE``; hits carry the kind's fields;
+    ``/api/v1/kinds`` lists the kind for the page."""
+    from fastapi.testclient import TestClient
+
+    from planvec.service import create_app
+
+    settings = Settings(data_dir=tmp_path / "http-home")
+    with Engine(settings, embedder=embedder) as e:
+        e.index([tree])
+    with TestClient(
+        create_app(settings, embedder=embedder), base_url="http://127.0.0.1:8080", client=("127.0.0.1", 50000)
+    ) as client:
+        kinds = client.get("/api/v1/kinds").json()["kinds"]
+        todo = next(k for k in kinds if k["name"] == "todo")
+        assert todo["filters"] == ["done"] and todo["collections"] == {"items": "todo_items"}
+        body = client.get("/api/v1/search", params={"q": "garden", "kind": "todo", "filter": "done=true"})
+        assert body.status_code == 200, body.text
+        hits = body.json()["hits"]
+        assert [h["title"] for h in hits] == ["water the garden plants"]
+        assert hits[0]["fields"] == {
+            "title": "water the garden plants",
+            "file": "home.todo.txt",
+            "line": 2,
+            "done": True,
+        }
+        post = client.post(
+            "/api/v1/search", json={"query": "garden", "kind": "todo", "filter": ["done=false"]}
+        )
+        assert "water the garden plants" not in [h["title"] for h in post.json()["hits"]]
+        bad = client.get("/api/v1/search", params={"q": "x", "kind": "todo", "filter": "done"})
+        assert bad.status_code == 400 and "NAME=VALUE" in bad.text
+
+
+def test_combine_sees_every_file_of_the_kind(todo_kind, eng: Engine, tree: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A kind with ``combine`` gets all its parsed files of a run at once (with their roots), and
+    sync indexes what it returns; each Source knows its root."""
+    (tree / "work.todo.txt").write_text("file the tax return\n", encoding="utf-8")
+    seen: list[tuple[str, str]] = []
+    roots: list[str] = []
+    parse = todo_kind.parse
+
+    def parse_with_root(source: Source) -> TodoFile:
+        roots.append(source.root)
+        return parse(source)
+
+    def combine(files, config):  # type: ignore[no-untyped-def]
+        seen.extend((root, pf.path) for root, pf in files)
+        return [(root, pf) for root, pf in files if pf.path != "work.todo.txt"]
+
+    monkeypatch.setattr(todo_kind, "parse", parse_with_root, raising=False)
+    monkeypatch.setattr(todo_kind, "combine", combine, raising=False)
+    eng.index([tree], kinds=["todo"])
+    assert sorted(p for _, p in seen) == ["home.todo.txt", "work.todo.txt"]
+    assert set(roots) == {tree.resolve().as_posix()}
+    assert eng.store.count("todo_items") == 3

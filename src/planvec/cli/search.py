@@ -8,8 +8,7 @@ from typing import Annotated, Any, cast
 import typer
 
 from ..engine import Hit, SearchFilters
-from ..errors import UsageError
-from ..kinds import ALL, DEFAULT_KIND
+from ..kinds import ALL, DEFAULT_KIND, filter_pairs
 from ..settings import SearchMode
 from .common import engine, out_console, print_json
 
@@ -25,6 +24,7 @@ HIT_KEYS = (
     "section",
     "collection",
     "kind_name",
+    "fields",
 )
 
 
@@ -81,7 +81,7 @@ def search_cmd(
     )
     filters: SearchFilters | Mapping[str, Any] = plan_filters
     if where or (kind or DEFAULT_KIND) not in (DEFAULT_KIND, ALL):
-        filters = {**plan_filters.values(), **_pairs(where or [])}
+        filters = {**plan_filters.values(), **filter_pairs(where or [])}
     with engine(ctx, read_only=True) as eng:
         hits = eng.search(
             query,
@@ -98,17 +98,6 @@ def search_cmd(
     print_hits(hits)
 
 
-def _pairs(items: list[str]) -> dict[str, str]:
-    """``--filter NAME=VALUE`` options as a mapping (the kind's filter model checks names and values)."""
-    out = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"--filter {item!r} is not NAME=VALUE", hint="e.g. --filter status=pending")
-        out[name.strip()] = value
-    return out
-
-
 def print_hits(hits: list[Hit]) -> None:
     out = out_console()
     if not hits:
@@ -116,6 +105,9 @@ def print_hits(hits: list[Hit]) -> None:
         return
     several = len({h.collection for h in hits}) > 1
     for rank, h in enumerate(hits, 1):
+        if h.kind_name not in ("", DEFAULT_KIND):
+            _print_other(out, rank, h, several)
+            continue
         mark = "[x]" if h.status == "completed" else "[ ]" if h.status == "pending" else "   "
         tid = h.task_id or "-"
         prio = f" {h.priority}" if h.priority else ""
@@ -123,3 +115,12 @@ def print_hits(hits: list[Hit]) -> None:
         out.print(f"{rank:>3}. {h.score:.3f} {mark} {tid:<10} {h.title}{prio}{mvp}", markup=False)
         where = f"  [{h.kind_name}: {h.collection}]" if several else ""
         out.print(f"{'':>11}{h.file}:{h.line}  {h.section}{where}", markup=False, style="dim")
+
+
+def _print_other(out: Any, rank: int, h: Hit, several: bool) -> None:
+    """A hit of a kind other than plans: its title, then where it is and the kind's other fields."""
+    out.print(f"{rank:>3}. {h.score:.3f} {h.title}", markup=False)
+    shown = ("title", "file", "line", "section")
+    extra = "  ".join(f"{k}={v}" for k, v in h.fields.items() if k not in shown and v not in (None, "", []))
+    where = f"  [{h.kind_name}: {h.collection}]" if several else ""
+    out.print(f"{'':>11}{h.file}:{h.line}  {extra}{where}".rstrip(), markup=False, style="dim")

@@ -3,12 +3,21 @@ below; see :mod:`planvec.kinds.base` and docs/adding-a-kind.md."""
 
 from __future__ import annotations
 
-from .base import ALL, REGISTRY, DocContext, FilterModel, Kind, KindConfig, Parsed, Registry, Source
+from .base import (
+    ALL,
+    REGISTRY,
+    DocContext,
+    FilterModel,
+    Kind,
+    KindConfig,
+    Parsed,
+    Registry,
+    Source,
+    filter_pairs,
+)
 from .plans import PLANS
 
 REGISTRY.register(PLANS)
-
-DEFAULT_KIND = PLANS.name  # what search and check read unless told otherwise
 
 DEFAULT_KIND = PLANS.name  # what search and check read unless told otherwise
 
@@ -24,4 +33,5 @@ __all__ = [
     "Parsed",
     "Registry",
     "Source",
+    "filter_pairs",
 ]

@@ -30,6 +30,10 @@ class Source:
     rel: str  # path relative to the root it was found under, POSIX separators
     text: str
     warnings: tuple[str, ...] = ()  # what reading it repaired (BOM, invalid UTF-8, ...)
+    # The absolute root the file was found under ("" when parsed from text alone): a kind whose
+    # format points at other files (requirements ``-r``, a lockfile beside a manifest) reads them
+    # relative to ``root/rel`` with :func:`planvec.parsing.read_text`.
+    root: str = ""
 
 
 class Parsed(Protocol):
@@ -117,6 +121,32 @@ class Kind(Protocol):
 
     def documents(self, parsed: Any, root: str, ctx: DocContext) -> Mapping[str, list[StoreDoc]]:
         """Store documents of one parsed file per role (only the roles in ``ctx.collections``)."""
+
+
+class Combining(Protocol):
+    """A kind whose records depend on several files at once (ordered SQL migrations, a manifest and
+    its lockfile) also has ``combine``: sync calls it once per run, after every file of the kind was
+    parsed, with all of them as ``(root, parsed)`` in walk order, and indexes what it returns."""
+
+    def combine(self, files: Sequence[tuple[str, Any]], config: KindConfig) -> list[tuple[str, Any]]: ...
+
+
+def combine(kind: Kind, files: Sequence[tuple[str, Any]], config: KindConfig) -> list[tuple[str, Any]]:
+    """The kind's ``combine`` over ``files`` when it has one, else ``files`` unchanged."""
+    hook = getattr(kind, "combine", None)
+    return list(files) if hook is None else list(hook(files, config))
+
+
+def filter_pairs(items: Sequence[str]) -> dict[str, str]:
+    """``NAME=VALUE`` filter arguments (CLI ``--filter``, HTTP ``filter=``) as a mapping; the kind's
+    filter model then checks names and values."""
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"filter {item!r} is not NAME=VALUE", hint="e.g. filter=status=pending")
+        out[name.strip()] = value
+    return out
 
 
 def configure_from(kind: Kind, settings: Settings) -> KindConfig:

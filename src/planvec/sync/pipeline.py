@@ -17,7 +17,7 @@ from .. import __version__
 from ..clock import now_iso
 from ..embedding.base import Embedder
 from ..errors import DimensionMismatch, UsageError
-from ..kinds.base import DocContext, Kind, KindConfig, Parsed, Source
+from ..kinds.base import DocContext, Kind, KindConfig, Parsed, Source, combine
 from ..parsing.files import SourceFile, discover, read_source
 from ..records import FileProblem, StoreDoc
 from ..settings import Settings
@@ -115,6 +115,8 @@ def parse_paths(
         failed = _parse_one(src, root, run, settings.max_file_bytes, problems)
         if failed:
             protected.add(f"{root.rstrip('/')}/{src.rel}")
+    for kf in run:
+        kf.parsed = combine(kf.kind, kf.parsed, kf.config)
     scope = Scope(
         dirs=tuple(dict.fromkeys(p.resolve().as_posix() for p in given if p.is_dir())),
         files=frozenset(p.resolve().as_posix() for p in given if p.is_file()),
@@ -138,7 +140,7 @@ def _parse_one(
     if isinstance(read, FileProblem):
         problems.append(read)
         return True
-    source = Source(src.rel, read[0], tuple(read[1]))
+    source = Source(src.rel, read[0], tuple(read[1]), root)
     failed = False
     for kf in claimants:
         result = kf.kind.parse(source)

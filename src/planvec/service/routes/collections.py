@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import CollectionNotFound
+from ...kinds import REGISTRY
 from ..auth import Principal, require
 from ..state import get_service
 
@@ -41,6 +42,40 @@ async def list_collections(
     eng = get_service(request).engine
     cols = await run_in_threadpool(eng.collections)
     return {"collections": [c.to_dict() for c in cols]}
+
+
+class KindOut(BaseModel):
+    name: str
+    enabled: bool
+    collections: dict[str, str]
+    filters: list[str]
+    hit_fields: list[str]
+
+
+class KindList(BaseModel):
+    kinds: list[KindOut]
+
+
+@router.get("/kinds", response_model=KindList, summary="List the kinds of knowledge")
+async def list_kinds(
+    request: Request, _: Annotated[Principal, Depends(require("read", "kinds.list"))]
+) -> dict[str, Any]:
+    """Every kind planvec knows: whether the settings enable it, its collections (role -> name), the
+    filter names its searches take (``filter=NAME=VALUE``) and the fields its hits show."""
+    eng = get_service(request).engine
+    out = []
+    for kind in REGISTRY:
+        config = kind.configure(eng.settings)
+        out.append(
+            {
+                "name": kind.name,
+                "enabled": config.enabled,
+                "collections": dict(config.collections),
+                "filters": list(kind.filters.names),
+                "hit_fields": list(kind.hit_fields),
+            }
+        )
+    return {"kinds": out}
 
 
 @router.get("/collections/{name}", response_model=CollectionDetail, summary="One collection")

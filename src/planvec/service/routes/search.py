@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ...engine import Engine, SearchFilters, SearchRequest
 from ...errors import PlanvecError
-from ...kinds import ALL, DEFAULT_KIND
+from ...kinds import ALL, DEFAULT_KIND, filter_pairs
 from ...settings import SearchMode
 from ..auth import Principal, authorize, raw_key, require
 from ..errors import ApiError, api_error_response, planvec_error_response, unexpected_error_response
@@ -47,6 +47,11 @@ class SearchOptions(BaseModel):
         pattern=r"^[a-z][a-z0-9_]*$",
         description="Kind of knowledge (default plans; all: every indexed collection, fused by rank).",
     )
+    filter: list[Annotated[str, Field(max_length=600)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Filters of the kind as NAME=VALUE (repeatable), e.g. filter=ecosystem=npm.",
+    )
 
 
 class SearchBody(SearchOptions):
@@ -71,6 +76,7 @@ class HitOut(BaseModel):
     point_id: str
     kind: str
     kind_name: str
+    fields: dict[str, Any]
 
 
 class SearchResponse(BaseModel):
@@ -89,7 +95,7 @@ HIT_FIELDS = tuple(HitOut.model_fields)
 async def _search(request: Request, query: str, o: SearchOptions) -> Response:
     svc = get_service(request)
     eng = svc.engine
-    filters = SearchFilters(
+    filters: SearchFilters | dict[str, Any] = SearchFilters(
         status=o.status,
         priorities=tuple(p.upper() for p in o.priority),
         mvp=o.mvp,
@@ -99,6 +105,8 @@ async def _search(request: Request, query: str, o: SearchOptions) -> Response:
     )
     mode = cast("SearchMode", o.mode or eng.settings.search_mode)
     kind = o.kind or DEFAULT_KIND
+    if o.filter or kind not in (DEFAULT_KIND, ALL):
+        filters = {**cast("SearchFilters", filters).values(), **filter_pairs(o.filter)}
     req = SearchRequest(
         query, filters, limit=o.limit, mode=mode, min_score=o.min_score, collection=o.collection, kind=kind
     )
@@ -149,7 +157,9 @@ async def search_post(
 
 
 SEARCH_PATH = "/api/v1/search"
-_LIST_PARAMS = frozenset(k for k, f in SearchParams.model_fields.items() if f.annotation == list[Priority])
+_LIST_PARAMS = frozenset(
+    k for k, f in SearchParams.model_fields.items() if getattr(f.annotation, "__origin__", None) is list
+)
 
 
 class SearchFastPath:

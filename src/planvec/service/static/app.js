@@ -78,6 +78,19 @@ async function loadCollections() {
   }
 }
 
+async function loadKinds() {
+  // The kind list comes from the server: every enabled kind is searchable from the page.
+  try {
+    const data = await api("/api/v1/kinds");
+    const select = $("#f-kind");
+    const current = select.value;
+    select.replaceChildren();
+    for (const k of data.kinds.filter((k) => k.enabled)) select.append(new Option(k.name, k.name));
+    select.append(new Option("all kinds", "all"));
+    select.value = [...select.options].some((o) => o.value === current) ? current : "plans";
+  } catch (_) { /* keep the built-in list */ }
+}
+
 function params() {
   const q = $("#q").value.trim();
   const kind = $("#f-kind").value;
@@ -126,6 +139,12 @@ function renderHits(data) {
     const crumbs = el("span", "crumbs");
     for (const part of (h.section || "").split(" > ").filter(Boolean)) crumbs.append(el("span", "", part));
     where.append(crumbs);
+    if (h.kind_name && h.kind_name !== "plans") {
+      for (const [k, v] of Object.entries(h.fields || {})) {
+        if (["title", "file", "line", "section"].includes(k) || v === null || v === "" || v === false) continue;
+        head.append(el("span", "badge field", `${k} ${Array.isArray(v) ? v.join(", ") : v}`));
+      }
+    }
     const more = el("div", "more", `point ${h.point_id} · ${h.kind_name} · collection ${h.collection}`);
     li.append(head, where, more);
     li.addEventListener("click", () => { select(i); li.classList.toggle("open"); });
@@ -202,7 +221,7 @@ async function start() {
     state.key = $("#key-input").value.trim();
     sessionStorage.setItem(KEY_STORE, state.key);
     $("#key-input").value = "";
-    if (await whoami()) { await loadCollections(); $("#q").focus(); search(); }
+    if (await whoami()) { await loadKinds(); await loadCollections(); $("#q").focus(); search(); }
   });
   $("#forget").addEventListener("click", () => {
     sessionStorage.removeItem(KEY_STORE);
@@ -213,6 +232,7 @@ async function start() {
   const initial = new URLSearchParams(location.search).get("q");
   if (initial) $("#q").value = initial;
   if (await whoami()) {
+    await loadKinds();
     await loadCollections();
     if (initial) search();
   }
