@@ -15,7 +15,7 @@ import typer
 
 from .. import __version__
 from ..errors import PlanvecError
-from . import admin, index, migration, ops, search, serve
+from . import admin, deps, index, migration, ops, search, serve
 from .common import State, err_console
 
 app = typer.Typer(
@@ -95,6 +95,7 @@ admin.register(app)
 serve.register(app)
 ops.register(app)
 migration.register(app)
+deps.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -209,7 +209,21 @@ function onKey(ev) {
   }
 }
 
+// Views: #search (default) and one per kind that has a view of its own. A view script registers
+// itself with planvec.views[name] = { show(root) } and is shown when location.hash names it.
+window.planvec = { api, el, views: {} };
+
+function showView() {
+  const name = (location.hash || "#search").slice(1);
+  const known = name === "search" || name in window.planvec.views;
+  const current = known ? name : "search";
+  for (const node of document.querySelectorAll(".view")) node.hidden = node.id !== `view-${current}`;
+  for (const a of document.querySelectorAll("nav.views a")) a.setAttribute("aria-current", String(a.dataset.view === current));
+  if (current !== "search") window.planvec.views[current].show($(`#view-${current}`));
+}
+
 async function start() {
+  window.addEventListener("hashchange", showView);
   $("#q").addEventListener("input", searchSoon);
   for (const sel of ["#f-status", "#f-mvp", "#f-mode"]) $(sel).addEventListener("change", search);
   $("#f-kind").addEventListener("change", onKindChange);
@@ -236,6 +250,7 @@ async function start() {
     await loadCollections();
     if (initial) search();
   }
+  showView();
 }
 
 document.addEventListener("DOMContentLoaded", start);
