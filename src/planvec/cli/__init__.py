@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import sys
 import traceback
+import warnings
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from .. import __version__
-from ..errors import PlanvecError
+from ..errors import ConfigWarning, PlanvecError
 from . import admin, deps, index, migration, ops, search, serve
 from .common import State, err_console
 
@@ -98,9 +99,21 @@ migration.register(app)
 deps.register(app)
 
 
+def _show_warning(message: Warning | str, category: type[Warning], *args: object, **kw: object) -> None:
+    """Configuration warnings as one ``warning:`` line on stderr; others as Python shows them."""
+    if issubclass(category, ConfigWarning):
+        err_console().print(f"[yellow]warning:[/] {message}", highlight=False)
+    else:
+        _python_showwarning(message, category, *args, **kw)  # type: ignore[arg-type]
+
+
+_python_showwarning = warnings.showwarning
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the process exit code."""
     args = sys.argv[1:] if argv is None else argv
+    warnings.showwarning = _show_warning
     _STATE["debug"] = "--debug" in args
     try:
         rv = app(args=args, prog_name="planvec", standalone_mode=False)

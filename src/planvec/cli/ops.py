@@ -15,7 +15,7 @@ import typer
 
 from ..errors import UsageError
 from ..ops.reports import Problem, Report, write_reports
-from .common import engine, err_console, out_console, print_json
+from .common import confirm, engine, err_console, out_console, print_json
 
 ReportDir = Annotated[
     Path, typer.Option("--report-dir", help="Where to write the JSON and Markdown reports.")
@@ -209,8 +209,7 @@ def fix_cmd(
         _print_fix(plan)
         if plan.nothing_to_fix:
             raise typer.Exit(0)
-        if not typer.confirm("apply this plan (a backup is taken first)?"):
-            raise typer.Exit(1)
+        confirm("apply this plan (a backup is taken first)?")
     with engine(ctx, read_only=dry_run) as eng:
         r = eng.fix(plist, dry_run=dry_run, sample=sample)
     if not json_out:
@@ -237,8 +236,8 @@ def _print_fix(r: Any) -> None:
 def _restore(ctx: typer.Context, backup: Path, yes: bool) -> None:
     from ..ops.fix import restore_backup
 
-    if not yes and not typer.confirm(f"replace the collections saved in {backup} with that backup?"):
-        raise typer.Exit(1)
+    if not yes:
+        confirm(f"replace the collections saved in {backup} with that backup?")
     with engine(ctx) as eng:
         r = restore_backup(eng.store, backup)
     names = [c["name"] for c in r.collections]
