@@ -104,3 +104,21 @@ def test_a_chunked_section_is_one_hit(capsys, corpus_home: Path) -> None:  # typ
         assert code == 0
         places = [(h["file"], h["line"]) for h in json.loads(out)]
         assert len(places) == len(set(places)) and len(places) == 20
+
+
+def test_reports_go_under_the_data_dir(capsys, corpus_home, corpus_dir, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """check writes its reports under DATA_DIR/reports, not into the current directory, and says
+    where (on stderr with --json); --report-dir still wins."""
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    code, out, _ = run(capsys, "check", str(corpus_dir))
+    assert code in (0, 1)
+    assert not (cwd / "reports").exists()
+    assert (corpus_home / "reports" / "check.json").is_file()
+    assert f"reports: {corpus_home / 'reports' / 'check.json'}" in out
+    code, out, err = run(capsys, "check", str(corpus_dir), "--json")
+    json.loads(out)
+    assert f"reports: {corpus_home / 'reports' / 'check.json'}" in err
+    code, out, _ = run(capsys, "check", str(corpus_dir), "--report-dir", str(tmp_path / "mine"))
+    assert (tmp_path / "mine" / "check.md").is_file()
