@@ -122,3 +122,33 @@ def test_reports_go_under_the_data_dir(capsys, corpus_home, corpus_dir, tmp_path
     assert f"reports: {corpus_home / 'reports' / 'check.json'}" in err
     code, out, _ = run(capsys, "check", str(corpus_dir), "--report-dir", str(tmp_path / "mine"))
     assert (tmp_path / "mine" / "check.md").is_file()
+
+
+def test_help_shows_plain_value_names(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", "120")
+    for command in (["search", "--help"], ["index", "--help"], ["keys", "create", "--help"]):
+        code, out, _ = run(capsys, *command)
+        assert code == 0
+        for python_name in ("<bool>", "<str>", "<int", "<float>", "list[", "<Path>"):
+            assert python_name not in out, (command, python_name)
+    code, out, _ = run(capsys, "search", "--help")
+    assert "QUERY" in out and "--status" in out and "TEXT" in out
+
+
+def test_global_options_after_the_command(capsys, corpus_home: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PLANVEC_HOME", str(tmp_path / "empty"))
+    code, out, _ = run(capsys, "collections", "--json", "--data-dir", str(corpus_home))
+    assert code == 0 and "roadmap_tasks" in out
+    code, out, _ = run(capsys, "search", "go", "-n", "1", f"--data-dir={corpus_home}", "--json")
+    assert code == 0 and len(json.loads(out)) == 1
+    # after "--" an argument is an argument
+    code, out, _ = run(capsys, "--data-dir", str(corpus_home), "search", "--json", "-n", "1", "--", "--debug")
+    assert code == 0
+
+
+def test_keys_list_has_a_header(capsys, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PLANVEC_HOME", str(tmp_path / "home"))
+    assert run(capsys, "keys", "create", "--name", "ci-bot", "--scope", "read")[0] == 0
+    code, out, _ = run(capsys, "keys", "list")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split() == ["NAME", "SCOPE", "CREATED", "SOURCE"] and "ci-bot" in lines[1]
