@@ -66,6 +66,14 @@ class Req:
         )
 
 
+def extras_of(table: dict[str, Any]) -> tuple[str, ...]:
+    """The ``extras = [...]`` of a dependency table, sorted; ValueError when it is not a list."""
+    extras = table.get("extras") or []
+    if not isinstance(extras, list):
+        raise ValueError("extras must be a list")
+    return tuple(sorted(str(e) for e in extras))
+
+
 def first_line(message: str) -> str:
     """packaging's errors span several lines (the input, then a caret): the first says what is wrong."""
     return message.strip().splitlines()[0] if message.strip() else "invalid"

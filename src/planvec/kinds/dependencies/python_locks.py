@@ -131,7 +131,8 @@ def _uv_kinds(packages: list[tuple[int, dict[str, Any]]], roots: set[str]) -> di
     edges: dict[str, set[str]] = {}
     for _, pkg in packages:
         deps = set(_names(pkg.get("dependencies")))
-        for extra in (pkg.get("optional-dependencies") or {}).values():
+        extras = pkg.get("optional-dependencies")
+        for extra in extras.values() if isinstance(extras, dict) else ():
             deps.update(_names(extra))  # an extra asked for by a dependent pulls these in
         edges.setdefault(canonicalize_name(pkg["name"]), set()).update(deps)
     kinds: dict[str, tuple[str, str]] = {}

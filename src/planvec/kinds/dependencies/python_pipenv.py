@@ -21,6 +21,7 @@ from .python_common import (
     TomlLines,
     check_specifier,
     exact_version,
+    extras_of,
     first_line,
     load_toml,
     spec_text,
@@ -97,11 +98,14 @@ def pipenv_req(name: str, value: Any) -> Req:
     table = {"version": value} if isinstance(value, str) else value
     if not isinstance(table, dict):
         raise ValueError(f"{name!r}: expected a version string or a table")
-    spec = _specifier(str(table.get("version", "")))
+    try:
+        spec = _specifier(str(table.get("version", "")))
+        marker, extras = _marker(table), extras_of(table)
+    except ValueError as exc:
+        raise ValueError(f"{name!r}: {exc}") from None
     checked = check_specifier(spec)
-    extras = tuple(sorted(str(e) for e in table.get("extras") or ()))
     version = exact_version(checked) if not isinstance(checked, str) else None
-    return Req(canonicalize_name(name), spec, version, _marker(table), extras, _origin(table))
+    return Req(canonicalize_name(name), spec, version, marker, extras, _origin(table))
 
 
 def parse_pipfile(source: Source) -> DepFile:

@@ -16,7 +16,7 @@ from packaging.markers import InvalidMarker, Marker
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from .python_common import Req, check_specifier, exact_version, first_line, spec_text
+from .python_common import Req, check_specifier, exact_version, extras_of, first_line, spec_text
 
 _OP_RE = re.compile(r"^(===|==|!=|<=|>=|~=|<|>)\s*")
 
@@ -131,6 +131,7 @@ def poetry_dependency(name: str, value: Any) -> PoetryDep:
         try:
             spec = poetry_specifier(str(table.get("version", "")))
             marker = _marker(table)
+            extras = extras_of(table)
         except ValueError as exc:
             out.problems.append(f"dependency {name!r}: {exc}")
             continue
@@ -138,7 +139,6 @@ def poetry_dependency(name: str, value: Any) -> PoetryDep:
             out.warnings.append(f"{name}: constraint {spec!r} (an 'or') has no PEP 440 form; kept as written")
         checked = check_specifier(spec)
         version = exact_version(checked) if not isinstance(checked, str) else None
-        extras = tuple(sorted(str(e) for e in table.get("extras") or ()))
         req = Req(canonicalize_name(name), spec, version, marker, extras, _source(table))
         out.reqs.append((req, bool(table.get("optional"))))
     return out

@@ -23,7 +23,8 @@ def parse_pyproject(source: Source) -> DepFile:
     out = Collected(source.rel)
     project = _table(out, lines, data, ["project"])
     _pep508_list(out, lines, ["project", "dependencies"], project.get("dependencies"), "runtime", "")
-    if "dependencies" in project.get("dynamic", ()):
+    dynamic = project.get("dynamic")
+    if isinstance(dynamic, list) and "dependencies" in dynamic:
         out.warnings.append("[project] dependencies are dynamic (declared by the build backend)")
     for extra, items in _table(out, lines, project, ["project", "optional-dependencies"]).items():
         _pep508_list(out, lines, ["project", "optional-dependencies", extra], items, "optional", extra)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from packaging.utils import (
     InvalidSdistFilename,
@@ -260,7 +261,12 @@ def _location_name(target: str, root: str, folder: str) -> tuple[str, str | None
     egg = _EGG_RE.search(target)
     if egg:
         return egg.group(1).split("[", 1)[0], None
-    path = target.split("#", 1)[0].split("?", 1)[0].rstrip("/")
+    vcs = bool(_VCS_RE.match(target))
+    path = target.split("#", 1)[0].split("?", 1)[0]
+    url = "://" in path
+    if url:  # the URL's path, never its host
+        path = urlsplit(path.split("+", 1)[-1] if vcs else path).path
+    path = path.rstrip("/")
     segment = path.rsplit("/", 1)[-1]
     try:
         if segment.endswith(".whl"):
@@ -271,9 +277,9 @@ def _location_name(target: str, root: str, folder: str) -> tuple[str, str | None
             return name, str(version)
     except (InvalidWheelFilename, InvalidSdistFilename):
         pass
-    if _VCS_RE.match(path) and "@" in segment:
+    if vcs and "@" in segment:
         segment = segment.split("@", 1)[0]
     segment = segment.removesuffix(".git")
-    if segment in ("", ".", "..") and root and "://" not in path:
+    if segment in ("", ".", "..") and root and not url:
         segment = Path(os.path.normpath(Path(root) / folder / path)).name
     return (segment if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", segment) else ""), None
