@@ -180,6 +180,8 @@ def test_editables_urls_and_local_paths_keep_their_source(tmp_path: Path) -> Non
         "./wheels/bar_baz-2.0-py3-none-any.whl\n"
         "git+https://github.com/org/tool.git@v2 ; sys_platform == 'linux'\n"
         "pkg @ https://example.com/pkg-3.0.zip\n"
+        "./dist/old_style-0.9.tar.bz2\n"
+        "./dist/odd.name.tgz\n"
     )
     df = parse(python.parse_requirements, "proj/requirements.txt", text, root)
     assert df.problems == ()
@@ -200,6 +202,8 @@ def test_editables_urls_and_local_paths_keep_their_source(tmp_path: Path) -> Non
             (),
         ),
         ("pkg", None, "https://example.com/pkg-3.0.zip", "", ()),
+        ("old-style", "0.9", "./dist/old_style-0.9.tar.bz2", "", ()),
+        ("odd-name", None, "./dist/odd.name.tgz", "", ()),
     ]
 
 
@@ -274,6 +278,20 @@ def test_a_missing_include_is_a_problem_with_its_line(tmp_path: Path) -> None:
     assert df.problems[0].reason.startswith("cannot read include missing.txt: no such file")
     assert df.problems[1].reason == "-c without a file name"
     assert df.includes == ()
+
+
+def test_include_spellings_and_reading_warnings(tmp_path: Path) -> None:
+    root = write(tmp_path, {"a.txt": "six\n", "b.txt": "attrs\n", "c.txt": "idna\n"})
+    text = "--requirement=a.txt\n-rb.txt\n--constraint c.txt\n"
+    df = python.parse_requirements(
+        Source("requirements.txt", text, ("invalid UTF-8 at byte offset 3",), str(root))
+    )
+    assert [(d.name, d.line, d.group) for d in df.dependencies] == [
+        ("six", 1, "a.txt"),
+        ("attrs", 2, "b.txt"),
+        ("idna", 3, "constraint"),
+    ]
+    assert (df.problems, df.warnings) == ((), ("invalid UTF-8 at byte offset 3",))
 
 
 def test_includes_need_a_root() -> None:

@@ -23,6 +23,7 @@ from packaging.utils import (
     parse_sdist_filename,
     parse_wheel_filename,
 )
+from packaging.version import InvalidVersion, Version
 
 from ...errors import ParseError
 from ...parsing.files import read_text
@@ -268,18 +269,32 @@ def _location_name(target: str, root: str, folder: str) -> tuple[str, str | None
         path = urlsplit(path.split("+", 1)[-1] if vcs else path).path
     path = path.rstrip("/")
     segment = path.rsplit("/", 1)[-1]
-    try:
-        if segment.endswith(".whl"):
-            name, version, _, _ = parse_wheel_filename(segment)
-            return name, str(version)
-        if segment.lower().endswith(_ARCHIVES):
-            name, version = parse_sdist_filename(segment)
-            return name, str(version)
-    except (InvalidWheelFilename, InvalidSdistFilename):
-        pass
+    if segment.lower().endswith(_ARCHIVES):
+        return _archive_name(segment)
     if vcs and "@" in segment:
         segment = segment.split("@", 1)[0]
     segment = segment.removesuffix(".git")
     if segment in ("", ".", "..") and root and not url:
         segment = Path(os.path.normpath(Path(root) / folder / path)).name
     return (segment if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", segment) else ""), None
+
+
+def _archive_name(filename: str) -> tuple[str, str | None]:
+    """(name, version) of a wheel or source archive file name; for names ``packaging`` does not
+    read (``.tar.bz2``, non-standard ones), ``NAME-VERSION.ext`` split at its last ``-``."""
+    try:
+        if filename.endswith(".whl"):
+            name, version, _, _ = parse_wheel_filename(filename)
+            return name, str(version)
+        name, version = parse_sdist_filename(filename)
+        return name, str(version)
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        pass
+    stem = next(filename[: -len(ext)] for ext in _ARCHIVES if filename.lower().endswith(ext))
+    m = re.fullmatch(r"(.+?)-(\d[^-]*)", stem)
+    if m:
+        try:
+            return m.group(1), str(Version(m.group(2)))
+        except InvalidVersion:
+            pass
+    return stem, None
