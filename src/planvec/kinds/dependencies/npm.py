@@ -1,25 +1,484 @@
-"""npm manifests and lockfiles into :class:`DepFile` records."""
+"""npm manifests and lockfiles into :class:`DepFile` records.
+
+``package.json`` and ``package-lock.json`` (also ``npm-shrinkwrap.json``) are JSON: the json module
+reads them and :func:`~.eco_common.json_lines` gives each key its line (json has no positions).
+``yarn.lock`` v1 is its own line format with no maintained Python parser: :func:`parse_yarn_lock`
+reads it by hand (headers ``"a@^1", a@~1.2:``, then indented ``version``/``resolved`` fields).
+
+Rules the records follow:
+
+- ``specifier`` is the range as written; ``version`` is set in a manifest only for an exact pin
+  (``1.2.3``, ``=1.2.3``, ``v1.2.3``, ``npm:real@1.2.3``), in a lockfile to the locked version.
+- ``source`` holds a non-registry origin as written: ``npm:real@range`` aliases (the name stays the
+  alias the project imports), ``git+…``/``github:``/``user/repo``, ``file:``, ``link:``,
+  ``workspace:``, tarball URLs; a lockfile's ``link: true`` entry is ``link:<resolved>``.
+- ``package.json`` ``workspaces`` (an array or ``{"packages": [...]}``) are the globs of the member
+  folders, put in ``includes`` relative to the root.
+- Direct dependencies of a lockfile: v2/v3, the packages the root entry (``""``) or a workspace
+  member's entry declares, at the copy that entry resolves to (its own ``node_modules`` first, then
+  the root's); v1 and ``yarn.lock``, the names the ``package.json`` beside the lockfile declares
+  (v1 without one: every top-level entry, with a warning; yarn without one: none, with a warning).
+- Every copy of a package in a v2/v3 lockfile is kept (``node_modules/a/node_modules/b`` is another
+  ``b``); a package installed under a workspace member has that member's folder as ``group``.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
 from ...records import FileProblem
 from ..base import Source
-from .records import DepFile
+from .eco_common import beside, failed, from_root, guarded, json_lines, load_json, sort_into
+from .records import Dependency, DepFile
+
+ECOSYSTEM = "npm"
+SECTIONS = (
+    ("dependencies", "runtime"),
+    ("devDependencies", "dev"),
+    ("peerDependencies", "peer"),
+    ("optionalDependencies", "optional"),
+)
+_EXACT = re.compile(r"=?\s*v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)")
+_SOURCE_PREFIXES = (
+    "npm:", "git:", "git+", "github:", "gitlab:", "bitbucket:", "gist:",
+    "file:", "link:", "workspace:", "portal:", "patch:", "http://", "https://",
+)  # fmt: skip
+_GITHUB_SHORTHAND = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+(#.*)?")
+
+Lines = Mapping[tuple[str | int, ...], int]
 
 
+def exact_version(spec: str) -> str | None:
+    """The version an npm specifier pins exactly, None for a range, a tag or a URL."""
+    spec = spec.strip()
+    if spec.startswith("npm:"):
+        spec = spec.rpartition("@")[2] if "@" in spec[5:] else ""
+    m = _EXACT.fullmatch(spec)
+    return m.group(1) if m else None
+
+
+def spec_source(spec: str) -> str:
+    """The specifier itself when it names a non-registry origin, else ``""``."""
+    spec = spec.strip()
+    if spec.startswith(_SOURCE_PREFIXES) or _GITHUB_SHORTHAND.fullmatch(spec):
+        return spec
+    return ""
+
+
+def _lock_source(resolved: Any) -> str:
+    """A lockfile ``resolved`` that is not a registry tarball (git, file, a path)."""
+    if not isinstance(resolved, str) or not resolved:
+        return ""
+    if resolved.startswith(("http://", "https://")) and resolved.split("#", 1)[0].endswith(".tgz"):
+        return ""
+    return resolved
+
+
+# --------------------------------------------------------------------------------------------------
+# package.json
+
+
+def declared(data: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+    """name -> (dep_type, specifier) the manifest (or a lockfile's root entry) declares; the first
+    section naming a package wins (``dependencies`` before ``devDependencies`` ...)."""
+    out: dict[str, tuple[str, str]] = {}
+    for section, dep_type in SECTIONS:
+        table = data.get(section)
+        if isinstance(table, dict):
+            for name, spec in table.items():
+                if isinstance(spec, str):
+                    out.setdefault(name, (dep_type, spec))
+    return out
+
+
+def _section(
+    data: Mapping[str, Any], section: str, dep_type: str, lines: Lines, rel: str
+) -> Iterator[Dependency | FileProblem]:
+    table = data.get(section)
+    if table is None:
+        return
+    if not isinstance(table, dict):
+        yield FileProblem(rel, f"{section} is not an object (ignored)", lines.get((section,)))
+        return
+    peer_meta = data.get("peerDependenciesMeta") if dep_type == "peer" else None
+    for name, spec in table.items():
+        line = lines.get((section, name), 1)
+        if not isinstance(spec, str):
+            yield FileProblem(rel, f"{section}.{name}: the specifier is not a string (ignored)", line)
+            continue
+        group = ""
+        if isinstance(peer_meta, dict) and isinstance(peer_meta.get(name), dict):
+            group = "optional" if peer_meta[name].get("optional") is True else ""
+        yield Dependency(
+            ECOSYSTEM,
+            name,
+            spec,
+            exact_version(spec),
+            dep_type,
+            True,
+            line,
+            group=group,
+            source=spec_source(spec),
+        )
+
+
+def _bundled(
+    data: Mapping[str, Any], deps: list[Dependency], lines: Lines, rel: str
+) -> Iterator[Dependency | FileProblem]:
+    """``bundledDependencies`` (names only): the declared ones get group "bundled" (in ``deps``),
+    the others become runtime dependencies with no specifier."""
+    key = "bundledDependencies" if "bundledDependencies" in data else "bundleDependencies"
+    names = data.get(key)
+    if names is None or names is False:
+        return
+    if names is True:
+        names = [d.name for d in deps if d.dep_type in ("runtime", "optional")]
+    if not isinstance(names, list):
+        yield FileProblem(rel, f"{key} is neither a list nor a boolean (ignored)", lines.get((key,)))
+        return
+    for i, name in enumerate(names):
+        line = lines.get((key, i), 1)
+        if not isinstance(name, str):
+            yield FileProblem(rel, f"{key}[{i}] is not a package name (ignored)", line)
+            continue
+        hits = [j for j, d in enumerate(deps) if d.name == name and d.dep_type in ("runtime", "optional")]
+        for j in hits:
+            d = deps[j]
+            deps[j] = Dependency(
+                d.ecosystem,
+                d.name,
+                d.specifier,
+                d.version,
+                d.dep_type,
+                d.direct,
+                d.line,
+                "bundled",
+                d.marker,
+                d.source,
+            )
+        if not hits:
+            yield Dependency(ECOSYSTEM, name, "", None, "runtime", True, line, group="bundled")
+
+
+def _workspaces(data: Mapping[str, Any], source: Source, lines: Lines) -> tuple[list[str], list[FileProblem]]:
+    spec = data.get("workspaces")
+    path: tuple[str, ...] = ("workspaces",)
+    if isinstance(spec, dict):
+        spec, path = spec.get("packages"), ("workspaces", "packages")
+    if spec is None:
+        return [], []
+    if not isinstance(spec, list):
+        return [], [
+            FileProblem(source.rel, "workspaces is not a list of globs (ignored)", lines.get(("workspaces",)))
+        ]
+    globs, problems = [], []
+    for i, item in enumerate(spec):
+        if isinstance(item, str) and item.strip():
+            globs.append(from_root(source, item.strip()))
+        else:
+            problems.append(
+                FileProblem(source.rel, f"workspaces[{i}] is not a glob (ignored)", lines.get((*path, i)))
+            )
+    return globs, problems
+
+
+@guarded("package.json", False)
 def parse_package_json(source: Source) -> DepFile:
+    data, bad = load_json(source, "package.json", False)
+    if bad is not None:
+        return bad
+    lines = json_lines(source.text)
+    deps: list[Dependency] = []
+    problems: list[FileProblem] = []
+    for section, dep_type in SECTIONS:
+        for item in _section(data, section, dep_type, lines, source.rel):
+            sort_into(item, deps, problems)
+    for item in list(_bundled(data, deps, lines, source.rel)):
+        sort_into(item, deps, problems)
+    globs, more = _workspaces(data, source, lines)
+    name = data.get("name")
     return DepFile(
-        source.rel, "package_json", False, problems=(FileProblem(source.rel, "parser not written yet"),)
+        source.rel,
+        "package.json",
+        False,
+        tuple(deps),
+        project=name if isinstance(name, str) else "",
+        includes=tuple(globs),
+        problems=(*problems, *more),
     )
 
 
+# --------------------------------------------------------------------------------------------------
+# package-lock.json
+
+
+def _flag_type(entry: Mapping[str, Any]) -> str:
+    if entry.get("dev") is True:
+        return "dev"
+    if entry.get("optional") is True or entry.get("devOptional") is True:
+        return "optional"  # devOptional: optional in production too, so installed without dev
+    if entry.get("peer") is True:
+        return "peer"
+    return "runtime"
+
+
+def _marker(entry: Mapping[str, Any]) -> str:
+    parts = []
+    for key in ("os", "cpu"):
+        value = entry.get(key)
+        if isinstance(value, list) and value:
+            parts.append(f"{key}={','.join(str(v) for v in value)}")
+    return " ".join(parts)
+
+
+def _owner(key: str) -> str:
+    """The project folder a ``packages`` key is installed for: "" (the root) or a workspace member."""
+    return key.split("/node_modules/", 1)[0] if not key.startswith("node_modules/") else ""
+
+
+def _direct_keys(packages: Mapping[str, Any]) -> dict[str, str]:
+    """``packages`` key -> declared specifier of each copy a project folder resolves its declared
+    dependencies to: ``<folder>/node_modules/<name>``, else the root's ``node_modules/<name>``."""
+    out: dict[str, str] = {}
+    for folder, entry in packages.items():
+        if "node_modules/" in folder or not isinstance(entry, dict):
+            continue
+        for name, (_, spec) in declared(entry).items():
+            own = f"{folder}/node_modules/{name}" if folder else f"node_modules/{name}"
+            key = own if own in packages else f"node_modules/{name}"
+            if key in packages:
+                out.setdefault(key, spec)
+    return out
+
+
+def _lock_entry(
+    key: str, entry: Mapping[str, Any], packages: Mapping[str, Any], spec: str | None, line: int
+) -> Dependency:
+    name = key.rpartition("node_modules/")[2]
+    version = entry.get("version") if isinstance(entry.get("version"), str) else None
+    source = _lock_source(entry.get("resolved"))
+    if entry.get("link") is True:
+        target = entry.get("resolved")
+        source = f"link:{target}" if isinstance(target, str) else "link:"
+        linked = packages.get(target) if isinstance(target, str) else None
+        if isinstance(linked, dict) and isinstance(linked.get("version"), str):
+            version = linked["version"]
+    real = entry.get("name")
+    if isinstance(real, str) and real != name and not source:
+        source = f"npm:{real}@{version}"  # an alias: installed as ``name``, published as ``real``
+    owner = _owner(key)
+    group = owner or ("bundled" if entry.get("inBundle") is True else "")
+    direct = spec is not None
+    return Dependency(
+        ECOSYSTEM, name, spec or "", version, _flag_type(entry), direct, line, group, _marker(entry), source
+    )
+
+
+def _lock_v2(data: Mapping[str, Any], lines: Lines, rel: str) -> tuple[list[Dependency], list[FileProblem]]:
+    packages = data["packages"]
+    if not isinstance(packages, dict):
+        return [], [FileProblem(rel, "packages is not an object", lines.get(("packages",)))]
+    direct = _direct_keys(packages)
+    deps, problems = [], []
+    for key, entry in packages.items():
+        line = lines.get(("packages", key), 1)
+        if "node_modules/" not in key:
+            continue  # the root and the workspace members themselves: their links are the records
+        if not isinstance(entry, dict):
+            problems.append(FileProblem(rel, f"packages[{key!r}] is not an object (ignored)", line))
+            continue
+        deps.append(_lock_entry(key, entry, packages, direct.get(key), line))
+    return deps, problems
+
+
+def _lock_v1(
+    data: Mapping[str, Any], lines: Lines, source: Source
+) -> tuple[list[Dependency], list[FileProblem], list[str]]:
+    manifest = _manifest_beside(source)
+    warnings = []
+    if manifest is None:
+        warnings.append("no package.json beside this lockfile: every top-level entry is taken as direct")
+    deps, problems = [], []
+    stack: list[tuple[tuple[str, ...], Any]] = [(("dependencies",), data.get("dependencies"))]
+    while stack:
+        path, table = stack.pop()
+        if not isinstance(table, dict):
+            problems.append(
+                FileProblem(source.rel, f"{'.'.join(path)} is not an object (ignored)", lines.get(path))
+            )
+            continue
+        nested = []
+        for name, entry in table.items():
+            line = lines.get((*path, name), 1)
+            if not isinstance(entry, dict):
+                problems.append(
+                    FileProblem(source.rel, f"{name}: the entry is not an object (ignored)", line)
+                )
+                continue
+            top = len(path) == 1
+            spec = None
+            if top:
+                spec = "" if manifest is None else (manifest[name][1] if name in manifest else None)
+            deps.append(_v1_entry(name, entry, spec, line))
+            if "dependencies" in entry:
+                nested.append(((*path, name, "dependencies"), entry["dependencies"]))
+        stack.extend(reversed(nested))
+    return deps, problems, warnings
+
+
+def _v1_entry(name: str, entry: Mapping[str, Any], spec: str | None, line: int) -> Dependency:
+    raw = entry.get("version")
+    version: str | None = raw if isinstance(raw, str) else None
+    source = _lock_source(entry.get("resolved"))
+    if version is not None and not _EXACT.fullmatch(version):
+        source, version = source or version, None  # git / file / link: the "version" is the origin
+    group = "bundled" if entry.get("bundled") is True else ""
+    return Dependency(
+        ECOSYSTEM, name, spec or "", version, _flag_type(entry), spec is not None, line, group, source=source
+    )
+
+
+def _manifest_beside(source: Source) -> dict[str, tuple[str, str]] | None:
+    found = beside(source, "package.json")
+    if found is None:
+        return None
+    _, text = found
+    data, bad = load_json(Source(found[0], text), "package.json", False)
+    return None if bad is not None else declared(data)
+
+
+@guarded("package-lock.json", True)
 def parse_package_lock(source: Source) -> DepFile:
+    data, bad = load_json(source, "package-lock.json", True)
+    if bad is not None:
+        return bad
+    lines = json_lines(source.text)
+    version = data.get("lockfileVersion")
+    warnings: list[str] = []
+    if version not in (1, 2, 3):
+        warnings.append(
+            f"lockfileVersion {version!r} is not one planvec knows (1, 2, 3): read as the closest"
+        )
+    if "packages" in data:
+        deps, problems = _lock_v2(data, lines, source.rel)
+    elif "dependencies" in data:
+        deps, problems, more = _lock_v1(data, lines, source)
+        warnings.extend(more)
+    else:
+        deps, problems = [], []
+        warnings.append("no packages and no dependencies: nothing is locked")
+    name = data.get("name")
     return DepFile(
-        source.rel, "package_lock", False, problems=(FileProblem(source.rel, "parser not written yet"),)
+        source.rel,
+        "package-lock.json",
+        True,
+        tuple(deps),
+        project=name if isinstance(name, str) else "",
+        warnings=tuple(warnings),
+        problems=tuple(problems),
     )
 
 
+# --------------------------------------------------------------------------------------------------
+# yarn.lock (v1)
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return text[1:-1].replace('\\"', '"')
+    return text
+
+
+def _split_spec(entry: str) -> tuple[str, str] | None:
+    """``"@scope/a@^1"`` -> ("@scope/a", "^1"); ``a@npm:b@^2`` -> ("a", "npm:b@^2")."""
+    at = entry.find("@", 1)
+    if at <= 0:
+        return None
+    return entry[:at], entry[at + 1 :]
+
+
+class _YarnBlock:
+    __slots__ = ("fields", "line", "specs")
+
+    def __init__(self, specs: list[tuple[str, str]], line: int) -> None:
+        self.specs = specs
+        self.line = line
+        self.fields: dict[str, str] = {}
+
+
+def _yarn_blocks(text: str, rel: str) -> tuple[list[_YarnBlock], list[FileProblem]]:
+    blocks: list[_YarnBlock] = []
+    problems: list[FileProblem] = []
+    current: _YarnBlock | None = None
+    for n, raw in enumerate(text.split("\n"), 1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        indent = len(raw) - len(raw.lstrip(" "))
+        line = raw.strip()
+        if indent == 0:
+            current = None
+            specs = (
+                [_split_spec(_unquote(part)) for part in line[:-1].split(",")]
+                if line.endswith(":")
+                else [None]
+            )
+            if any(s is None for s in specs):
+                problems.append(FileProblem(rel, f"expected a 'name@range:' header, found {line[:80]!r}", n))
+                continue
+            current = _YarnBlock([s for s in specs if s is not None], n)
+            blocks.append(current)
+        elif current is not None and indent == 2 and not line.endswith(":"):
+            key, _, value = line.partition(" ")
+            if not value.strip():
+                problems.append(FileProblem(rel, f"expected 'field value', found {line[:80]!r}", n))
+                continue
+            current.fields[_unquote(key)] = _unquote(value)
+        elif current is None and indent == 2:
+            problems.append(FileProblem(rel, "a field outside any package entry (ignored)", n))
+    return blocks, problems
+
+
+def _yarn_deps(
+    blocks: list[_YarnBlock], manifest: dict[str, tuple[str, str]] | None, rel: str
+) -> Iterator[Dependency | FileProblem]:
+    for block in blocks:
+        version = block.fields.get("version")
+        if version is None:
+            yield FileProblem(rel, "a package entry without a version (ignored)", block.line)
+            continue
+        by_name: dict[str, list[str]] = {}
+        for name, spec in block.specs:
+            by_name.setdefault(name, []).append(spec)
+        for name, specs in by_name.items():
+            mine = manifest.get(name) if manifest else None
+            direct = mine is not None and mine[1] in specs
+            dep_type = mine[0] if direct and mine else "runtime"
+            source = _lock_source(block.fields.get("resolved")) or next(
+                filter(None, map(spec_source, specs)), ""
+            )
+            yield Dependency(
+                ECOSYSTEM, name, " || ".join(specs), version, dep_type, direct, block.line, source=source
+            )
+
+
+@guarded("yarn.lock", True)
 def parse_yarn_lock(source: Source) -> DepFile:
-    return DepFile(
-        source.rel, "yarn_lock", False, problems=(FileProblem(source.rel, "parser not written yet"),)
+    if re.search(r"^__metadata:", source.text, re.MULTILINE):
+        return failed(source, "yarn.lock", True, "yarn berry lockfiles (__metadata:) are not supported yet")
+    blocks, problems = _yarn_blocks(source.text, source.rel)
+    manifest = _manifest_beside(source)
+    warnings = (
+        [] if manifest is not None else ["no package.json beside this yarn.lock: no entry is known as direct"]
     )
+    deps: list[Dependency] = []
+    for item in _yarn_deps(blocks, manifest, source.rel):
+        sort_into(item, deps, problems)
+    return DepFile(
+        source.rel, "yarn.lock", True, tuple(deps), warnings=tuple(warnings), problems=tuple(problems)
+    )
+
+
+__all__ = ["exact_version", "parse_package_json", "parse_package_lock", "parse_yarn_lock", "spec_source"]
