@@ -380,3 +380,41 @@ def test_parsers_never_raise_on_garbage() -> None:
     for parse in (npm.parse_package_json, npm.parse_package_lock, npm.parse_yarn_lock):
         for text in ("\x00\x01", "{" * 5000, '{"dependencies": {"a": null}}', ":::\n  \n    x"):
             assert isinstance(parse(Source("f", text)), DepFile)
+
+
+# --------------------------------------------------------------------------------------------------
+# descriptions of the installed packages, offline
+
+
+def _install(root: Path, folder: str, version: str, description: object) -> None:
+    (root / folder).mkdir(parents=True)
+    data = {"name": folder.rpartition("node_modules/")[2], "version": version, "description": description}
+    (root / folder / "package.json").write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_descriptions_from_node_modules(tmp_path: Path) -> None:
+    _install(tmp_path, "node_modules/b", "1.2.0", "  Bee:\n the first letter after a ")
+    _install(tmp_path, "node_modules/b/node_modules/c", "3.0.0", "nested cee")
+    _install(tmp_path, "node_modules/c", "2.0.1", "another version than the locked one")
+    _install(tmp_path, "node_modules/t", "2.0.5", 42)  # not a string: no description
+    manifest = npm.parse_package_json(
+        Source("package.json", '{"dependencies": {"b": "^1", "c": "^2", "zz": "1"}}', root=str(tmp_path))
+    )
+    assert [(d.name, d.description) for d in manifest.dependencies] == [
+        ("b", "Bee: the first letter after a"),
+        ("c", "another version than the locked one"),  # a manifest has no version to match
+        ("zz", ""),
+    ]
+    lock = npm.parse_package_lock(Source("package-lock.json", json.dumps(LOCK_V3), root=str(tmp_path)))
+    described = {(d.name, d.version): d.description for d in lock.dependencies if d.description}
+    assert described == {("b", "1.2.0"): "Bee: the first letter after a", ("c", "3.0.0"): "nested cee"}
+    old = npm.parse_package_lock(Source("package-lock.json", LOCK_V1, root=str(tmp_path)))
+    assert [d.description for d in old.dependencies if d.name == "b"] == ["", ""]  # 1.5.0 and 2.0.0 locked
+
+
+def test_descriptions_stay_inside_the_root(tmp_path: Path) -> None:
+    (tmp_path / "app" / "node_modules").mkdir(parents=True)
+    _install(tmp_path, "secret", "1.0.0", "outside the project folder")
+    lock = {"lockfileVersion": 3, "packages": {"": {}, "node_modules/../../secret": {"version": "1.0.0"}}}
+    parsed = npm.parse_package_lock(Source("app/package-lock.json", json.dumps(lock), root=str(tmp_path)))
+    assert [d.description for d in parsed.dependencies] == [""]

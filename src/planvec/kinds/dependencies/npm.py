@@ -24,10 +24,16 @@ Rules the records follow:
 
 from __future__ import annotations
 
+import json
+import posixpath
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+from ...errors import PlanvecError
+from ...parsing import read_text
 from ...records import FileProblem
 from ..base import Source
 from .eco_common import beside, failed, from_root, guarded, json_lines, load_json, sort_into
@@ -74,6 +80,42 @@ def _lock_source(resolved: Any) -> str:
     if resolved.startswith(("http://", "https://")) and resolved.split("#", 1)[0].endswith(".tgz"):
         return ""
     return resolved
+
+
+class Installed:
+    """Descriptions of the installed copies (``<folder>/package.json`` below the parsed file's
+    folder, ``node_modules/...``), read offline; nothing when the file was parsed from text alone
+    or nothing is installed beside it."""
+
+    def __init__(self, source: Source) -> None:
+        self.base: Path | None = None
+        if source.root:
+            base = Path(source.root) / posixpath.dirname(source.rel)
+            if (base / "node_modules").is_dir():
+                self.base = base
+
+    def describe(self, folder: str, version: str | None = None) -> str:
+        """The description of the package installed at ``folder`` ("" when there is none, or when
+        ``version`` is given and another version is installed there)."""
+        folder = posixpath.normpath(folder)
+        if self.base is None or folder.startswith(("..", "/")):
+            return ""
+        try:
+            text, _ = read_text(self.base / folder / "package.json")
+            data = json.loads(text)
+        except (PlanvecError, ValueError, RecursionError):
+            return ""
+        if not isinstance(data, dict) or (version is not None and data.get("version") != version):
+            return ""
+        desc = data.get("description")
+        return " ".join(desc.split())[:300] if isinstance(desc, str) else ""
+
+    def add(self, dep: Dependency, folder: str, same_version: bool = True) -> Dependency:
+        """``dep`` with the description of the copy at ``folder`` (of its version, by default)."""
+        if self.base is None:
+            return dep
+        desc = self.describe(folder, dep.version if same_version else None)
+        return replace(dep, description=desc) if desc else dep
 
 
 # --------------------------------------------------------------------------------------------------
@@ -145,19 +187,7 @@ def _bundled(
             continue
         hits = [j for j, d in enumerate(deps) if d.name == name and d.dep_type in ("runtime", "optional")]
         for j in hits:
-            d = deps[j]
-            deps[j] = Dependency(
-                d.ecosystem,
-                d.name,
-                d.specifier,
-                d.version,
-                d.dep_type,
-                d.direct,
-                d.line,
-                "bundled",
-                d.marker,
-                d.source,
-            )
+            deps[j] = replace(deps[j], group="bundled")
         if not hits:
             yield Dependency(ECOSYSTEM, name, "", None, "runtime", True, line, group="bundled")
 
@@ -198,6 +228,8 @@ def parse_package_json(source: Source) -> DepFile:
     for item in list(_bundled(data, deps, lines, source.rel)):
         sort_into(item, deps, problems)
     globs, more = _workspaces(data, source, lines)
+    installed = Installed(source)
+    deps = [installed.add(d, f"node_modules/{d.name}", same_version=False) for d in deps]
     name = data.get("name")
     return DepFile(
         source.rel,
@@ -276,7 +308,9 @@ def _lock_entry(
     )
 
 
-def _lock_v2(data: Mapping[str, Any], lines: Lines, rel: str) -> tuple[list[Dependency], list[FileProblem]]:
+def _lock_v2(
+    data: Mapping[str, Any], lines: Lines, rel: str, installed: Installed
+) -> tuple[list[Dependency], list[FileProblem]]:
     packages = data["packages"]
     if not isinstance(packages, dict):
         return [], [FileProblem(rel, "packages is not an object", lines.get(("packages",)))]
@@ -289,7 +323,7 @@ def _lock_v2(data: Mapping[str, Any], lines: Lines, rel: str) -> tuple[list[Depe
         if not isinstance(entry, dict):
             problems.append(FileProblem(rel, f"packages[{key!r}] is not an object (ignored)", line))
             continue
-        deps.append(_lock_entry(key, entry, packages, direct.get(key), line))
+        deps.append(installed.add(_lock_entry(key, entry, packages, direct.get(key), line), key))
     return deps, problems
 
 
@@ -301,6 +335,7 @@ def _lock_v1(
     if manifest is None:
         warnings.append("no package.json beside this lockfile: every top-level entry is taken as direct")
     deps, problems = [], []
+    installed = Installed(source)
     stack: list[tuple[tuple[str, ...], Any]] = [(("dependencies",), data.get("dependencies"))]
     while stack:
         path, table = stack.pop()
@@ -321,7 +356,8 @@ def _lock_v1(
             spec = None
             if top:
                 spec = "" if manifest is None else (manifest[name][1] if name in manifest else None)
-            deps.append(_v1_entry(name, entry, spec, line))
+            folder = "/".join(f"node_modules/{p}" for p in (*path[1::2], name))
+            deps.append(installed.add(_v1_entry(name, entry, spec, line), folder))
             if "dependencies" in entry:
                 nested.append(((*path, name, "dependencies"), entry["dependencies"]))
         stack.extend(reversed(nested))
@@ -362,7 +398,7 @@ def parse_package_lock(source: Source) -> DepFile:
             f"lockfileVersion {version!r} is not one planvec knows (1, 2, 3): read as the closest"
         )
     if "packages" in data:
-        deps, problems = _lock_v2(data, lines, source.rel)
+        deps, problems = _lock_v2(data, lines, source.rel, Installed(source))
     elif "dependencies" in data:
         deps, problems, more = _lock_v1(data, lines, source)
         warnings.extend(more)
@@ -476,6 +512,8 @@ def parse_yarn_lock(source: Source) -> DepFile:
     deps: list[Dependency] = []
     for item in _yarn_deps(blocks, manifest, source.rel):
         sort_into(item, deps, problems)
+    installed = Installed(source)  # yarn v1 hoists: the copy at the top, when its version matches
+    deps = [installed.add(d, f"node_modules/{d.name}") for d in deps]
     return DepFile(
         source.rel, "yarn.lock", True, tuple(deps), warnings=tuple(warnings), problems=tuple(problems)
     )
