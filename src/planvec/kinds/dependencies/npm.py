@@ -4,6 +4,9 @@
 reads them and :func:`~.eco_common.json_lines` gives each key its line (json has no positions).
 ``yarn.lock`` v1 is its own line format with no maintained Python parser: :func:`parse_yarn_lock`
 reads it by hand (headers ``"a@^1", a@~1.2:``, then indented ``version``/``resolved`` fields).
+A yarn berry (v2+) ``yarn.lock`` (``__metadata:``) is YAML, read with PyYAML's node API for the
+lines; its ``npm:`` protocol is dropped from the ranges, the project's own ``workspace:.`` entry is
+not a dependency, other workspaces and non-registry resolutions are kept as ``source``.
 
 Rules the records follow:
 
@@ -31,6 +34,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from ...errors import PlanvecError
 from ...parsing import read_text
@@ -500,11 +505,68 @@ def _yarn_deps(
             )
 
 
+def _berry_nodes(source: Source) -> yaml.MappingNode | tuple[str, int | None]:
+    """The top mapping of a yarn berry lockfile (YAML), or why it cannot be read and where. The
+    base loader keeps every scalar a string: ``version: 1.10`` stays "1.10", not the float 1.1."""
+    loader = yaml.BaseLoader(source.text)
+    try:
+        node = loader.get_single_node()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return f"invalid YAML: {getattr(exc, 'problem', None) or exc}", mark.line + 1 if mark else None
+    finally:
+        loader.dispose()
+    if not isinstance(node, yaml.MappingNode):
+        return "a yarn berry lockfile is a mapping of package entries", 1
+    return node
+
+
+def _berry_blocks(top: yaml.MappingNode, rel: str) -> tuple[list[_YarnBlock], list[FileProblem]]:
+    blocks, problems = [], []
+    for key, value in top.value:
+        line = key.start_mark.line + 1
+        if not isinstance(key, yaml.ScalarNode) or key.value == "__metadata":
+            continue
+        specs = [_split_spec(part.strip()) for part in key.value.split(",")]
+        if not isinstance(value, yaml.MappingNode) or any(s is None for s in specs):
+            problems.append(FileProblem(rel, f"expected a package entry, found {key.value[:80]!r}", line))
+            continue
+        block = _YarnBlock([(n, r.removeprefix("npm:")) for n, r in filter(None, specs)], line)
+        for k, v in value.value:
+            if isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode):
+                block.fields[k.value] = v.value
+        resolution = block.fields.get("resolution", "")
+        origin = (
+            resolution.partition("@")[2]
+            if not resolution.startswith("@")
+            else resolution[1:].partition("@")[2]
+        )
+        if origin.startswith("workspace:"):
+            if origin != "workspace:.":  # the project itself is no dependency; its members are links
+                block.fields["resolved"] = origin
+                blocks.append(block)
+            continue
+        if not origin.startswith("npm:") and not (origin.startswith("patch:") and "@npm%3A" in origin):
+            block.fields["resolved"] = origin  # git, file, portal, link ...: kept as written
+        blocks.append(block)
+    return blocks, problems
+
+
+def _yarn_read(source: Source) -> tuple[list[_YarnBlock], list[FileProblem]] | DepFile:
+    if not re.search(r"^__metadata:", source.text, re.MULTILINE):
+        return _yarn_blocks(source.text, source.rel)
+    top = _berry_nodes(source)
+    if isinstance(top, tuple):
+        return failed(source, "yarn.lock", True, *top)
+    return _berry_blocks(top, source.rel)
+
+
 @guarded("yarn.lock", True)
 def parse_yarn_lock(source: Source) -> DepFile:
-    if re.search(r"^__metadata:", source.text, re.MULTILINE):
-        return failed(source, "yarn.lock", True, "yarn berry lockfiles (__metadata:) are not supported yet")
-    blocks, problems = _yarn_blocks(source.text, source.rel)
+    read = _yarn_read(source)
+    if isinstance(read, DepFile):
+        return read
+    blocks, problems = read
     manifest = _manifest_beside(source)
     warnings = (
         [] if manifest is not None else ["no package.json beside this yarn.lock: no entry is known as direct"]
