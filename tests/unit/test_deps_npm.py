@@ -227,7 +227,8 @@ LOCK_V3 = {
         },
         "node_modules/@scope/s": {"version": "0.1.0", "name": "real-s"},
         "node_modules/linked": {"resolved": "../linked", "link": True},
-        "../linked": {"version": "9.9.9"},
+        "../linked": {"version": "9.9.9", "dependencies": {"t": "^2"}},
+        "../linked/node_modules/t": {"version": "2.1.0"},
         "node_modules/a": {"resolved": "packages/a", "link": True},
         "packages/a": {"name": "a", "version": "0.0.1", "dependencies": {"b": "^2", "c": "^2"}},
         "packages/a/node_modules/b": {"version": "2.1.0"},
@@ -253,6 +254,7 @@ def test_lock_v3_copies_flags_links_and_direct() -> None:
         ("linked", "9.9.9"): ("file:../linked", "runtime", True, "", "", "link:../linked"),
         ("a", "0.0.1"): ("", "runtime", False, "", "", "link:packages/a"),
         ("b", "2.1.0"): ("^2", "runtime", True, "packages/a", "", ""),
+        ("t", "2.1.0"): ("", "runtime", False, "", "", ""),  # a dependency of the linked package
     }
     lines = text.split("\n")
     for dep in parsed.dependencies:

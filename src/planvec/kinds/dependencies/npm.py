@@ -27,6 +27,7 @@ Rules the records follow:
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import posixpath
 import re
@@ -271,16 +272,28 @@ def _marker(entry: Mapping[str, Any]) -> str:
 
 
 def _owner(key: str) -> str:
-    """The project folder a ``packages`` key is installed for: "" (the root) or a workspace member."""
+    """The folder a ``packages`` key is installed under: "" (the root's node_modules) or another."""
     return key.split("/node_modules/", 1)[0] if not key.startswith("node_modules/") else ""
 
 
-def _direct_keys(packages: Mapping[str, Any]) -> dict[str, str]:
+def _members(packages: Mapping[str, Any]) -> set[str]:
+    """The project folders: the root ("") and the folders its ``workspaces`` globs match (a
+    ``file:`` link elsewhere is a dependency, not a part of the project)."""
+    root = packages.get("")
+    globs = root.get("workspaces") if isinstance(root, dict) else None
+    globs = globs.get("packages") if isinstance(globs, dict) else globs
+    patterns = [g.strip().rstrip("/") for g in globs if isinstance(g, str)] if isinstance(globs, list) else []
+    folders = {k for k in packages if k and "node_modules/" not in k}
+    return {""} | {f for f in folders if any(fnmatch.fnmatchcase(f, p) for p in patterns)}
+
+
+def _direct_keys(packages: Mapping[str, Any], members: set[str]) -> dict[str, str]:
     """``packages`` key -> declared specifier of each copy a project folder resolves its declared
     dependencies to: ``<folder>/node_modules/<name>``, else the root's ``node_modules/<name>``."""
     out: dict[str, str] = {}
-    for folder, entry in packages.items():
-        if "node_modules/" in folder or not isinstance(entry, dict):
+    for folder in members:
+        entry = packages.get(folder)
+        if not isinstance(entry, dict):
             continue
         for name, (_, spec) in declared(entry).items():
             own = f"{folder}/node_modules/{name}" if folder else f"node_modules/{name}"
@@ -291,7 +304,12 @@ def _direct_keys(packages: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _lock_entry(
-    key: str, entry: Mapping[str, Any], packages: Mapping[str, Any], spec: str | None, line: int
+    key: str,
+    entry: Mapping[str, Any],
+    packages: Mapping[str, Any],
+    spec: str | None,
+    line: int,
+    members: set[str],
 ) -> Dependency:
     name = key.rpartition("node_modules/")[2]
     version = entry.get("version") if isinstance(entry.get("version"), str) else None
@@ -306,7 +324,8 @@ def _lock_entry(
     if isinstance(real, str) and real != name and not source:
         source = f"npm:{real}@{version}"  # an alias: installed as ``name``, published as ``real``
     owner = _owner(key)
-    group = owner or ("bundled" if entry.get("inBundle") is True else "")
+    group = owner if owner in members else ""
+    group = group or ("bundled" if entry.get("inBundle") is True else "")
     direct = spec is not None
     return Dependency(
         ECOSYSTEM, name, spec or "", version, _flag_type(entry), direct, line, group, _marker(entry), source
@@ -319,7 +338,8 @@ def _lock_v2(
     packages = data["packages"]
     if not isinstance(packages, dict):
         return [], [FileProblem(rel, "packages is not an object", lines.get(("packages",)))]
-    direct = _direct_keys(packages)
+    members = _members(packages)
+    direct = _direct_keys(packages, members)
     deps, problems = [], []
     for key, entry in packages.items():
         line = lines.get(("packages", key), 1)
@@ -328,7 +348,8 @@ def _lock_v2(
         if not isinstance(entry, dict):
             problems.append(FileProblem(rel, f"packages[{key!r}] is not an object (ignored)", line))
             continue
-        deps.append(installed.add(_lock_entry(key, entry, packages, direct.get(key), line), key))
+        dep = _lock_entry(key, entry, packages, direct.get(key), line, members)
+        deps.append(installed.add(dep, key))
     return deps, problems
 
 
