@@ -2,11 +2,7 @@
 
 ``package.json`` and ``package-lock.json`` (also ``npm-shrinkwrap.json``) are JSON: the json module
 reads them and :func:`~.eco_common.json_lines` gives each key its line (json has no positions).
-``yarn.lock`` v1 is its own line format with no maintained Python parser: :func:`parse_yarn_lock`
-reads it by hand (headers ``"a@^1", a@~1.2:``, then indented ``version``/``resolved`` fields).
-A yarn berry (v2+) ``yarn.lock`` (``__metadata:``) is YAML, read with PyYAML's node API for the
-lines; its ``npm:`` protocol is dropped from the ranges, the project's own ``workspace:.`` entry is
-not a dependency, other workspaces and non-registry resolutions are kept as ``source``.
+``yarn.lock`` (v1 and berry) is read by :mod:`.npm_yarn`, re-exported here.
 
 Rules the records follow:
 
@@ -28,117 +24,33 @@ Rules the records follow:
 from __future__ import annotations
 
 import fnmatch
-import json
-import posixpath
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ...errors import PlanvecError
-from ...parsing import read_text
 from ...records import FileProblem
 from ..base import Source
-from .eco_common import beside, failed, from_root, guarded, json_lines, load_json, sort_into
+from .eco_common import from_root, guarded, json_lines, load_json, sort_into
+from .npm_common import (
+    ECOSYSTEM,
+    EXACT,
+    SECTIONS,
+    Installed,
+    Lines,
+    declared,
+    exact_version,
+    lock_source,
+    manifest_beside,
+    spec_source,
+)
+from .npm_yarn import parse_yarn_lock
 from .records import Dependency, DepFile
 
-ECOSYSTEM = "npm"
-SECTIONS = (
-    ("dependencies", "runtime"),
-    ("devDependencies", "dev"),
-    ("peerDependencies", "peer"),
-    ("optionalDependencies", "optional"),
-)
-_EXACT = re.compile(r"=?\s*v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)")
-_SOURCE_PREFIXES = (
-    "npm:", "git:", "git+", "github:", "gitlab:", "bitbucket:", "gist:",
-    "file:", "link:", "workspace:", "portal:", "patch:", "http://", "https://",
-)  # fmt: skip
-_GITHUB_SHORTHAND = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+(#.*)?")
-
-Lines = Mapping[tuple[str | int, ...], int]
-
-
-def exact_version(spec: str) -> str | None:
-    """The version an npm specifier pins exactly, None for a range, a tag or a URL."""
-    spec = spec.strip()
-    if spec.startswith("npm:"):
-        spec = spec.rpartition("@")[2] if "@" in spec[5:] else ""
-    m = _EXACT.fullmatch(spec)
-    return m.group(1) if m else None
-
-
-def spec_source(spec: str) -> str:
-    """The specifier itself when it names a non-registry origin, else ``""``."""
-    spec = spec.strip()
-    if spec.startswith(_SOURCE_PREFIXES) or _GITHUB_SHORTHAND.fullmatch(spec):
-        return spec
-    return ""
-
-
-def _lock_source(resolved: Any) -> str:
-    """A lockfile ``resolved`` that is not a registry tarball (git, file, a path)."""
-    if not isinstance(resolved, str) or not resolved:
-        return ""
-    if resolved.startswith(("http://", "https://")) and resolved.split("#", 1)[0].endswith(".tgz"):
-        return ""
-    return resolved
-
-
-class Installed:
-    """Descriptions of the installed copies (``<folder>/package.json`` below the parsed file's
-    folder, ``node_modules/...``), read offline; nothing when the file was parsed from text alone
-    or nothing is installed beside it."""
-
-    def __init__(self, source: Source) -> None:
-        self.base: Path | None = None
-        if source.root:
-            base = Path(source.root) / posixpath.dirname(source.rel)
-            if (base / "node_modules").is_dir():
-                self.base = base
-
-    def describe(self, folder: str, version: str | None = None) -> str:
-        """The description of the package installed at ``folder`` ("" when there is none, or when
-        ``version`` is given and another version is installed there)."""
-        folder = posixpath.normpath(folder)
-        if self.base is None or folder.startswith(("..", "/")):
-            return ""
-        try:
-            text, _ = read_text(self.base / folder / "package.json")
-            data = json.loads(text)
-        except (PlanvecError, ValueError, RecursionError):
-            return ""
-        if not isinstance(data, dict) or (version is not None and data.get("version") != version):
-            return ""
-        desc = data.get("description")
-        return " ".join(desc.split())[:300] if isinstance(desc, str) else ""
-
-    def add(self, dep: Dependency, folder: str, same_version: bool = True) -> Dependency:
-        """``dep`` with the description of the copy at ``folder`` (of its version, by default)."""
-        if self.base is None:
-            return dep
-        desc = self.describe(folder, dep.version if same_version else None)
-        return replace(dep, description=desc) if desc else dep
+__all__ = ["exact_version", "parse_package_json", "parse_package_lock", "parse_yarn_lock", "spec_source"]
 
 
 # --------------------------------------------------------------------------------------------------
 # package.json
-
-
-def declared(data: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
-    """name -> (dep_type, specifier) the manifest (or a lockfile's root entry) declares; the first
-    section naming a package wins (``dependencies`` before ``devDependencies`` ...)."""
-    out: dict[str, tuple[str, str]] = {}
-    for section, dep_type in SECTIONS:
-        table = data.get(section)
-        if isinstance(table, dict):
-            for name, spec in table.items():
-                if isinstance(spec, str):
-                    out.setdefault(name, (dep_type, spec))
-    return out
 
 
 def _section(
@@ -313,7 +225,7 @@ def _lock_entry(
 ) -> Dependency:
     name = key.rpartition("node_modules/")[2]
     version = entry.get("version") if isinstance(entry.get("version"), str) else None
-    source = _lock_source(entry.get("resolved"))
+    source = lock_source(entry.get("resolved"))
     if entry.get("link") is True:
         target = entry.get("resolved")
         source = f"link:{target}" if isinstance(target, str) else "link:"
@@ -356,7 +268,7 @@ def _lock_v2(
 def _lock_v1(
     data: Mapping[str, Any], lines: Lines, source: Source
 ) -> tuple[list[Dependency], list[FileProblem], list[str]]:
-    manifest = _manifest_beside(source)
+    manifest = manifest_beside(source)
     warnings = []
     if manifest is None:
         warnings.append("no package.json beside this lockfile: every top-level entry is taken as direct")
@@ -393,22 +305,13 @@ def _lock_v1(
 def _v1_entry(name: str, entry: Mapping[str, Any], spec: str | None, line: int) -> Dependency:
     raw = entry.get("version")
     version: str | None = raw if isinstance(raw, str) else None
-    source = _lock_source(entry.get("resolved"))
-    if version is not None and not _EXACT.fullmatch(version):
+    source = lock_source(entry.get("resolved"))
+    if version is not None and not EXACT.fullmatch(version):
         source, version = source or version, None  # git / file / link: the "version" is the origin
     group = "bundled" if entry.get("bundled") is True else ""
     return Dependency(
         ECOSYSTEM, name, spec or "", version, _flag_type(entry), spec is not None, line, group, source=source
     )
-
-
-def _manifest_beside(source: Source) -> dict[str, tuple[str, str]] | None:
-    found = beside(source, "package.json")
-    if found is None:
-        return None
-    _, text = found
-    data, bad = load_json(Source(found[0], text), "package.json", False)
-    return None if bad is not None else declared(data)
 
 
 @guarded("package-lock.json", True)
@@ -441,165 +344,3 @@ def parse_package_lock(source: Source) -> DepFile:
         warnings=tuple(warnings),
         problems=tuple(problems),
     )
-
-
-# --------------------------------------------------------------------------------------------------
-# yarn.lock (v1)
-
-
-def _unquote(text: str) -> str:
-    text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] == '"':
-        return text[1:-1].replace('\\"', '"')
-    return text
-
-
-def _split_spec(entry: str) -> tuple[str, str] | None:
-    """``"@scope/a@^1"`` -> ("@scope/a", "^1"); ``a@npm:b@^2`` -> ("a", "npm:b@^2")."""
-    at = entry.find("@", 1)
-    if at <= 0:
-        return None
-    return entry[:at], entry[at + 1 :]
-
-
-class _YarnBlock:
-    __slots__ = ("fields", "line", "specs")
-
-    def __init__(self, specs: list[tuple[str, str]], line: int) -> None:
-        self.specs = specs
-        self.line = line
-        self.fields: dict[str, str] = {}
-
-
-def _yarn_blocks(text: str, rel: str) -> tuple[list[_YarnBlock], list[FileProblem]]:
-    blocks: list[_YarnBlock] = []
-    problems: list[FileProblem] = []
-    current: _YarnBlock | None = None
-    for n, raw in enumerate(text.split("\n"), 1):
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        indent = len(raw) - len(raw.lstrip(" "))
-        line = raw.strip()
-        if indent == 0:
-            current = None
-            specs = (
-                [_split_spec(_unquote(part)) for part in line[:-1].split(",")]
-                if line.endswith(":")
-                else [None]
-            )
-            if any(s is None for s in specs):
-                problems.append(FileProblem(rel, f"expected a 'name@range:' header, found {line[:80]!r}", n))
-                continue
-            current = _YarnBlock([s for s in specs if s is not None], n)
-            blocks.append(current)
-        elif current is not None and indent == 2 and not line.endswith(":"):
-            key, _, value = line.partition(" ")
-            if not value.strip():
-                problems.append(FileProblem(rel, f"expected 'field value', found {line[:80]!r}", n))
-                continue
-            current.fields[_unquote(key)] = _unquote(value)
-        elif current is None and indent == 2:
-            problems.append(FileProblem(rel, "a field outside any package entry (ignored)", n))
-    return blocks, problems
-
-
-def _yarn_deps(
-    blocks: list[_YarnBlock], manifest: dict[str, tuple[str, str]] | None, rel: str
-) -> Iterator[Dependency | FileProblem]:
-    for block in blocks:
-        version = block.fields.get("version")
-        if version is None:
-            yield FileProblem(rel, "a package entry without a version (ignored)", block.line)
-            continue
-        by_name: dict[str, list[str]] = {}
-        for name, spec in block.specs:
-            by_name.setdefault(name, []).append(spec)
-        for name, specs in by_name.items():
-            mine = manifest.get(name) if manifest else None
-            direct = mine is not None and mine[1] in specs
-            dep_type = mine[0] if direct and mine else "runtime"
-            source = _lock_source(block.fields.get("resolved")) or next(
-                filter(None, map(spec_source, specs)), ""
-            )
-            yield Dependency(
-                ECOSYSTEM, name, " || ".join(specs), version, dep_type, direct, block.line, source=source
-            )
-
-
-def _berry_nodes(source: Source) -> yaml.MappingNode | tuple[str, int | None]:
-    """The top mapping of a yarn berry lockfile (YAML), or why it cannot be read and where. The
-    base loader keeps every scalar a string: ``version: 1.10`` stays "1.10", not the float 1.1."""
-    loader = yaml.BaseLoader(source.text)
-    try:
-        node = loader.get_single_node()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return f"invalid YAML: {getattr(exc, 'problem', None) or exc}", mark.line + 1 if mark else None
-    finally:
-        loader.dispose()
-    if not isinstance(node, yaml.MappingNode):
-        return "a yarn berry lockfile is a mapping of package entries", 1
-    return node
-
-
-def _berry_blocks(top: yaml.MappingNode, rel: str) -> tuple[list[_YarnBlock], list[FileProblem]]:
-    blocks, problems = [], []
-    for key, value in top.value:
-        line = key.start_mark.line + 1
-        if not isinstance(key, yaml.ScalarNode) or key.value == "__metadata":
-            continue
-        specs = [_split_spec(part.strip()) for part in key.value.split(",")]
-        if not isinstance(value, yaml.MappingNode) or any(s is None for s in specs):
-            problems.append(FileProblem(rel, f"expected a package entry, found {key.value[:80]!r}", line))
-            continue
-        block = _YarnBlock([(n, r.removeprefix("npm:")) for n, r in filter(None, specs)], line)
-        for k, v in value.value:
-            if isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode):
-                block.fields[k.value] = v.value
-        resolution = block.fields.get("resolution", "")
-        origin = (
-            resolution.partition("@")[2]
-            if not resolution.startswith("@")
-            else resolution[1:].partition("@")[2]
-        )
-        if origin.startswith("workspace:"):
-            if origin != "workspace:.":  # the project itself is no dependency; its members are links
-                block.fields["resolved"] = origin
-                blocks.append(block)
-            continue
-        if not origin.startswith("npm:") and not (origin.startswith("patch:") and "@npm%3A" in origin):
-            block.fields["resolved"] = origin  # git, file, portal, link ...: kept as written
-        blocks.append(block)
-    return blocks, problems
-
-
-def _yarn_read(source: Source) -> tuple[list[_YarnBlock], list[FileProblem]] | DepFile:
-    if not re.search(r"^__metadata:", source.text, re.MULTILINE):
-        return _yarn_blocks(source.text, source.rel)
-    top = _berry_nodes(source)
-    if isinstance(top, tuple):
-        return failed(source, "yarn.lock", True, *top)
-    return _berry_blocks(top, source.rel)
-
-
-@guarded("yarn.lock", True)
-def parse_yarn_lock(source: Source) -> DepFile:
-    read = _yarn_read(source)
-    if isinstance(read, DepFile):
-        return read
-    blocks, problems = read
-    manifest = _manifest_beside(source)
-    warnings = (
-        [] if manifest is not None else ["no package.json beside this yarn.lock: no entry is known as direct"]
-    )
-    deps: list[Dependency] = []
-    for item in _yarn_deps(blocks, manifest, source.rel):
-        sort_into(item, deps, problems)
-    installed = Installed(source)  # yarn v1 hoists: the copy at the top, when its version matches
-    deps = [installed.add(d, f"node_modules/{d.name}") for d in deps]
-    return DepFile(
-        source.rel, "yarn.lock", True, tuple(deps), warnings=tuple(warnings), problems=tuple(problems)
-    )
-
-
-__all__ = ["exact_version", "parse_package_json", "parse_package_lock", "parse_yarn_lock", "spec_source"]
