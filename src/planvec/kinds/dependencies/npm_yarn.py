@@ -23,6 +23,8 @@ from .eco_common import failed, guarded, sort_into
 from .npm_common import ECOSYSTEM, Installed, lock_source, manifest_beside, spec_source
 from .records import Dependency, DepFile
 
+_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)  # libyaml when PyYAML was built with it
+
 
 def _unquote(text: str) -> str:
     text = text.strip()
@@ -106,7 +108,7 @@ def _yarn_deps(
 def _berry_nodes(source: Source) -> yaml.MappingNode | tuple[str, int | None]:
     """The top mapping of a yarn berry lockfile (YAML), or why it cannot be read and where. The
     base loader keeps every scalar a string: ``version: 1.10`` stays "1.10", not the float 1.1."""
-    loader = yaml.BaseLoader(source.text)
+    loader = _LOADER(source.text)
     try:
         node = loader.get_single_node()
     except yaml.YAMLError as exc:
