@@ -169,3 +169,9 @@ def test_parsers_never_raise_on_garbage() -> None:
     for parse in (golang.parse_go_mod, golang.parse_go_sum):
         for text in ("\x00\x01", "(" * 5000, 'require "unterminated\n', "replace => =>\n", "`\n`"):
             assert isinstance(parse(Source("f", text)), DepFile)
+
+
+def test_reading_warnings_come_first() -> None:
+    parsed = golang.parse_go_mod(Source("go.mod", "", warnings=("empty file",)))
+    assert parsed.warnings[0] == "empty file" and "no module directive" in parsed.warnings[1]
+    assert golang.parse_go_sum(Source("go.sum", "", warnings=("empty file",))).warnings == ("empty file",)

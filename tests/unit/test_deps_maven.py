@@ -226,3 +226,8 @@ def test_exact_versions() -> None:
 def test_never_raises_on_garbage() -> None:
     for text in ("\x00", "<" * 3000, "<project>" * 3000, "<project><dependencies>x</dependencies></project>"):
         assert isinstance(maven.parse_pom(Source("pom.xml", text)), DepFile)
+
+
+def test_reading_warnings_come_first() -> None:
+    parsed = maven.parse_pom(Source("pom.xml", "", warnings=("empty file",)))
+    assert parsed.warnings == ("empty file",) and len(parsed.problems) == 1

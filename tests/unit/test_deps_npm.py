@@ -487,3 +487,11 @@ def test_yarn_berry_broken_yaml() -> None:
     )
     (problem,) = parsed.problems
     assert parsed.dependencies == () and problem.reason.startswith("invalid YAML") and problem.line == 5
+
+
+def test_reading_warnings_come_first() -> None:
+    repaired = ("invalid UTF-8 at byte offset 3 (replaced)",)
+    ok = npm.parse_package_json(Source("package.json", '{"name": "x\ufffd"}', warnings=repaired))
+    assert ok.warnings == repaired and ok.problems == ()
+    empty = npm.parse_package_lock(Source("package-lock.json", "", warnings=("empty file",)))
+    assert empty.warnings == ("empty file",) and len(empty.problems) == 1

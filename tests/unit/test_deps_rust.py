@@ -184,3 +184,12 @@ def test_never_raises_on_garbage() -> None:
     for parse in (rust.parse_cargo_toml, rust.parse_cargo_lock):
         for text in ("\x00", "[" * 3000, 'package = "x"\n', "[[package]]\n" * 50, '"""\n'):
             assert isinstance(parse(Source("Cargo.toml", text)), DepFile)
+
+
+def test_reading_warnings_come_first() -> None:
+    repaired = ("repaired double-encoded UTF-8 (1 line)",)
+    parsed = rust.parse_cargo_toml(Source("Cargo.toml", '[package]\nname = "é"\n', warnings=repaired))
+    assert parsed.warnings == repaired and parsed.project == "é"
+    assert rust.parse_cargo_lock(Source("Cargo.lock", "", warnings=("empty file",))).warnings == (
+        "empty file",
+    )

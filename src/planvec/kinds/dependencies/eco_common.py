@@ -9,6 +9,7 @@ import posixpath
 import re
 import tomllib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +23,21 @@ Parser = Callable[[Source], DepFile]
 
 
 def guarded(fmt: str, lockfile: bool) -> Callable[[Parser], Parser]:
-    """A parser that never raises: an unexpected exception becomes a whole-file problem."""
+    """A parser that never raises (an unexpected exception becomes a whole-file problem) and
+    whose warnings start with what reading the file repaired (``source.warnings``), as the Python
+    parsers' do."""
 
     def wrap(parse: Parser) -> Parser:
         @functools.wraps(parse)
         def run(source: Source) -> DepFile:
             try:
-                return parse(source)
+                parsed = parse(source)
             except Exception as exc:  # a parser's contract: never raise
                 reason = f"could not parse this {fmt}: {type(exc).__name__}: {exc}"
-                return failed(source, fmt, lockfile, reason)
+                parsed = failed(source, fmt, lockfile, reason)
+            if source.warnings:
+                parsed = replace(parsed, warnings=(*source.warnings, *parsed.warnings))
+            return parsed
 
         return run
 
