@@ -38,11 +38,20 @@ def _schema_name(resource: str) -> str:
 
 def _component(resource: str, nxt: str) -> dict[str, Any]:
     props: dict[str, Any] = {
-        "id": {"type": "string", "format": "uuid", "description": f"Identifier of the {resource}", "readOnly": True},
+        "id": {
+            "type": "string",
+            "format": "uuid",
+            "description": f"Identifier of the {resource}",
+            "readOnly": True,
+        },
         "name": {"type": "string", "maxLength": 200, "description": f"Display name of the {resource}"},
         "status": {"type": "string", "enum": ["active", "archived"], "default": "active"},
         "created_at": {"type": "string", "format": "date-time", "description": "When it was created"},
-        "owner_email": {"type": "string", "format": "email", "description": f"Email of the {resource}'s owner"},
+        "owner_email": {
+            "type": "string",
+            "format": "email",
+            "description": f"Email of the {resource}'s owner",
+        },
         "related": {"$ref": f"#/components/schemas/{_schema_name(nxt)}"},
     }
     if resource == "category":
@@ -69,7 +78,10 @@ def _operations(resource: str) -> dict[str, Any]:
                 "tags": tag,
                 "parameters": [{"$ref": "#/components/parameters/Limit"}],
                 "responses": {
-                    "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "array", "items": ref}}}}
+                    "200": {
+                        "description": "OK",
+                        "content": {"application/json": {"schema": {"type": "array", "items": ref}}},
+                    }
                 },
             },
             "post": {
@@ -82,7 +94,12 @@ def _operations(resource: str) -> dict[str, Any]:
         },
         item: {
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "get": {"operationId": f"get_{resource}", "summary": f"Get a {resource}", "tags": tag, "responses": {"200": ok}},
+            "get": {
+                "operationId": f"get_{resource}",
+                "summary": f"Get a {resource}",
+                "tags": tag,
+                "responses": {"200": ok},
+            },
             "put": {
                 "operationId": f"update_{resource}",
                 "summary": f"Replace a {resource}",
@@ -103,14 +120,18 @@ def _operations(resource: str) -> dict[str, Any]:
 def openapi_spec() -> dict[str, Any]:
     """The spec as data."""
     paths: dict[str, Any] = {}
-    schemas: dict[str, Any] = {"Error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}
+    schemas: dict[str, Any] = {
+        "Error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}
+    }
     bodies: dict[str, Any] = {}
     for i, resource in enumerate(RESOURCES):
         paths.update(_operations(resource))
         schemas[_schema_name(resource)] = _component(resource, RESOURCES[(i + 1) % len(RESOURCES)])
         bodies[f"{_schema_name(resource)}Body"] = {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{_schema_name(resource)}"}}},
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{_schema_name(resource)}"}}
+            },
         }
     error = {"$ref": "#/components/schemas/Error"}
     return {
@@ -119,9 +140,13 @@ def openapi_spec() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "parameters": {"Limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 500}}},
+            "parameters": {
+                "Limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 500}}
+            },
             "requestBodies": bodies,
-            "responses": {"Error": {"description": "Error", "content": {"application/json": {"schema": error}}}},
+            "responses": {
+                "Error": {"description": "Error", "content": {"application/json": {"schema": error}}}
+            },
         },
     }
 

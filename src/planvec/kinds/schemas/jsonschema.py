@@ -94,7 +94,7 @@ def parse_json_schema(source: Source) -> SchemaFile:
     root = root_name(data, source.rel)
     walker.names[id(data)] = root
     defs = [(key, d) for key in ("$defs", "definitions") if isinstance(d := data.get(key), dict)]
-    for key, group in defs:
+    for _key, group in defs:
         for name, sub in group.items():
             if isinstance(sub, dict):
                 walker.names[id(sub)] = walker.unique(str(name), root)
@@ -156,7 +156,11 @@ class PropertyWalker:
         """The ``schema`` element ``name`` for ``schema`` at ``path`` and all its properties."""
         refs: list[str] = []
         attributes = kept_attributes(schema)
-        required = [r for r in schema.get("required") or () if isinstance(r, str)] if _listy(schema, "required") else []
+        required = (
+            [r for r in schema.get("required") or () if isinstance(r, str)]
+            if _listy(schema, "required")
+            else []
+        )
         if required:
             attributes["required"] = required
         for key in ("$schema", "$id"):
@@ -244,7 +248,9 @@ class PropertyWalker:
             refs.append(name)
             return name
         declared = schema.get("type")
-        types = [str(t) for t in declared] if isinstance(declared, list) else [str(declared)] if declared else []
+        types = (
+            [str(t) for t in declared] if isinstance(declared, list) else [str(declared)] if declared else []
+        )
         for key, sep in (("oneOf", " | "), ("anyOf", " | "), ("allOf", " & ")):
             subs = schema.get(key)
             if not types and isinstance(subs, list) and subs:

@@ -54,7 +54,9 @@ def parse_openapi(source: Source) -> SchemaFile:
     if not str(data.get("openapi", "")).startswith("3"):
         return _failed(rel, "not an OpenAPI 3 document: no 'openapi: 3.x' field", doc.line)
     walker = PropertyWalker(rel, "openapi", doc, opaque_resolver(data), ref_fallback=_component_name)
-    schemas = (data.get("components") or {}).get("schemas") if isinstance(data.get("components"), dict) else None
+    schemas = (
+        (data.get("components") or {}).get("schemas") if isinstance(data.get("components"), dict) else None
+    )
     schemas = schemas if isinstance(schemas, dict) else {}
     for name, schema in schemas.items():
         if isinstance(schema, dict):
@@ -80,7 +82,7 @@ def _component_name(ref: str) -> str | None:
 
 
 def _api_name(data: dict[str, Any]) -> str:
-    info = data.get("info") if isinstance(data.get("info"), dict) else {}
+    info: dict[str, Any] = data["info"] if isinstance(data.get("info"), dict) else {}
     title, version = info.get("title"), info.get("version")
     return " ".join(str(p) for p in (title, version) if p)
 
@@ -102,7 +104,9 @@ class _Operations:
             except Unresolvable:
                 if ref.startswith("#"):
                     line = self.doc.line_at((*path, "$ref"))
-                    self.walker.problems.append(FileProblem(self.walker.rel, f"unresolved $ref {ref!r}", line))
+                    self.walker.problems.append(
+                        FileProblem(self.walker.rel, f"unresolved $ref {ref!r}", line)
+                    )
                 return None
         return None  # a ref loop
 
@@ -129,13 +133,20 @@ class _Operations:
                 "name": param["name"],
                 "in": where,
                 "required": bool(param.get("required", where == "path")),
-                "type": self.walker.type_text(schema, (*path, i, "schema"), refs) if schema is not None else "",
+                "type": self.walker.type_text(schema, (*path, i, "schema"), refs)
+                if schema is not None
+                else "",
                 "description": str(param.get("description", "")),
             }
         return out
 
     def operation(
-        self, path: str, method: str, op: dict[str, Any], shared: dict[tuple[str, str], Any], shared_refs: list[str]
+        self,
+        path: str,
+        method: str,
+        op: dict[str, Any],
+        shared: dict[tuple[str, str], Any],
+        shared_refs: list[str],
     ) -> None:
         here: Path = ("paths", path, method)
         refs = list(shared_refs)

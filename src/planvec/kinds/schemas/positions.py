@@ -21,6 +21,7 @@ hook, which is why this one function is hand-written.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import json.decoder
 import json.scanner
@@ -146,7 +147,9 @@ def _object_parser(index: _LineIndex, key_lines: dict[tuple[int, str], int]) -> 
     return parse_object
 
 
-def _collect_json_lines(value: Any, path: Path, key_lines: dict[tuple[int, str], int], out: dict[Path, int]) -> None:
+def _collect_json_lines(
+    value: Any, path: Path, key_lines: dict[tuple[int, str], int], out: dict[Path, int]
+) -> None:
     if isinstance(value, dict):
         for key, child in value.items():
             line = key_lines.get((id(value), key))
@@ -211,10 +214,8 @@ class _YamlBuilder:
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             self.memo[id(node)] = out
-            try:
+            with contextlib.suppress(yaml.YAMLError):
                 self.loader.flatten_mapping(node)  # resolves ``<<`` merge keys in place
-            except yaml.YAMLError:
-                pass
             for key_node, value_node in node.value:
                 key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
                 key = key if isinstance(key, str | int | float | bool) or key is None else str(key)
