@@ -14,6 +14,7 @@ it, the rest of the file still parsed. References are not expanded, so cyclic sc
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -123,7 +124,11 @@ def json_schema_resolver(data: dict[str, Any]) -> Any:
     resource = Resource.from_contents(data, default_specification=referencing.jsonschema.DRAFT202012)
     ident = data.get("$id")
     base = ident if isinstance(ident, str) and "://" in ident else "urn:planvec:document"
-    return Registry().with_resource(base, resource).crawl().resolver(base)
+    registry = Registry().with_resource(base, resource)
+    # Embedded $ids and $anchors; on a malformed subschema plain JSON pointers still resolve.
+    with contextlib.suppress(AttributeError, TypeError, ValueError):
+        registry = registry.crawl()
+    return registry.resolver(base)
 
 
 def opaque_resolver(data: Any) -> Any:
@@ -273,7 +278,7 @@ class PropertyWalker:
         """The element name a ``$ref`` points at; the ref itself when it leaves the document."""
         try:
             target = self.resolver.lookup(ref).contents
-        except (PointerToNowhere, NoSuchAnchor, InvalidAnchor):
+        except (PointerToNowhere, NoSuchAnchor, InvalidAnchor, AttributeError, TypeError, ValueError):
             self.problems.append(FileProblem(self.rel, f"unresolved $ref {ref!r}", self.doc.line_at(path)))
             return ref
         except Unresolvable:
