@@ -78,6 +78,9 @@ def parse_config(source: Source) -> SchemaFile:
     else:
         reason = "not a configuration format planvec reads (YAML, JSON, TOML, .env, INI)"
         return SchemaFile(rel, "config", problems=(FileProblem(rel, reason),))
+    if problems and not sections and not top.keys:
+        # Nothing could be read: the file is a problem, its points from a previous run are kept.
+        return SchemaFile(rel, "config", problems=tuple(problems))
     return _file(rel, syntax, flavor, top, sections, problems)
 
 
@@ -91,7 +94,7 @@ def _file(
     if top.keys:
         file_attributes.update(keys=top.keys, key_lines=top.lines)
     what = f"{flavor or syntax} configuration file {rel}"
-    listed = ", ".join(names)
+    parts = [what, f"sections: {', '.join(names)}" if names else "", _key_text(top)]
     elements = [
         Element(
             "config_file",
@@ -99,7 +102,7 @@ def _file(
             "config",
             1,
             type=syntax,
-            description=_cut(f"{what}. sections: {listed}. {_key_text(top)}".rstrip(". ") + "."),
+            description=_cut(". ".join(p for p in parts if p)),
             attributes=file_attributes,
         )
     ]
@@ -117,7 +120,7 @@ def _file(
                 "config",
                 section.line,
                 type=flavor or syntax,
-                description=_cut(f"{section.title}. {_key_text(section.flat)}"),
+                description=_cut(". ".join(p for p in (section.title, _key_text(section.flat)) if p)),
                 parent=rel,
                 attributes=attributes,
             )
@@ -324,12 +327,20 @@ def _toml_line(lines: list[str], key: Any, start: int) -> int | None:
     return None
 
 
+def _nth_table(lines: list[str], section: Any, n: int) -> int | None:
+    header = re.compile(rf'^\s*\[\[\s*["\']?{re.escape(str(section))}["\']?\s*\]\]')
+    seen = [i + 1 for i, line in enumerate(lines) if header.match(line)]
+    return seen[n] if n < len(seen) else None
+
+
 def _toml_lines(lines: list[str], section: Any, start: int | None) -> LineOf:
     def line_of(path: tuple[Any, ...]) -> int | None:
-        keys = [p for p in path[1:] if not isinstance(p, int)]
         found = start
-        for key in keys:
-            found = _toml_line(lines, key, (found or 1) - 1) or found
+        for i, key in enumerate(path[1:]):
+            if isinstance(key, int) and i == 0:
+                found = _nth_table(lines, section, key) or found  # the key-th [[section]]
+            elif not isinstance(key, int):
+                found = _toml_line(lines, key, (found or 1) - 1) or found
         return found
 
     return line_of

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import ast
 import configparser
+import contextlib
 import io
 import re
 from dataclasses import dataclass, field
@@ -64,13 +66,13 @@ def _heading(comment: str) -> str:
 def ini_sections(text: str, problems: list[FileProblem], rel: str) -> list[Section]:
     """One section per ``[section]`` (keys before any header go to ``DEFAULT``); lines by search.
     configparser reads past bad lines and reports them all at the end: each one is a problem."""
-    parser = configparser.RawConfigParser(strict=False, interpolation=None, allow_no_value=True)
+    parser = configparser.RawConfigParser(strict=False, interpolation=None, allow_no_value=False)
     parser.optionxform = str  # type: ignore[assignment,method-assign]  # keep the keys' case
     shift = 0
     try:
         parser.read_string(text)
     except configparser.MissingSectionHeaderError:
-        parser = configparser.RawConfigParser(strict=False, interpolation=None, allow_no_value=True)
+        parser = configparser.RawConfigParser(strict=False, interpolation=None, allow_no_value=False)
         parser.optionxform = str  # type: ignore[assignment,method-assign]
         shift = 1
         try:
@@ -94,7 +96,10 @@ def ini_sections(text: str, problems: list[FileProblem], rel: str) -> list[Secti
 
 
 def _ini_problems(err: configparser.ParsingError, shift: int, problems: list[FileProblem], rel: str) -> None:
-    for lineno, bad in err.errors:
+    for lineno, shown in err.errors:
+        bad = str(shown)
+        with contextlib.suppress(ValueError, SyntaxError):
+            bad = str(ast.literal_eval(bad))  # configparser keeps the repr() of the line
         problems.append(FileProblem(rel, f"not key = value: {bad.strip()[:60]!r}", lineno - shift))
 
 
