@@ -285,5 +285,7 @@ def test_yaml_documents_aliases_merges_and_unknown_tags() -> None:
     assert docs[1].line == 6
     assert docs[1].lines[("day",)] == 7
     assert error is not None and error.line == 10
+    keys, _ = load_yaml_all("on: push\n200: ok\nyes: 1\n")
+    assert keys[0].data == {"on": "push", "200": "ok", "yes": 1}  # keys as written, values typed
     recursive, _ = load_yaml_all("a: &a [*a]\n")
     assert recursive[0].data["a"][0] is recursive[0].data["a"]

@@ -220,3 +220,4 @@ def test_looks_like() -> None:
     assert looks_like("old.yml", "# c\nswagger: '2.0'\n")
     assert not looks_like("k8s.yaml", "apiVersion: v1\nkind: Service\n")
     assert not looks_like("api.txt", "openapi: 3.0.0\n")
+    assert not looks_like("package.json", '{"name": "x", "keywords": ["openapi", "swagger"]}')

@@ -15,6 +15,7 @@ it, the rest of the file still parsed. References are not expanded, so cyclic sc
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -51,6 +52,9 @@ _KEPT = (
     "nullable",
 )
 _BRANCHES = ("allOf", "anyOf", "oneOf")
+# ``openapi: 3.0.0`` / ``"openapi": "3.1.0"`` / ``swagger: "2.0"`` as a key (a keyword list naming
+# openapi is no marker).
+OPENAPI_MARKER = re.compile(r"""(?:^|[{,\s])["']?(?:openapi|swagger)["']?\s*:\s*["']?\d""", re.M)
 _MAX_DEPTH = 32
 _MAX_LIST = 100  # enum values kept per property
 
@@ -60,19 +64,13 @@ def looks_like(rel: str, text: str) -> bool:
     if not rel.lower().endswith((".json", ".yaml", ".yml")):
         return False
     head = text[:4000]
-    if _openapi_marker(head):
+    if OPENAPI_MARKER.search(head):
         return False
     if "json-schema.org" in head and "$schema" in head:
         return True
     name = PurePosixPath(rel).name.lower()
     has_props = '"properties"' in head or "\nproperties:" in head
     return has_props and ("schema" in name or '"$defs"' in head or '"definitions"' in head)
-
-
-def _openapi_marker(head: str) -> bool:
-    return any(m in head for m in ('"openapi"', "\nopenapi:", '"swagger"', "\nswagger:")) or head.startswith(
-        ("openapi:", "swagger:")
-    )
 
 
 def load_document(source: Source) -> Doc:

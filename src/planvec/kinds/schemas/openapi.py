@@ -20,7 +20,7 @@ from referencing.exceptions import Unresolvable
 
 from ...records import FileProblem
 from ..base import Source
-from .jsonschema import PropertyWalker, describe, opaque_resolver, plain
+from .jsonschema import OPENAPI_MARKER, PropertyWalker, describe, opaque_resolver, plain
 from .positions import Doc, Path, PositionError, load_json, load_yaml
 from .records import Element, SchemaFile
 
@@ -33,11 +33,7 @@ def looks_like(rel: str, text: str) -> bool:
     """Cheap test for routing ``*.json`` / ``*.yaml``: an OpenAPI (or Swagger) document."""
     if not rel.lower().endswith((".json", ".yaml", ".yml")):
         return False
-    head = text[:2000].lstrip("\ufeff")
-    for marker in ("openapi", "swagger"):
-        if head.startswith(f"{marker}:") or f"\n{marker}:" in head or f'"{marker}"' in head:
-            return True
-    return False
+    return bool(OPENAPI_MARKER.search(text[:2000]))
 
 
 def parse_openapi(source: Source) -> SchemaFile:

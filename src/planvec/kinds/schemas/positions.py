@@ -8,7 +8,9 @@ YAML: PyYAML's ``compose`` (the C loader when built) gives a node tree with ``st
 module turns nodes into values itself (scalars through PyYAML's own constructor, so ``1``, ``true``,
 ``~`` and dates resolve as usual) and records each key's line on the way. Aliases share one value;
 a recursive alias stays recursive (walkers of the data guard against cycles). Tags PyYAML does not
-know (``!Ref`` in CloudFormation) are read as their plain node kind instead of failing.
+know (``!Ref`` in CloudFormation) are read as their plain node kind instead of failing. Keys are
+kept as written (``on:`` stays ``"on"``, not YAML 1.1's ``True``; ``200:`` stays ``"200"``): every
+reader here wants names, never typed keys.
 
 JSON: not through YAML. PyYAML reads YAML 1.1, where JSON's ``1e5`` is a string, tabs are refused in
 places JSON allows them and a lone ``\\uD83D`` surrogate passes silently; JSON is decoded by the
@@ -217,8 +219,7 @@ class _YamlBuilder:
             with contextlib.suppress(yaml.YAMLError):
                 self.loader.flatten_mapping(node)  # resolves ``<<`` merge keys in place
             for key_node, value_node in node.value:
-                key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
-                key = key if isinstance(key, str | int | float | bool) or key is None else str(key)
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
                 self.lines[(*path, key)] = key_node.start_mark.line + 1
                 out[key] = self.value(value_node, (*path, key))
             return out
