@@ -287,5 +287,32 @@ def test_yaml_documents_aliases_merges_and_unknown_tags() -> None:
     assert error is not None and error.line == 10
     keys, _ = load_yaml_all("on: push\n200: ok\nyes: 1\n")
     assert keys[0].data == {"on": "push", "200": "ok", "yes": 1}  # keys as written, values typed
-    recursive, _ = load_yaml_all("a: &a [*a]\n")
-    assert recursive[0].data["a"][0] is recursive[0].data["a"]
+    shared, _ = load_yaml_all("a: &a [1]\nb: *a\n")
+    assert shared[0].data["a"] is shared[0].data["b"]  # an alias shares its value
+
+
+def test_recursive_aliases_and_alias_bombs_stop_the_document() -> None:
+    recursive = "type: object\nproperties:\n  x: &a {type: array, items: *a}\n"
+    sf = parse("s.yaml", recursive)
+    assert sf.elements == ()
+    assert [(p.reason, p.line) for p in sf.problems] == [
+        ("invalid YAML: a recursive alias (a node inside itself)", 3)
+    ]
+    levels = "".join(
+        f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    docs, error = load_yaml_all(
+        'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n' + levels
+    )
+    assert docs == []
+    assert error is not None and error.reason.startswith("invalid YAML: aliases expand to over")
+
+
+@pytest.mark.parametrize("depth", [300, 5000])
+def test_deep_nesting_is_indexed_or_one_problem(depth: int) -> None:
+    text = '{"properties": {"x": ' + '{"items": ' * depth + "{}" + "}" * depth + "}}"
+    sf = parse("deep.json", text)
+    if depth == 300:
+        assert sf.problems == () and [e.name for e in sf.elements] == ["deep", "deep.x"]
+    else:
+        assert sf.elements == () and sf.problems[0].reason == "invalid JSON: nested too deeply"

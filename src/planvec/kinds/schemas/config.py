@@ -29,7 +29,7 @@ from ...records import FileProblem
 from ..base import Source
 from .config_keys import Flat, LineOf, flatten, scalar, secret_for
 from .config_sources import Section, dotenv_sections, ini_sections
-from .positions import Doc, PositionError, load_json, load_yaml_all
+from .positions import Doc, PositionError, bounded, load_json, load_yaml_all
 from .records import Element, SchemaFile
 
 SYNTAXES = ("yaml", "json", "toml", "env", "ini")
@@ -60,6 +60,7 @@ def looks_like(rel: str, text: str) -> bool:
     return bool(syntax_of(rel)) and not name.endswith(("-lock.json", ".lock", "lock.yaml"))
 
 
+@bounded("config")
 def parse_config(source: Source) -> SchemaFile:
     rel = source.rel
     syntax = syntax_of(rel)

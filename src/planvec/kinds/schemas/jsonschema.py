@@ -27,7 +27,7 @@ from referencing.exceptions import InvalidAnchor, NoSuchAnchor, PointerToNowhere
 
 from ...records import FileProblem
 from ..base import Source
-from .positions import Doc, Path, PositionError, load_json, load_yaml
+from .positions import Doc, Path, PositionError, bounded, load_json, load_yaml
 from .records import Element, SchemaFile
 
 # Keywords copied into a property's attributes as they are (JSON-safe copies).
@@ -80,6 +80,7 @@ def load_document(source: Source) -> Doc:
     return load_json(source.text)
 
 
+@bounded("jsonschema")
 def parse_json_schema(source: Source) -> SchemaFile:
     try:
         doc = load_document(source)

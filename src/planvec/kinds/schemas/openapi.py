@@ -21,7 +21,7 @@ from referencing.exceptions import Unresolvable
 from ...records import FileProblem
 from ..base import Source
 from .jsonschema import OPENAPI_MARKER, PropertyWalker, describe, opaque_resolver, plain
-from .positions import Doc, Path, PositionError, load_json, load_yaml
+from .positions import Doc, Path, PositionError, bounded, load_json, load_yaml
 from .records import Element, SchemaFile
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -36,6 +36,7 @@ def looks_like(rel: str, text: str) -> bool:
     return bool(OPENAPI_MARKER.search(text[:2000]))
 
 
+@bounded("openapi")
 def parse_openapi(source: Source) -> SchemaFile:
     rel = source.rel
     try:

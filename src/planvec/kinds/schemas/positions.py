@@ -7,7 +7,7 @@ key, or of its nearest ancestor with a known line.
 YAML: PyYAML's ``compose`` (the C loader when built) gives a node tree with ``start_mark``s; this
 module turns nodes into values itself (scalars through PyYAML's own constructor, so ``1``, ``true``,
 ``~`` and dates resolve as usual) and records each key's line on the way. Aliases share one value;
-a recursive alias stays recursive (walkers of the data guard against cycles). Tags PyYAML does not
+a recursive alias and an alias bomb are errors (see :class:`_YamlBuilder`). Tags PyYAML does not
 know (``!Ref`` in CloudFormation) are read as their plain node kind instead of failing. Keys are
 kept as written (``on:`` stays ``"on"``, not YAML 1.1's ``True``; ``200:`` stays ``"200"``): every
 reader here wants names, never typed keys.
@@ -24,20 +24,25 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import functools
 import json
 import json.decoder
 import json.scanner
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
+from ...records import FileProblem
+from .records import SchemaFile
 
 Path = tuple[Any, ...]
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _WS = json.decoder.WHITESPACE.match  # type: ignore[attr-defined]
 _WS_CHARS = " \t\n\r"
+MAX_EXPANDED = 1_000_000  # values one YAML document may hold once its aliases are expanded
 
 
 class PositionError(ValueError):
@@ -64,6 +69,25 @@ class Doc:
             if found is not None:
                 return found
         return self.line
+
+
+def bounded(fmt: str) -> Callable[[Callable[[Any], SchemaFile]], Callable[[Any], SchemaFile]]:
+    """A parser ``(source) -> SchemaFile`` that returns a problem instead of raising when the
+    document nests deeper than Python's stack allows (the walkers recurse over the data)."""
+
+    def wrap(parse: Callable[[Any], SchemaFile]) -> Callable[[Any], SchemaFile]:
+        @functools.wraps(parse)
+        def parse_bounded(source: Any) -> SchemaFile:
+            try:
+                return parse(source)
+            except RecursionError:
+                return SchemaFile(
+                    source.rel, fmt, problems=(FileProblem(source.rel, "nested too deeply to index"),)
+                )
+
+        return parse_bounded
+
+    return wrap
 
 
 # --- JSON ---------------------------------------------------------------------------------------
@@ -180,7 +204,7 @@ def load_yaml_all(text: str) -> tuple[list[Doc], PositionError | None]:
             if node is None:
                 continue
             doc = Doc(None, node.start_mark.line + 1)
-            doc.data = _YamlBuilder(loader, doc.lines).value(node, ())
+            doc.data = _YamlBuilder(loader, doc.lines).build(node)
             docs.append(doc)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -188,6 +212,8 @@ def load_yaml_all(text: str) -> tuple[list[Doc], PositionError | None]:
         return docs, PositionError(f"invalid YAML: {reason}", mark.line + 1 if mark else None)
     except yaml.YAMLError as err:
         return docs, PositionError(f"invalid YAML: {err}", None)
+    except PositionError as err:
+        return docs, err
     except RecursionError:
         return docs, PositionError("invalid YAML: nested too deeply", None)
     finally:
@@ -204,54 +230,67 @@ def load_yaml(text: str) -> Doc:
 
 
 class _YamlBuilder:
+    """Values of one document's nodes. Aliases share one value; a recursive alias (a node inside
+    itself) and aliases that expand past MAX_EXPANDED values (an alias bomb) stop the document,
+    so every value handed on is a finite tree the parsers can walk without a cycle guard."""
+
     def __init__(self, loader: Any, lines: dict[Path, int]) -> None:
         self.loader = loader
         self.lines = lines
-        self.memo: dict[int, Any] = {}
+        self.memo: dict[int, tuple[Any, int]] = {}  # id(node) -> (value, expanded size)
+        self.building: set[int] = set()
 
-    def value(self, node: Any, path: Path) -> Any:
+    def build(self, node: Any) -> Any:
+        value, size = self.value(node, ())
+        if size > MAX_EXPANDED:
+            raise PositionError(
+                f"invalid YAML: aliases expand to over {MAX_EXPANDED} values", node.start_mark.line + 1
+            )
+        return value
+
+    def value(self, node: Any, path: Path) -> tuple[Any, int]:
         known = self.memo.get(id(node))
         if known is not None:
             return known
+        if id(node) in self.building:
+            raise PositionError(
+                "invalid YAML: a recursive alias (a node inside itself)", node.start_mark.line + 1
+            )
         if isinstance(node, yaml.MappingNode):
-            out: dict[Any, Any] = {}
-            self.memo[id(node)] = out
+            self.building.add(id(node))
             with contextlib.suppress(yaml.YAMLError):
                 self.loader.flatten_mapping(node)  # resolves ``<<`` merge keys in place
+            out: dict[Any, Any] = {}
+            size = 1
             for key_node, value_node in node.value:
                 key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
                 self.lines[(*path, key)] = key_node.start_mark.line + 1
-                out[key] = self.value(value_node, (*path, key))
-            return out
+                out[key], inner = self.value(value_node, (*path, key))
+                size += inner
+            return self.done(node, out, size)
         if isinstance(node, yaml.SequenceNode):
+            self.building.add(id(node))
             items: list[Any] = []
-            self.memo[id(node)] = items
+            size = 1
             for i, item in enumerate(node.value):
                 self.lines[(*path, i)] = item.start_mark.line + 1
-                items.append(self.value(item, (*path, i)))
-            return items
-        return self.scalar(node)
+                value, inner = self.value(item, (*path, i))
+                items.append(value)
+                size += inner
+            return self.done(node, items, size)
+        return self.scalar(node), 1
+
+    def done(self, node: Any, value: Any, size: int) -> tuple[Any, int]:
+        if size > MAX_EXPANDED:
+            raise PositionError(
+                f"invalid YAML: aliases expand to over {MAX_EXPANDED} values", node.start_mark.line + 1
+            )
+        self.building.discard(id(node))
+        self.memo[id(node)] = (value, size)
+        return value, size
 
     def scalar(self, node: Any) -> Any:
         try:
             return self.loader.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError):
             return node.value
-
-
-def walk(value: Any, path: Path = (), depth: int = 64) -> Iterator[tuple[Path, Any]]:
-    """Every ``(path, value)`` under ``value`` (itself first), cycle safe, at most ``depth`` deep."""
-    stack: list[tuple[Path, Any, frozenset[int]]] = [(path, value, frozenset())]
-    while stack:
-        here, item, above = stack.pop()
-        yield here, item
-        if len(here) - len(path) >= depth or id(item) in above:
-            continue
-        if isinstance(item, dict):
-            children: list[tuple[Any, Any]] = list(item.items())
-        elif isinstance(item, list):
-            children = list(enumerate(item))
-        else:
-            continue
-        inner = above | {id(item)}
-        stack.extend(((*here, k), v, inner) for k, v in reversed(children))

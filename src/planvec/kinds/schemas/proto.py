@@ -31,6 +31,7 @@ from proto_schema_parser.parser import Parser
 
 from ...records import FileProblem
 from ..base import Source
+from .positions import bounded
 from .records import Element, SchemaFile
 
 _INTS = (f"{p}{n}" for p in ("int", "uint", "sint", "fixed", "sfixed") for n in ("32", "64"))
@@ -87,6 +88,7 @@ def top_level_spans(masked: str) -> list[tuple[int, int]]:
     return spans
 
 
+@bounded("proto")
 def parse_proto(source: Source) -> SchemaFile:
     text = source.text
     masked = mask(text)
