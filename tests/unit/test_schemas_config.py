@@ -350,3 +350,18 @@ def test_syntax_and_looks_like() -> None:
     assert looks_like("conf/app.json", "{}")
     assert not looks_like("package-lock.json", "{}")
     assert not looks_like("Cargo.lock", "")
+
+
+def test_json_with_comments_where_the_convention_allows_them() -> None:
+    text = (
+        '{\n  // compiler options\n  "compilerOptions": {\n'
+        '    "strict": true, /* on */\n    "paths": {"a": ["b,"]},\n  },\n}\n'
+    )
+    sf = parse("web/tsconfig.json", text)
+    assert sf.problems == ()
+    options = sections(sf)["compilerOptions"]
+    assert options.attributes["keys"] == {"strict": "true", "paths.a": "b,"}
+    assert options.attributes["key_lines"] == {"strict": 4, "paths.a": 5}
+    # Elsewhere a comment is an error, with its line.
+    plain = parse("conf/app.json", text)
+    assert plain.elements == () and plain.problems[0].line == 2

@@ -190,3 +190,13 @@ def test_mask_and_spans_keep_offsets() -> None:
 def test_looks_like() -> None:
     assert looks_like("api/v1/shop.proto", "")
     assert not looks_like("shop.proto.txt", "message A {}")
+
+
+def test_block_comments_describe_too() -> None:
+    text = (
+        'syntax = "proto3";\n/**\n * A user.\n * Stored forever.\n */\n'
+        "message User {\n  /* the login */\n  string name = 1;\n}\n"
+    )
+    names = by_name(parse(text))
+    assert names["User"].description == "A user. Stored forever."
+    assert names["User.name"].description == "the login"

@@ -47,6 +47,7 @@ def syntax_of(rel: str) -> str:
         ".yaml": "yaml",
         ".yml": "yaml",
         ".json": "json",
+        ".jsonc": "json",
         ".toml": "toml",
         ".ini": "ini",
         ".cfg": "ini",
@@ -156,7 +157,7 @@ def _structured(
     """Sections of a YAML stream or a JSON document; returns the flavor (kubernetes, docker-compose)."""
     if syntax == "json":
         try:
-            docs = [load_json(source.text)]
+            docs = [load_json(source.text, comments=_jsonc(source.rel))]
         except PositionError as err:
             problems.append(FileProblem(source.rel, err.reason, err.line))
             return ""
@@ -209,6 +210,17 @@ def _document(
         else:
             flatten(value, top, line_of, f"{key}{suffix}", (key,), secret=secret_for(key, value))
     return "docker-compose" if compose else ""
+
+
+def _jsonc(rel: str) -> bool:
+    """JSON files that allow comments by convention (TypeScript, VS Code, dev containers)."""
+    path = PurePosixPath(rel.lower())
+    return (
+        path.suffix == ".jsonc"
+        or path.name.startswith(("tsconfig", "jsconfig"))
+        or ".vscode" in path.parts
+        or path.name in ("devcontainer.json", ".devcontainer.json")
+    )
 
 
 def _is_k8s(data: Any) -> bool:

@@ -28,6 +28,7 @@ import functools
 import json
 import json.decoder
 import json.scanner
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,8 +102,26 @@ class _LineIndex:
         return bisect.bisect_right(self._starts, offset)
 
 
-def load_json(text: str) -> Doc:
-    """``text`` as one JSON document with key lines; :class:`PositionError` when it is not JSON."""
+_JSONC_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*.*?\*/', re.S)
+_JSONC_COMMA = re.compile(r'"(?:[^"\\\n]|\\.)*"|,(?=\s*[}\]])')
+
+
+def without_comments(text: str) -> str:
+    """JSON with comments (``tsconfig.json``, ``.vscode/*.json``, ``*.jsonc``) as JSON: ``//`` and
+    ``/* */`` comments and trailing commas become spaces, so offsets and lines stay true. No
+    maintained JSONC reader is among the project's libraries, hence these two expressions."""
+
+    def blank(match: re.Match[str]) -> str:
+        found = match.group()
+        return found if found.startswith('"') else re.sub(r"[^\n]", " ", found)
+
+    return _JSONC_COMMA.sub(blank, _JSONC_COMMENT.sub(blank, text))
+
+
+def load_json(text: str, comments: bool = False) -> Doc:
+    """``text`` as one JSON document with key lines; :class:`PositionError` when it is not JSON.
+    ``comments``: JSON with comments and trailing commas (:func:`without_comments`)."""
+    text = without_comments(text) if comments else text
     index = _LineIndex(text)
     key_lines: dict[tuple[int, str], int] = {}
     decoder = json.JSONDecoder()

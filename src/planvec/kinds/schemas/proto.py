@@ -10,8 +10,8 @@ name of a type declared in the file, else kept as written (an imported type).
 Lines: the parser's AST has no positions, so each element is found in the text itself: comments and
 string literals are blanked out (same length, newlines kept), then every element is searched for in
 source order inside its container's braces (``message Name``, ``name = 3``, ``rpc Name``), the
-cursor moving past each match. Leading ``//`` comment lines right above an element (else a trailing
-``//`` comment on its line) are its description.
+cursor moving past each match. Leading ``//`` comment lines (or a ``/* */`` block) right above an
+element, else a trailing ``//`` comment on its line, are its description.
 
 Syntax errors: the parser recovers silently by default; here its errors are collected. When there
 are any, every top-level statement is parsed on its own (the rest of the text blanked, so lines
@@ -195,12 +195,18 @@ class _Builder:
         return open_at + 1, end
 
     def comment(self, line: int) -> str:
-        """Leading ``//`` comment lines right above ``line``, else a trailing one on it."""
+        """Leading ``//`` lines (or a ``/* */`` block) right above ``line``, else a trailing ``//``."""
         above = []
         i = line - 2
         while i >= 0 and self.lines[i].strip().startswith("//"):
             above.append(self.lines[i].strip().lstrip("/").strip())
             i -= 1
+        if not above and i >= 0 and self.lines[i].rstrip().endswith("*/"):
+            while i >= 0:
+                above.append(self.lines[i].strip().removesuffix("*/").lstrip("/*").strip())
+                if "/*" in self.lines[i]:
+                    break
+                i -= 1
         if above:
             return " ".join(reversed([a for a in above if a]))
         here = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
