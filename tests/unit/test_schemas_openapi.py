@@ -179,11 +179,79 @@ def test_openapi_31_json_type_unions_and_a_broken_ref() -> None:
     assert {p.line for p in sf.problems if "Nope" in p.reason} == {nope_line}
 
 
-def test_swagger_2_is_refused_clearly() -> None:
-    sf = parse("old.yaml", 'swagger: "2.0"\ninfo: {title: t, version: "1"}\npaths: {}\n')
+SWAGGER = """swagger: "2.0"
+info: {title: Legacy, version: "0.9"}
+consumes: [application/json]
+produces: [application/json]
+paths:
+  /users:
+    post:
+      operationId: createUser
+      parameters:
+        - in: body
+          name: user
+          required: true
+          schema: {$ref: '#/definitions/User'}
+        - {name: dry_run, in: query, type: boolean}
+      responses:
+        "201":
+          description: Created
+          schema: {$ref: '#/definitions/User'}
+        "400": {$ref: '#/responses/Bad'}
+  /users/{id}/avatar:
+    put:
+      consumes: [multipart/form-data]
+      parameters:
+        - {name: id, in: path, required: true, type: integer, format: int64}
+        - {name: file, in: formData, type: file}
+      responses:
+        "204": {description: Stored}
+responses:
+  Bad:
+    description: Bad request
+    schema: {type: array, items: {$ref: '#/definitions/Error'}}
+definitions:
+  User:
+    type: object
+    required: [email]
+    properties:
+      email: {type: string, format: email}
+      manager: {$ref: '#/definitions/User'}
+  Error:
+    properties:
+      message: {type: string}
+"""
+
+
+def test_swagger_2_is_read_too() -> None:
+    sf = parse("legacy/swagger.yaml", SWAGGER)
+    assert sf.problems == ()
+    names = by_name(sf)
+    create = names["POST /users"].attributes
+    assert create["request"] == {
+        "content_types": ["application/json"],
+        "schemas": ["definitions.User"],
+        "required": True,
+    }
+    assert create["parameters"] == [
+        {"name": "dry_run", "in": "query", "required": False, "type": "boolean", "description": ""}
+    ]
+    assert create["responses"] == {"201": "definitions.User", "400": "array[definitions.Error]"}
+    assert names["POST /users"].references == ("definitions.User", "definitions.Error")
+    avatar = names["PUT /users/{id}/avatar"].attributes
+    assert avatar["request"] == {"content_types": ["multipart/form-data"], "schemas": [], "required": False}
+    assert [p["type"] for p in avatar["parameters"]] == ["integer (int64)", "file"]
+    assert names["definitions.User"].element == "schema"
+    assert names["definitions.User.email"].attributes["required"] is True
+    assert names["definitions.User.manager"].references == ("definitions.User",)
+    assert names["definitions.Error.message"].line == 41
+
+
+def test_other_swagger_versions_are_refused_clearly() -> None:
+    sf = parse("old.yaml", 'swagger: "1.2"\ninfo: {title: t, version: "1"}\npaths: {}\n')
     assert sf.elements == ()
     assert [(p.reason, p.line) for p in sf.problems] == [
-        ("Swagger 2.0 is not supported, convert to OpenAPI 3", 1)
+        ("Swagger 1.2 is not supported, convert to OpenAPI 3", 1)
     ]
 
 

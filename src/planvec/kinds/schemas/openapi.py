@@ -8,12 +8,16 @@ operationId, summary, tags, parameters (path-level ones merged, the operation's 
 ``$ref``s (schemas, parameters, request bodies, responses, path items) are JSON pointers resolved with
 ``referencing`` over the document; refs are named, never expanded, so cyclic schemas are safe. A ref
 that points nowhere is a problem naming it (the rest still parsed); one into another file is
-recorded as written. Swagger 2.0 is refused with a clear problem: its body parameters, ``definitions``
-and response schemas differ enough that converting first (``swagger2openapi``) is the honest answer.
+recorded as written.
+
+Swagger 2.0 is read too: ``definitions`` are the schemas (``definitions.User``), the ``in: body``
+parameter's schema and form fields are the request (media types from ``consumes``), a response's
+``schema`` its schema, a non-body parameter's ``type`` its type. Other versions are refused.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from referencing.exceptions import Unresolvable
@@ -46,26 +50,48 @@ def parse_openapi(source: Source) -> SchemaFile:
     data = doc.data
     if not isinstance(data, dict):
         return _failed(rel, "not an OpenAPI document: the top level is not an object", doc.line)
-    if "swagger" in data:
-        return _failed(rel, "Swagger 2.0 is not supported, convert to OpenAPI 3", doc.line_at(("swagger",)))
-    if not str(data.get("openapi", "")).startswith("3"):
+    swagger = "swagger" in data
+    if swagger and not str(data["swagger"]).startswith("2"):
+        return _failed(rel, f"Swagger {data['swagger']} is not supported, convert to OpenAPI 3", doc.line)
+    if not swagger and not str(data.get("openapi", "")).startswith("3"):
         return _failed(rel, "not an OpenAPI 3 document: no 'openapi: 3.x' field", doc.line)
     walker = PropertyWalker(rel, "openapi", doc, opaque_resolver(data), ref_fallback=_component_name)
-    schemas = (
-        (data.get("components") or {}).get("schemas") if isinstance(data.get("components"), dict) else None
-    )
-    schemas = schemas if isinstance(schemas, dict) else {}
+    where: Path = ("definitions",) if swagger else ("components", "schemas")
+    schemas = _at(data, where)
+    prefix = "definitions" if swagger else "components"
     for name, schema in schemas.items():
         if isinstance(schema, dict):
-            walker.names[id(schema)] = f"components.{name}"
-    operations = _Operations(walker, doc, _api_name(data))
-    paths = data.get("paths")
-    for path, item in paths.items() if isinstance(paths, dict) else ():
+            walker.names[id(schema)] = f"{prefix}.{name}"
+    operations = _Operations(walker, doc, _api_name(data), _Swagger.of(data) if swagger else None)
+    for path, item in _at(data, ("paths",)).items():
         operations.path_item(str(path), item)
     for name, schema in schemas.items():
         if isinstance(schema, dict):
-            walker.schema_element(schema, ("components", "schemas", name), f"components.{name}")
+            walker.schema_element(schema, (*where, name), f"{prefix}.{name}")
     return SchemaFile(rel, "openapi", tuple(walker.elements), problems=tuple(walker.problems))
+
+
+def _at(data: Any, path: Path) -> dict[str, Any]:
+    """The mapping at ``path`` in ``data``, or an empty one."""
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data if isinstance(data, dict) else {}
+
+
+@dataclass(frozen=True)
+class _Swagger:
+    """What Swagger 2.0 says once for the whole API: the default request and response media types."""
+
+    consumes: tuple[str, ...]
+    produces: tuple[str, ...]
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> _Swagger:
+        return cls(_strings(data.get("consumes")), _strings(data.get("produces")))
+
+
+def _strings(raw: Any) -> tuple[str, ...]:
+    return tuple(str(x) for x in raw) if isinstance(raw, list) else ()
 
 
 def _failed(rel: str, reason: str, line: int | None) -> SchemaFile:
@@ -73,8 +99,9 @@ def _failed(rel: str, reason: str, line: int | None) -> SchemaFile:
 
 
 def _component_name(ref: str) -> str | None:
-    if ref.startswith(_SCHEMAS_PREFIX) and "/" not in ref[len(_SCHEMAS_PREFIX) :]:
-        return "components." + ref[len(_SCHEMAS_PREFIX) :].replace("~1", "/").replace("~0", "~")
+    for pointer, prefix in ((_SCHEMAS_PREFIX, "components."), ("#/definitions/", "definitions.")):
+        if ref.startswith(pointer) and "/" not in ref[len(pointer) :]:
+            return prefix + ref[len(pointer) :].replace("~1", "/").replace("~0", "~")
     return None
 
 
@@ -85,10 +112,11 @@ def _api_name(data: dict[str, Any]) -> str:
 
 
 class _Operations:
-    def __init__(self, walker: PropertyWalker, doc: Doc, api: str) -> None:
+    def __init__(self, walker: PropertyWalker, doc: Doc, api: str, swagger: _Swagger | None) -> None:
         self.walker = walker
         self.doc = doc
         self.api = api
+        self.swagger = swagger
 
     def deref(self, obj: Any, path: Path) -> Any:
         """``obj`` with ``$ref`` objects followed (parameters, bodies, responses, path items)."""
@@ -125,6 +153,8 @@ class _Operations:
             if not isinstance(param, dict) or not isinstance(param.get("name"), str):
                 continue
             schema = param.get("schema")
+            if schema is None and self.swagger is not None and "type" in param:
+                schema = param  # Swagger 2.0: a non-body parameter carries its type itself
             where = str(param.get("in", ""))
             out[(param["name"], where)] = {
                 "name": param["name"],
@@ -154,8 +184,10 @@ class _Operations:
             "summary": str(op.get("summary", "")),
             "description": str(op.get("description", "")),
             "tags": [str(t) for t in op.get("tags") or ()] if isinstance(op.get("tags"), list) else [],
-            "parameters": list(params.values()),
-            "request": self.request(op.get("requestBody"), (*here, "requestBody"), refs),
+            "parameters": [p for p in params.values() if self.swagger is None or p["in"] != "body"],
+            "request": self.request(op.get("requestBody"), (*here, "requestBody"), refs)
+            if self.swagger is None
+            else self.swagger_request(op, params),
             "responses": self.responses(op.get("responses"), (*here, "responses"), refs),
         }
         if op.get("deprecated") is True:
@@ -182,13 +214,30 @@ class _Operations:
         types, schemas = self.content(body.get("content"), (*path, "content"), refs)
         return {"content_types": types, "schemas": schemas, "required": bool(body.get("required", False))}
 
+    def swagger_request(self, op: dict[str, Any], params: dict[tuple[str, str], Any]) -> dict[str, Any]:
+        """Swagger 2.0: the ``in: body`` parameter's schema, or form fields, with ``consumes``."""
+        assert self.swagger is not None
+        body = [p for p in params.values() if p["in"] == "body"]
+        form = [p for p in params.values() if p["in"] == "formData"]
+        if not body and not form:
+            return {}
+        types = _strings(op.get("consumes")) or self.swagger.consumes
+        schemas = [p["type"] for p in body if p["type"]]
+        required = any(p["required"] for p in body + form)
+        return {"content_types": list(types), "schemas": schemas, "required": required}
+
     def responses(self, raw: Any, path: Path, refs: list[str]) -> dict[str, str]:
         out: dict[str, str] = {}
         for code, response in raw.items() if isinstance(raw, dict) else ():
             response = self.deref(response, (*path, code))
-            if isinstance(response, dict):
+            if not isinstance(response, dict):
+                continue
+            if self.swagger is not None:
+                schema = response.get("schema")
+                schemas = [self.walker.type_text(schema, (*path, code, "schema"), refs)] if schema else []
+            else:
                 _, schemas = self.content(response.get("content"), (*path, code, "content"), refs)
-                out[str(code)] = " | ".join(dict.fromkeys(schemas))
+            out[str(code)] = " | ".join(dict.fromkeys(schemas))
         return out
 
     def content(self, raw: Any, path: Path, refs: list[str]) -> tuple[list[str], list[str]]:
