@@ -200,3 +200,9 @@ def test_block_comments_describe_too() -> None:
     names = by_name(parse(text))
     assert names["User"].description == "A user. Stored forever."
     assert names["User.name"].description == "the login"
+
+
+def test_syntax_error_messages_stay_short() -> None:
+    sf = parse('syntax = "proto3";\nmessage A { int32 x = 1; }\nmessage B { oops }\n')
+    assert [e.name for e in sf.elements] == ["A", "A.x"]
+    assert [(p.reason, p.line) for p in sf.problems] == [("protobuf syntax error: mismatched input '}'", 3)]

@@ -119,12 +119,17 @@ def _parse_statements(rel: str, text: str, masked: str) -> tuple[ast.File, list[
         tree, errors = _parse("".join([*pieces, blank[prev:]]))
         if errors or tree is None:
             line, msg = errors[0] if errors else (text.count("\n", 0, span[0]) + 1, "unreadable")
-            problems.append(FileProblem(rel, f"protobuf syntax error: {msg}", line))
+            problems.append(FileProblem(rel, f"protobuf syntax error: {_short(msg)}", line))
             continue
         merged.syntax = merged.syntax or tree.syntax
         merged.edition = merged.edition or tree.edition
         merged.file_elements.extend(tree.file_elements)
     return merged, problems
+
+
+def _short(msg: str) -> str:
+    """ANTLR's message without its list of every token it would have accepted."""
+    return re.sub(r" expecting \{[^}]{60,}\}", "", msg)
 
 
 @dataclass
