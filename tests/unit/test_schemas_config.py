@@ -365,3 +365,18 @@ def test_json_with_comments_where_the_convention_allows_them() -> None:
     # Elsewhere a comment is an error, with its line.
     plain = parse("conf/app.json", text)
     assert plain.elements == () and plain.problems[0].line == 2
+
+
+def test_real_pyproject_toml_tables_and_lines() -> None:
+    sf = corpus("output/mem0-analysis/files/pyproject.toml")
+    assert sf.problems == ()
+    parts = sections(sf)
+    assert list(parts) == ["tool", "build-system"]
+    tool = parts["tool"].attributes
+    assert tool["keys"]["poetry.name"] == "mem0ai"
+    assert tool["keys"]["poetry.dependencies.qdrant-client"] == "^1.9.1"
+    # Lines through the deepest [table.header] on the key's path.
+    assert tool["key_lines"]["poetry.dependencies.qdrant-client"] == 24
+    assert tool["key_lines"]["poetry.group.dev.dependencies.pytest"] == 45
+    assert tool["key_lines"]["ruff.line-length"] == 52
+    assert parts["build-system"].line == 47

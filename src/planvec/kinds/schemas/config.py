@@ -346,14 +346,28 @@ def _nth_table(lines: list[str], section: Any, n: int) -> int | None:
     return seen[n] if n < len(seen) else None
 
 
+def _header(lines: list[str], keys: list[str]) -> int | None:
+    """The line of the table header ``[a.b.c]`` (or ``[[a.b.c]]``) for ``keys``, quoted or bare."""
+    dotted = r"\s*\.\s*".join(rf'["\']?{re.escape(k)}["\']?' for k in keys)
+    header = re.compile(rf"^\s*\[\[?\s*{dotted}\s*\]")
+    return next((i + 1 for i, line in enumerate(lines) if header.match(line)), None)
+
+
 def _toml_lines(lines: list[str], section: Any, start: int | None) -> LineOf:
+    """Lines of a top-level table's keys: the deepest ``[table.header]`` on the key's path, then
+    each remaining key searched for after it."""
+
     def line_of(path: tuple[Any, ...]) -> int | None:
-        found = start
-        for i, key in enumerate(path[1:]):
-            if isinstance(key, int) and i == 0:
-                found = _nth_table(lines, section, key) or found  # the key-th [[section]]
-            elif not isinstance(key, int):
-                found = _toml_line(lines, key, (found or 1) - 1) or found
+        if len(path) > 1 and isinstance(path[1], int):  # the n-th [[section]]
+            found = _nth_table(lines, section, path[1]) or start
+            keys = [str(k) for k in path[2:] if not isinstance(k, int)]
+        else:
+            keys = [str(k) for k in path if not isinstance(k, int)]
+            depth = next((n for n in range(len(keys), 1, -1) if _header(lines, keys[:n])), 1)
+            found = _header(lines, keys[:depth]) if depth > 1 else start
+            keys = keys[depth:]
+        for key in keys:
+            found = _toml_line(lines, key, (found or 1) - 1) or found
         return found
 
     return line_of
