@@ -307,6 +307,7 @@ def _toml(source: Source, top: Flat, sections: list[Section], problems: list[Fil
         problems.append(FileProblem(source.rel, f"invalid TOML: {err}", int(found[1]) if found else None))
         return
     lines = source.text.split("\n")
+    headers = _headers(lines)
     for key, value in data.items():
         if isinstance(value, dict) or (
             isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
@@ -315,14 +316,19 @@ def _toml(source: Source, top: Flat, sections: list[Section], problems: list[Fil
             flat = Flat()
             prefix = str(key) if isinstance(value, list) else ""
             flatten(
-                value, flat, _toml_lines(lines, key, start), prefix, (key,), secret=secret_for(key, value)
+                value,
+                flat,
+                _toml_lines(lines, key, start, headers),
+                prefix,
+                (key,),
+                secret=secret_for(key, value),
             )
             sections.append(Section(str(key), str(key), start or 1, flat))
         else:
             flatten(
                 value,
                 top,
-                _toml_lines(lines, key, _toml_line(lines, key, 0)),
+                _toml_lines(lines, key, _toml_line(lines, key, 0), headers),
                 str(key),
                 (key,),
                 secret=secret_for(key, value),
@@ -346,14 +352,26 @@ def _nth_table(lines: list[str], section: Any, n: int) -> int | None:
     return seen[n] if n < len(seen) else None
 
 
-def _header(lines: list[str], keys: list[str]) -> int | None:
-    """The line of the table header ``[a.b.c]`` (or ``[[a.b.c]]``) for ``keys``, quoted or bare."""
-    dotted = r"\s*\.\s*".join(rf'["\']?{re.escape(k)}["\']?' for k in keys)
-    header = re.compile(rf"^\s*\[\[?\s*{dotted}\s*\]")
-    return next((i + 1 for i, line in enumerate(lines) if header.match(line)), None)
+_TOML_HEADER = re.compile(r"^\s*\[\[?\s*(.+?)\s*\]\]?\s*(#.*)?$")
+_TOML_KEY_PART = re.compile(r'"((?:[^"\\]|\\.)*)"|\'([^\']*)\'|([A-Za-z0-9_-]+)')
 
 
-def _toml_lines(lines: list[str], section: Any, start: int | None) -> LineOf:
+def _headers(lines: list[str]) -> dict[tuple[str, ...], int]:
+    """Each table header's dotted key (``[tool."my.x"]`` -> ``("tool", "my.x")``) -> its first line."""
+    out: dict[tuple[str, ...], int] = {}
+    for i, line in enumerate(lines):
+        match = _TOML_HEADER.match(line)
+        if match:
+            parts = tuple(
+                next(g for g in m.groups() if g is not None) for m in _TOML_KEY_PART.finditer(match[1])
+            )
+            out.setdefault(parts, i + 1)
+    return out
+
+
+def _toml_lines(
+    lines: list[str], section: Any, start: int | None, headers: dict[tuple[str, ...], int]
+) -> LineOf:
     """Lines of a top-level table's keys: the deepest ``[table.header]`` on the key's path, then
     each remaining key searched for after it."""
 
@@ -363,8 +381,8 @@ def _toml_lines(lines: list[str], section: Any, start: int | None) -> LineOf:
             keys = [str(k) for k in path[2:] if not isinstance(k, int)]
         else:
             keys = [str(k) for k in path if not isinstance(k, int)]
-            depth = next((n for n in range(len(keys), 1, -1) if _header(lines, keys[:n])), 1)
-            found = _header(lines, keys[:depth]) if depth > 1 else start
+            depth = next((n for n in range(len(keys), 1, -1) if tuple(keys[:n]) in headers), 1)
+            found = headers[tuple(keys[:depth])] if depth > 1 else start
             keys = keys[depth:]
         for key in keys:
             found = _toml_line(lines, key, (found or 1) - 1) or found
