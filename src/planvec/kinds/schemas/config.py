@@ -32,7 +32,6 @@ from .config_sources import Section, dotenv_sections, ini_sections
 from .positions import Doc, PositionError, bounded, load_json, load_yaml_all
 from .records import Element, SchemaFile
 
-SYNTAXES = ("yaml", "json", "toml", "env", "ini")
 _DESCRIPTION = 600  # characters of a section's description
 _SHORT_VALUE = 40  # values up to this long are part of the description
 
@@ -112,9 +111,8 @@ def _file(
     for section, name in zip(sections, names, strict=True):
         attributes = {**section.attributes, "keys": section.flat.keys, "key_lines": section.flat.lines}
         if section.flat.dropped:
-            warnings.append(
-                f"{rel}#{name}: {section.flat.dropped} keys past the first {len(section.flat.keys)} not kept"
-            )
+            kept = len(section.flat.keys)
+            warnings.append(f"section {name}: {section.flat.dropped} keys past the first {kept} not kept")
         elements.append(
             Element(
                 "config_section",
@@ -169,14 +167,13 @@ def _structured(
     many = len(docs) > 1
     for i, doc in enumerate(docs, start=1):
         suffix = f"@{i}" if many and i > 1 else ""
-        flavors.add(_document(source.rel, doc, suffix, top, sections, problems))
+        flavors.add(_document(source.rel, doc, suffix, top, sections))
     flavors.discard("")
     return "kubernetes" if "kubernetes" in flavors else next(iter(flavors), "")
 
 
-def _document(
-    rel: str, doc: Doc, suffix: str, top: Flat, sections: list[Section], problems: list[FileProblem]
-) -> str:
+def _document(rel: str, doc: Doc, suffix: str, top: Flat, sections: list[Section]) -> str:
+    """Sections of one document into ``sections``, its top-level scalars into ``top``; its flavor."""
     data = doc.data
     line_of: LineOf = doc.line_at
     if data is None:
@@ -202,9 +199,8 @@ def _document(
             sections.extend(_service(name, svc, doc, suffix) for name, svc in value.items())
         elif isinstance(value, dict | list):
             flat = Flat()
-            prefix = (
-                str(key) if isinstance(value, list) else ""
-            )  # a list's items are keys only under its name
+            # A list's items have no keys of their own: they are keys under the list's name.
+            prefix = str(key) if isinstance(value, list) else ""
             flatten(value, flat, line_of, prefix, (key,), secret=secret_for(key, value), embedded=_embedded)
             sections.append(Section(f"{key}{suffix}", str(key), doc.line_at((key,)), flat))
         else:

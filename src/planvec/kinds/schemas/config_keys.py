@@ -157,8 +157,8 @@ def flatten(
     embedded: Embedded | None = None,
     depth: int = 0,
 ) -> None:
-    """Every scalar under ``value`` into ``out`` as ``prefix.key[i]...``, redacted on the way.
-    Cycle safe (YAML aliases) through ``depth``."""
+    """Every scalar under ``value`` into ``out`` as ``prefix.key[i]...``, redacted on the way;
+    past 40 levels of nesting the rest of a branch is one ``…``."""
     if depth > 40:
         out.put(prefix or "(value)", "…", line_of(path))
         return
