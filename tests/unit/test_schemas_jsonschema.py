@@ -316,3 +316,20 @@ def test_deep_nesting_is_indexed_or_one_problem(depth: int) -> None:
         assert sf.problems == () and [e.name for e in sf.elements] == ["deep", "deep.x"]
     else:
         assert sf.elements == () and sf.problems[0].reason == "invalid JSON: nested too deeply"
+
+
+@pytest.mark.parametrize("dialect", ["5", "null", '"weird"', '"http://json-schema.org/draft-04/schema#"'])
+def test_odd_or_old_dialects_still_resolve_refs(dialect: str) -> None:
+    body = '"definitions": {"A": {}}, "properties": {"a": {"$ref": "#/definitions/A"}}'
+    text = f'{{"$schema": {dialect}, {body}}}'
+    sf = parse("a.json", text)
+    assert sf.problems == ()
+    assert by_name(sf)["a.a"].references == ("A",)
+
+
+def test_required_lists_with_odd_items() -> None:
+    sf = parse(
+        "a.json", '{"required": [["x"], {"y": 1}, "p"], "properties": {"p": {}, "q": {"required": true}}}'
+    )
+    assert by_name(sf)["a.p"].attributes["required"] is True
+    assert by_name(sf)["a.q"].attributes["required"] is False

@@ -120,7 +120,14 @@ def root_name(data: Mapping[str, Any], rel: str) -> str:
 
 def json_schema_resolver(data: dict[str, Any]) -> Any:
     """A ``referencing`` resolver over the document alone (no retrieval: remote refs stay unresolved)."""
-    resource = Resource.from_contents(data, default_specification=referencing.jsonschema.DRAFT202012)
+    dialect = data.get("$schema")
+    default = referencing.jsonschema.DRAFT202012
+    spec = (
+        referencing.jsonschema.specification_with(dialect, default=default)
+        if isinstance(dialect, str)
+        else default
+    )
+    resource = spec.create_resource(data)
     ident = data.get("$id")
     base = ident if isinstance(ident, str) and "://" in ident else "urn:planvec:document"
     registry = Registry().with_resource(base, resource)
@@ -160,11 +167,7 @@ class PropertyWalker:
         """The ``schema`` element ``name`` for ``schema`` at ``path`` and all its properties."""
         refs: list[str] = []
         attributes = kept_attributes(schema)
-        required = (
-            [r for r in schema.get("required") or () if isinstance(r, str)]
-            if _listy(schema, "required")
-            else []
-        )
+        required = _required(schema)
         if required:
             attributes["required"] = required
         for key in ("$schema", "$id"):
@@ -196,8 +199,7 @@ class PropertyWalker:
             props = branch.get("properties")
             if not isinstance(props, dict):
                 continue
-            required = set(branch.get("required") or ()) if _listy(branch, "required") else set()
-            required |= set(schema.get("required") or ()) if _listy(schema, "required") else set()
+            required = {*_required(branch), *_required(schema)}
             for pname, sub in props.items():
                 name = f"{qual}.{pname}"
                 if name in self.used:
@@ -316,8 +318,10 @@ def plain(value: Any, depth: int = 0) -> Any:
     return str(value)
 
 
-def _listy(schema: Mapping[str, Any], key: str) -> bool:
-    return isinstance(schema.get(key), list)
+def _required(schema: Mapping[str, Any]) -> list[str]:
+    """The property names a schema's ``required`` lists (OpenAPI 2's ``required: true`` is none)."""
+    raw = schema.get("required")
+    return [r for r in raw if isinstance(r, str)] if isinstance(raw, list) else []
 
 
 def _bool_schema(schema: Any) -> str:
