@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import random
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from planvec.kinds.base import Source
+from planvec.kinds.schemas.config import parse_config
 from planvec.kinds.schemas.jsonschema import looks_like, parse_json_schema
+from planvec.kinds.schemas.openapi import parse_openapi
 from planvec.kinds.schemas.positions import PositionError, load_json, load_yaml_all
 from planvec.kinds.schemas.records import SchemaFile
 from planvec.parsing import read_text
@@ -333,3 +336,78 @@ def test_required_lists_with_odd_items() -> None:
     )
     assert by_name(sf)["a.p"].attributes["required"] is True
     assert by_name(sf)["a.q"].attributes["required"] is False
+
+
+_FUZZ_KEYS = [
+    "$schema",
+    "$id",
+    "title",
+    "type",
+    "items",
+    "properties",
+    "required",
+    "allOf",
+    "oneOf",
+    "$ref",
+    "enum",
+    "format",
+    "nullable",
+    "paths",
+    "components",
+    "schemas",
+    "parameters",
+    "requestBody",
+    "responses",
+    "content",
+    "schema",
+    "definitions",
+    "$defs",
+    "get",
+    "post",
+    "name",
+    "in",
+    "value",
+    "apiVersion",
+    "kind",
+    "metadata",
+    "stringData",
+    "services",
+    "image",
+    "environment",
+    "password",
+]
+_FUZZ_LEAVES = (
+    None,
+    True,
+    0,
+    1.5,
+    "s",
+    "3.0",
+    "array",
+    "object",
+    "#/definitions/A",
+    "#/nope",
+    "x.json#/a",
+    [],
+    {},
+)
+
+
+def _fuzz_value(rnd: random.Random, depth: int) -> object:
+    roll = rnd.random()
+    if depth > 4 or roll < 0.3:
+        return rnd.choice(_FUZZ_LEAVES)
+    if roll < 0.5:
+        return [_fuzz_value(rnd, depth + 1) for _ in range(rnd.randint(0, 3))]
+    return {rnd.choice(_FUZZ_KEYS): _fuzz_value(rnd, depth + 1) for _ in range(rnd.randint(0, 5))}
+
+
+def test_parsers_never_raise_on_random_documents() -> None:
+    rnd = random.Random(20261201)
+    for _ in range(300):
+        data = {rnd.choice(_FUZZ_KEYS): _fuzz_value(rnd, 0) for _ in range(rnd.randint(1, 6))}
+        if rnd.random() < 0.3:
+            data["openapi"] = "3.0.0"
+        text = json.dumps(data)
+        for parser in (parse_json_schema, parse_openapi, parse_config):
+            assert isinstance(parser(Source("f.json", text)), SchemaFile)
