@@ -15,7 +15,8 @@ Kubernetes ``Secret``'s ``data`` and ``stringData`` are redacted whole.
 Libraries: YAML and JSON through :mod:`.positions` (lines per key), TOML ``tomllib`` and INI
 ``configparser`` (lines found by searching the text: neither gives them), ``.env`` python-dotenv's
 parser (its lines). A ``ConfigMap`` value under a ``*.yaml``/``*.json`` key is parsed too, so the
-configuration it carries is searchable and redacted key by key.
+configuration it carries is searchable and redacted key by key. Comments and trailing commas are
+allowed where the convention has them (``*.jsonc``, ``tsconfig*.json``, ``.vscode/*.json``).
 """
 
 from __future__ import annotations
