@@ -3,6 +3,7 @@ name before any record holds them; real files from the corpus and broken inline 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ from planvec.kinds.schemas.config_keys import MAX_KEYS, REDACTED, is_secret_key,
 from planvec.kinds.schemas.records import SchemaFile
 from planvec.parsing import read_text
 
-REPO = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "repo"
+SHARED = Path(os.environ.get("PLANVEC_SHARED_DIR") or Path(__file__).resolve().parents[2].parent / "shared")
+REPO = SHARED / "corpus" / "repo"
 ENV_FILES = (".env.example", "development/managers/contextual-memory-manager/config/.env.example")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 from collections import Counter
 from pathlib import Path
@@ -17,7 +18,8 @@ from planvec.kinds.schemas.positions import PositionError, load_json, load_yaml_
 from planvec.kinds.schemas.records import SchemaFile
 from planvec.parsing import read_text
 
-REPO = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "repo"
+SHARED = Path(os.environ.get("PLANVEC_SHARED_DIR") or Path(__file__).resolve().parents[2].parent / "shared")
+REPO = SHARED / "corpus" / "repo"
 
 
 def corpus(rel: str) -> SchemaFile:
