@@ -227,3 +227,14 @@ def test_warnings_only_for_changed_files_unless_verbose(capsys, tmp_path: Path, 
     assert "fenced.md: repaired 1 code fence" in err
     code, out, err = run(capsys, "index", str(plans), "-q")
     assert code == 0 and out == "" and err == ""
+
+
+def test_show_task_id_with_file_and_words(capsys, corpus_home: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "show", "1.1")
+    assert code == 0 and "tasks have the id 1.1 (narrow with --file GLOB)" in out
+    assert "None" not in out and "False" not in out and "True" not in out
+    code, out, _ = run(capsys, "show", "1.1", "--file", "plan-dev-v18*", "--json")
+    hits = json.loads(out)
+    assert code == 0 and len(hits) == 1 and hits[0]["file"].startswith("plan-dev-v18")
+    code, _, err = run(capsys, "show", "1.1", "--file", "nope*")
+    assert code == 2 and "in files matching 'nope*'" in err
