@@ -1,13 +1,117 @@
-"""Ordered SQL migrations applied across files (placeholder: being written)."""
+"""Ordered SQL migrations applied across files: the schema after the last migration.
+
+A directory is a **migrations folder** when at least two of its SQL files have a version prefix:
+
+* ``0001_init.sql``, ``20240101120000_add_users.sql``, ``001_create.up.sql`` — a number, then ``_``,
+  ``-``, ``.`` or the end of the name (plain numbered, timestamped, golang-migrate);
+* ``V2__add_email.sql``, ``V1_1__x.sql``, ``V1.1__x.sql`` — Flyway versioned migrations;
+* ``R__views.sql`` — Flyway repeatable migrations, applied after every versioned one (by name).
+
+Versions compare as numbers (``9_x`` before ``10_x``; ``V1.10`` after ``V1.9``), ties by file name.
+The DDL statements of the folder's migrations (``SchemaFile.statements``) are applied in that order
+to one schema (:mod:`.sql_apply`), so added, dropped and renamed columns, renamed and dropped tables
+and changed types are as after the last migration. Each element is returned in the
+:class:`SchemaFile` of the migration that last defined or altered it, with that statement's line; a
+migration whose elements were all changed later keeps none.
+
+**Rollbacks are not applied and give no elements**: golang-migrate ``*.down.sql`` and Flyway undo
+``U2__x.sql`` files keep their statements and problems (a statement sqlglot cannot parse is still
+reported) but no element, so a rollback's ``DROP TABLE`` never removes a table from the index, and a
+rollback's ``CREATE`` never defines one. A lone ``*.down.sql`` outside a migrations folder is treated
+the same way.
+
+The folder's dialect is the one most of its migrations were read with (``public`` is the default
+schema of PostgreSQL: a migration without a PostgreSQL marker still resolves ``users`` to
+``public.users`` when its folder is PostgreSQL). Files outside a migrations folder, SQL files without
+a version prefix inside one, and non-SQL files come back unchanged, in the order given.
+"""
 
 from __future__ import annotations
 
+import posixpath
+import re
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
-from .records import SchemaFile
+from .records import Element, SchemaFile
+from .sql_apply import apply
+from .sql_state import SchemaState, elements
+from .sql_text import GENERIC
+
+_FLYWAY = re.compile(r"^([VUR])(\d+(?:[._]\d+)*)?__", re.ASCII)
+_NUMBERED = re.compile(r"^(\d+)(?:[_.\-]|$)", re.ASCII)
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """Where a file stands in its folder's order; ``applied`` False for rollbacks."""
+
+    order: tuple[int, tuple[int, ...], str]
+    applied: bool
+
+
+def migration_of(path: str) -> Migration | None:
+    """The version of a migration file by its name, None when it has no version prefix."""
+    name = posixpath.basename(path)
+    stem = name[:-4] if name.lower().endswith(".sql") else name
+    down = stem.lower().endswith(".down")
+    m = _FLYWAY.match(stem)
+    if m and (m.group(1) == "R" or m.group(2)):
+        if m.group(1) == "R":
+            return Migration((1, (), name), True)
+        return Migration((0, _numbers(m.group(2)), name), m.group(1) == "V" and not down)
+    m = _NUMBERED.match(stem)
+    if m:
+        return Migration((0, (int(m.group(1)),), name), not down)
+    return None
+
+
+def is_rollback(path: str) -> bool:
+    m = migration_of(path)
+    return posixpath.basename(path).lower().endswith(".down.sql") or (m is not None and not m.applied)
+
+
+def _numbers(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.split(r"[._]", version) if p)
 
 
 def apply_migrations(files: Sequence[tuple[str, SchemaFile]]) -> list[tuple[str, SchemaFile]]:
     """The SQL files of a run with ordered migration folders replaced by the schema after the last
     migration (each element pointing at the file that last defined it); other files unchanged."""
-    return list(files)
+    folders: dict[tuple[str, str], list[int]] = {}
+    for i, (root, sf) in enumerate(files):
+        if sf.format == "sql" and migration_of(sf.path) is not None:
+            folders.setdefault((root, posixpath.dirname(sf.path)), []).append(i)
+    out = list(files)
+    for members in folders.values():
+        if len(members) >= 2:
+            for i, sf in _apply_folder([files[i][1] for i in members]).items():
+                out[members[i]] = (files[members[i]][0], sf)
+    for i, (root, sf) in enumerate(out):
+        if sf.format == "sql" and sf.elements and is_rollback(sf.path):
+            out[i] = (root, replace(sf, elements=()))
+    return out
+
+
+def _apply_folder(migrations: list[SchemaFile]) -> dict[int, SchemaFile]:
+    """Position in ``migrations`` -> that file with the elements it last defined."""
+    ordered = sorted(range(len(migrations)), key=lambda i: migration_of(migrations[i].path).order)  # type: ignore[union-attr]
+    dialect = _folder_dialect(migrations)
+    state = SchemaState(dialect)
+    for i in ordered:
+        sf = migrations[i]
+        if not is_rollback(sf.path):
+            apply(state, sf.statements, sf.path)
+    by_file: dict[str, list[Element]] = {}
+    for file, el in elements(state):
+        by_file.setdefault(file, []).append(replace(el, file=""))
+    return {
+        i: replace(sf, elements=tuple(by_file.get(sf.path, ())), dialect=dialect)
+        for i, sf in enumerate(migrations)
+    }
+
+
+def _folder_dialect(migrations: Sequence[SchemaFile]) -> str:
+    counts = Counter(sf.dialect for sf in migrations if sf.dialect and sf.dialect != GENERIC)
+    return counts.most_common(1)[0][0] if counts else GENERIC

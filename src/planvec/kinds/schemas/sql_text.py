@@ -1,0 +1,231 @@
+"""SQL text into statements: dialect guess, pg_dump data blocks, tokens with recovery, splitting.
+
+The file is tokenized **once** with sqlglot's tokenizer of the dialect (it knows strings, quoted
+names, comments and ``$$`` bodies, and every token carries its line), then split into statements at
+the top-level ``;`` tokens. sqlglot's own ``parse`` splits the same way but gives no line per
+statement and stops at the first error; splitting the token list ourselves gives each statement its
+first line and lets one bad statement be a problem while the others are read.
+
+Hand-written here, because no library does it for a DDL reader:
+
+* the **dialect guess**: a score of markers per dialect (PostgreSQL ``$$``, ``SERIAL``, ``::``,
+  ``JSONB``, ``CREATE EXTENSION``, ``plpgsql``; MySQL backticks, ``ENGINE=``, ``AUTO_INCREMENT``;
+  SQLite ``AUTOINCREMENT``, ``WITHOUT ROWID``, ``PRAGMA``); no marker → sqlglot's generic dialect;
+* **pg_dump data**: the rows of ``COPY … FROM stdin;`` up to ``\\.`` and psql meta-commands
+  (``\\connect``, ``\\restrict``) are not SQL; they are blanked (line numbers kept) before tokenizing;
+* **recovery** from what the tokenizer cannot read (an unterminated string, quoted name, comment or
+  ``$$`` body, which would swallow the rest of the file): the statement it starts is one problem, and
+  reading resumes at the next line that starts a DDL statement;
+* **trigger and routine bodies** without ``$$`` (SQLite ``CREATE TRIGGER … BEGIN …; END;``,
+  ``BEGIN ATOMIC``) hold ``;``: inside a ``CREATE TRIGGER/FUNCTION/PROCEDURE`` the split waits for
+  the ``END`` closing its ``BEGIN``.
+
+Not handled: the MySQL client's ``DELIMITER`` command (mysqldump routines); such statements come
+back as problems with their lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import SqlglotError
+from sqlglot.tokens import Token, TokenType
+
+GENERIC = "generic"  # sqlglot's default dialect, when no marker says which
+
+_MARKERS: dict[str, tuple[str, ...]] = {
+    "postgres": (
+        r"\$\$",
+        r"\$[A-Za-z_]\w*\$",
+        r"\b(?:BIG|SMALL)?SERIAL\b",
+        r"::\s*\w",
+        r"\bJSONB\b",
+        r"\bTIMESTAMPTZ\b",
+        r"\bCREATE\s+EXTENSION\b",
+        r"\bplpgsql\b",
+        r"\bgen_random_uuid\s*\(",
+        r"\bUSING\s+(?:GIN|GIST|BRIN)\b",
+        r"\bOWNER\s+TO\b",
+        r"\bpg_catalog\.",
+        r"\bPARTITION\s+OF\b",
+        r"\bCOPY\s+\S+.*\bFROM\s+stdin\b",
+    ),
+    "mysql": (
+        r"`\w[^`\n]*`",
+        r"\bENGINE\s*=",
+        r"\bAUTO_INCREMENT\b",
+        r"\bUNSIGNED\b",
+        r"\bDEFAULT\s+CHARSET\b",
+        r"\b(?:TINY|MEDIUM|LONG)TEXT\b",
+    ),
+    "sqlite": (
+        r"\bAUTOINCREMENT\b",
+        r"\bWITHOUT\s+ROWID\b",
+        r"\bPRAGMA\b",
+    ),
+}
+_MARKER_RES = {d: [re.compile(p, re.IGNORECASE) for p in ps] for d, ps in _MARKERS.items()}
+_ALIASES = {
+    "postgresql": "postgres",
+    "pg": "postgres",
+    "pgsql": "postgres",
+    "sqlite3": "sqlite",
+    "mariadb": "mysql",
+}
+
+
+def guess_dialect(text: str) -> str:
+    """The dialect whose markers occur most in ``text`` (distinct markers count once); ``generic``
+    when none occurs or two dialects tie."""
+    scores = {d: sum(1 for r in rs if r.search(text)) for d, rs in _MARKER_RES.items()}
+    best = max(scores.values())
+    winners = [d for d, s in scores.items() if s == best]
+    return winners[0] if best > 0 and len(winners) == 1 else GENERIC
+
+
+def dialect_name(name: str) -> str | None:
+    """The sqlglot name of a configured dialect (``postgresql`` → ``postgres``), None when sqlglot
+    has no such dialect."""
+    key = _ALIASES.get(name.strip().lower(), name.strip().lower())
+    if key == GENERIC:
+        return GENERIC
+    try:
+        Dialect.get_or_raise(key)
+    except ValueError:
+        return None
+    return key
+
+
+def sqlglot_dialect(name: str) -> Dialect:
+    return Dialect.get_or_raise(None if name == GENERIC else name)
+
+
+# --- pg_dump data blocks and psql meta-commands ---------------------------------------------------
+
+_COPY_STDIN = re.compile(r"^\s*COPY\s.*\bFROM\s+stdin\b.*;\s*$", re.IGNORECASE)
+_PSQL_META = re.compile(r"^\\[A-Za-z!?]")
+
+
+def blank_data(text: str) -> str:
+    """``text`` with the rows of ``COPY … FROM stdin;`` blocks (up to ``\\.``) and psql
+    meta-command lines replaced by empty lines: offsets of everything else stay as they are."""
+    out: list[str] = []
+    in_copy = False
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if in_copy:
+            in_copy = body != "\\."
+            out.append(_blank(line))
+        elif _PSQL_META.match(body):
+            out.append(_blank(line))
+        else:
+            in_copy = bool(_COPY_STDIN.match(body))
+            out.append(line)
+    return "".join(out)
+
+
+def _blank(s: str) -> str:
+    """Spaces for every character but line breaks (offsets and line numbers stay)."""
+    return re.sub(r"[^\r\n]", " ", s)
+
+
+# --- tokens with recovery -------------------------------------------------------------------------
+
+_RESUME = re.compile(
+    r"^[ \t]*(?:CREATE|ALTER|DROP|COMMENT|RENAME|GRANT|REVOKE)\b", re.IGNORECASE | re.MULTILINE
+)
+_MAX_RECOVERIES = 100
+
+
+@dataclass(frozen=True, slots=True)
+class TextProblem:
+    line: int
+    reason: str
+
+
+def tokenize(text: str, dialect: Dialect) -> tuple[list[Token], list[TextProblem]]:
+    """All tokens of ``text``; what the tokenizer cannot read is blanked from the start of its
+    statement to the next line starting a DDL statement, and reported with its first line."""
+    problems: list[TextProblem] = []
+    for _ in range(_MAX_RECOVERIES):
+        tokenizer = dialect.tokenizer()
+        try:
+            return tokenizer.tokenize(text), problems
+        except SqlglotError:
+            good = list(tokenizer.tokens)
+        start, resume = _bad_region(text, good)
+        first, last = _line_of(text, start), _line_of(text, max(start, resume - 1))
+        where = f"line {first}" if first == last else f"lines {first}-{last}"
+        problems.append(
+            TextProblem(
+                first,
+                f"unterminated string, quoted name, comment or $$ body: {where} not read "
+                "(reading resumes at the next CREATE/ALTER/DROP/COMMENT line)",
+            )
+        )
+        text = text[:start] + _blank(text[start:resume]) + text[resume:]
+    return [], [*problems, TextProblem(1, "too many unreadable statements: the file is not read")]
+
+
+def _bad_region(text: str, good: Sequence[Token]) -> tuple[int, int]:
+    """Offsets ``[start, resume)`` to blank: from the first token of the statement the tokenizer
+    stopped in to the next DDL line after the point where it stopped."""
+    last_semi = max((i for i, t in enumerate(good) if t.token_type == TokenType.SEMICOLON), default=-1)
+    after = good[-1].end + 1 if good else 0
+    start = good[last_semi + 1].start if last_semi + 1 < len(good) else after
+    stop = len(text) - len(text[after:].lstrip())  # first character the tokenizer could not read
+    line_end = text.find("\n", stop)
+    m = _RESUME.search(text, line_end + 1) if line_end >= 0 else None
+    return start, (m.start() if m else len(text))
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+# --- statements -----------------------------------------------------------------------------------
+
+_BODY_OPENERS = {"TRIGGER", "FUNCTION", "PROCEDURE"}
+_NOT_CLOSING = {"IF", "LOOP", "WHILE", "REPEAT", "FOR"}
+_QUOTED = {TokenType.STRING, TokenType.IDENTIFIER, TokenType.HEREDOC_STRING}
+
+
+def split(tokens: Sequence[Token]) -> list[list[Token]]:
+    """Statements (token lists without their ``;``), empty ones left out."""
+    out: list[list[Token]] = []
+    cur: list[Token] = []
+    depth = 0
+    for i, tok in enumerate(tokens):
+        if tok.token_type == TokenType.SEMICOLON and depth <= 0:
+            if cur:
+                out.append(cur)
+            cur, depth = [], 0
+            continue
+        cur.append(tok)
+        if _has_body(cur):
+            depth += _depth_step(tokens, i)
+    if cur:
+        out.append(cur)
+    return out
+
+
+def _has_body(cur: Sequence[Token]) -> bool:
+    """Whether the statement is a CREATE TRIGGER/FUNCTION/PROCEDURE (whose body may hold ``;``)."""
+    if not cur or cur[0].text.upper() != "CREATE":
+        return False
+    return any(t.text.upper() in _BODY_OPENERS for t in cur[1:6])
+
+
+def _depth_step(tokens: Sequence[Token], i: int) -> int:
+    if tokens[i].token_type in _QUOTED:
+        return 0
+    word = tokens[i].text.upper()
+    if word in ("BEGIN", "CASE"):
+        return 1
+    if word == "END":
+        nxt = tokens[i + 1].text.upper() if i + 1 < len(tokens) else ""
+        return 0 if nxt in _NOT_CLOSING else -1
+    return 0
