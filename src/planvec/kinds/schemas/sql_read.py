@@ -368,7 +368,14 @@ class StatementReader:
         return [op.CreateFunction(name, line, args, " ".join(returns.split()), language, kind)], None
 
     def _rename_tables(self, tokens: Sequence[Token], line: int) -> tuple[list[object], str | None]:
-        """MySQL ``RENAME TABLE a TO b [, c TO d]``."""
+        """MySQL ``RENAME TABLE a TO b [, c TO d]`` (the tokenizer keeps what follows ``RENAME`` as
+        one string: it is tokenized again here)."""
+        if len(tokens) == 2 and tokens[1].token_type == TokenType.STRING:
+            try:
+                rest = self.dialect.tokenize(tokens[1].text)
+            except SqlglotError:
+                return [], "RENAME is not RENAME TABLE a TO b"
+            tokens = [tokens[0], *rest]
         if len(tokens) < 2 or tokens[1].text.upper() != "TABLE":
             return [], "RENAME is not RENAME TABLE a TO b"
         out: list[object] = []

@@ -143,7 +143,7 @@ def elements(state: SchemaState) -> list[tuple[str, Element]]:
     for f in state.functions.values():
         overloaded = names.count(f.name) > 1
         out.append((f.at.file, _function_element(f, overloaded)))
-    out.sort(key=lambda fe: (fe[0], fe[1].line, fe[1].name))
+    out.sort(key=lambda fe: (fe[0], fe[1].line))  # stable: columns of one line stay in order
     return out
 
 

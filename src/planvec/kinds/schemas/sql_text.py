@@ -175,8 +175,8 @@ def _bad_region(text: str, good: Sequence[Token]) -> tuple[int, int]:
     stopped in to the next DDL line after the point where it stopped."""
     last_semi = max((i for i, t in enumerate(good) if t.token_type == TokenType.SEMICOLON), default=-1)
     after = good[-1].end + 1 if good else 0
-    start = good[last_semi + 1].start if last_semi + 1 < len(good) else after
     stop = len(text) - len(text[after:].lstrip())  # first character the tokenizer could not read
+    start = good[last_semi + 1].start if last_semi + 1 < len(good) else stop
     line_end = text.find("\n", stop)
     m = _RESUME.search(text, line_end + 1) if line_end >= 0 else None
     return start, (m.start() if m else len(text))
