@@ -59,7 +59,12 @@ def test_sqlite_init_script_gives_its_six_tables_36_columns_and_9_indexes() -> N
     assert len(of(sf, "index")) == 9  # the three triggers (BEGIN …; END;) are not elements nor problems
     els = by_name(sf)
     key = els["default_values.key"]
-    assert (key.line, key.type, key.attributes["nullable"], key.attributes["unique"]) == (9, "TEXT", False, True)
+    assert (key.line, key.type, key.attributes["nullable"], key.attributes["unique"]) == (
+        9,
+        "TEXT",
+        False,
+        True,
+    )
     assert els["default_values.id"].attributes["primary_key"] is True
     assert els["default_values.id"].attributes["auto_increment"] == "true"
     assert els["default_values.version"].attributes["default"] == "1"
@@ -113,7 +118,12 @@ def test_materialized_view_reads_its_columns_and_source_tables() -> None:
     assert sf.problems == ()
     view = by_name(sf)["documentation_analytics.dashboard_manager_stats"]
     assert view.element == "view" and view.attributes["materialized"] is True
-    assert view.attributes["columns"] == ["manager_id", "manager_name", "document_count", "last_document_created"]
+    assert view.attributes["columns"] == [
+        "manager_id",
+        "manager_name",
+        "document_count",
+        "last_document_created",
+    ]
     assert view.references == ("documentation_analytics.managers", "documentation_analytics.documents")
     cols = [e for e in sf.elements if e.element == "column"]
     assert {c.parent for c in cols} == {view.name} and len(cols) == 4
@@ -123,12 +133,16 @@ def test_schema_qualified_foreign_key_and_serial() -> None:
     sf = corpus("analytics/postgresql_analytics/002_create_tables_managers_documents.sql")
     els = by_name(sf)
     assert of(sf, "table") == ["documentation_analytics.managers", "documentation_analytics.documents"]
-    assert els["documentation_analytics.documents.manager_id"].references == ("documentation_analytics.managers.id",)
+    assert els["documentation_analytics.documents.manager_id"].references == (
+        "documentation_analytics.managers.id",
+    )
     assert els["documentation_analytics.managers.id"].type == "SERIAL"
 
 
 def test_up_migration_with_gin_indexes_trigger_and_function_has_no_problem() -> None:
-    sf = corpus("development/managers/contextual-memory-manager/migrations/001_create_contextual_actions.up.sql")
+    sf = corpus(
+        "development/managers/contextual-memory-manager/migrations/001_create_contextual_actions.up.sql"
+    )
     assert sf.dialect == "postgres" and sf.problems == ()
     assert of(sf, "table") == ["public.contextual_actions"]
     assert len(of(sf, "column")) == 9 and len(of(sf, "index")) == 9
@@ -140,7 +154,9 @@ def test_up_migration_with_gin_indexes_trigger_and_function_has_no_problem() -> 
 
 
 def test_table_level_unique_and_expression_index() -> None:
-    sf = corpus("development/managers/contextual-memory-manager/migrations/postgresql/001_create_contextual_tables.sql")
+    sf = corpus(
+        "development/managers/contextual-memory-manager/migrations/postgresql/001_create_contextual_tables.sql"
+    )
     assert sf.problems == ()
     emb = by_name(sf)["public.contextual_embeddings"]
     assert emb.attributes["unique"] == [["action_id", "model_name"]]
@@ -161,7 +177,11 @@ def test_pg_dump_gives_the_real_tables_once_with_keys_comments_and_partitions() 
     assert of(sf, "table") == ["shop.customers", "shop.orders", "shop.order_items", "shop.events"]
     assert of(sf, "view") == ["shop.customer_order_totals", "shop.daily_revenue"]
     assert of(sf, "function") == ["shop.set_updated_at", "shop.order_total"]
-    assert of(sf, "index") == ["shop.events_kind_idx", "shop.orders_customer_placed_idx", "shop.customers_lower_email_idx"]
+    assert of(sf, "index") == [
+        "shop.events_kind_idx",
+        "shop.orders_customer_placed_idx",
+        "shop.customers_lower_email_idx",
+    ]
     els = by_name(sf)
     # Partitions are attributes of their parent, not tables with their columns repeated.
     events = els["shop.events"]
@@ -179,7 +199,10 @@ def test_pg_dump_gives_the_real_tables_once_with_keys_comments_and_partitions() 
     assert (customers.line, customers.description) == (96, "People who buy from the shop")
     assert customers.attributes["primary_key"] == ["id"] and customers.attributes["unique"] == [["email"]]
     email = els["shop.customers.email"]
-    assert email.description == "login e-mail address, unique per customer" and email.attributes["unique"] is True
+    assert (
+        email.description == "login e-mail address, unique per customer"
+        and email.attributes["unique"] is True
+    )
     assert "customers_id_seq" in els["shop.customers.id"].attributes["default"]
     assert els["shop.orders.id"].attributes["identity"] == "true"
     assert els["shop.orders.customer_id"].references == ("shop.customers.id",)
@@ -187,7 +210,10 @@ def test_pg_dump_gives_the_real_tables_once_with_keys_comments_and_partitions() 
     assert els["shop.order_items.unit_price"].type == "DECIMAL(12, 2)"
     assert els["shop.orders.status"].type == "shop.order_status"
     revenue = els["shop.daily_revenue"]
-    assert revenue.attributes["materialized"] is True and revenue.references == ("shop.orders", "shop.order_items")
+    assert revenue.attributes["materialized"] is True and revenue.references == (
+        "shop.orders",
+        "shop.order_items",
+    )
     assert els["shop.order_total"].attributes == {
         "kind": "function",
         "args": ["p_order_id bigint"],
@@ -257,7 +283,9 @@ def test_mysql_keys_comments_and_table_options() -> None:
 
 
 def test_postgres_folds_unquoted_names_and_keeps_quoted_ones() -> None:
-    sf = parse('CREATE TABLE Public.Users (Id serial, "CamelCase" text);\nCOMMENT ON COLUMN users.id IS \'pk\';')
+    sf = parse(
+        "CREATE TABLE Public.Users (Id serial, \"CamelCase\" text);\nCOMMENT ON COLUMN users.id IS 'pk';"
+    )
     assert of(sf, "column") == ["public.users.id", "public.users.CamelCase"]
     assert by_name(sf)["public.users.id"].description == "pk"
 
@@ -355,13 +383,18 @@ def test_truncated_create_table_is_a_problem_with_its_line_and_the_rest_is_read(
 
 
 def test_file_cut_in_the_middle_of_the_last_statement() -> None:
-    sf = parse("CREATE TABLE users (id int PRIMARY KEY);\nCREATE TABLE orders (\n  id int,\n  user_id int REFERENCES users(id")
+    sf = parse(
+        "CREATE TABLE users (id int PRIMARY KEY);\n"
+        "CREATE TABLE orders (\n  id int,\n  user_id int REFERENCES users(id"
+    )
     assert [line for line, _ in problems(sf)] == [2]
     assert of(sf, "table") == ["users"]
 
 
 def test_garbage_between_statements_is_one_problem_per_statement() -> None:
-    sf = parse("CREATE TABLE a (x int);\n@@@ ### ~~~ this is not sql ;\nfoo bar baz;\nCREATE TABLE b (y int);\n")
+    sf = parse(
+        "CREATE TABLE a (x int);\n@@@ ### ~~~ this is not sql ;\nfoo bar baz;\nCREATE TABLE b (y int);\n"
+    )
     assert [line for line, _ in problems(sf)] == [2, 3]
     assert of(sf, "table") == ["a", "b"]
 

@@ -226,6 +226,8 @@ class StatementReader:
         tree = self._tree(tokens)
         if isinstance(tree, str):
             return [], f"sqlglot cannot parse this statement: {tree}"
+        if isinstance(tree, exp.Condition | exp.Alias | exp.Identifier | exp.Literal):
+            return [], "not a SQL statement (a bare expression)"
         if not schema:
             return [], None
         if isinstance(tree, exp.Command):
