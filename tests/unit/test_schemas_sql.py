@@ -439,3 +439,38 @@ def test_unsupported_alter_table_is_a_problem_not_a_silent_skip() -> None:
     sf = parse("CREATE TABLE t (a int);\nALTER TABLE t FROBNICATE COLUMN a;\n")
     assert [p.line for p in sf.problems] == [2]
     assert of(sf, "column") == ["t.a"]
+
+
+def test_mysqldump_gives_its_tables_and_keys_and_skips_data_and_client_settings() -> None:
+    rel = "dumps/mysqldump_blog.sql"
+    sf = parse_sql(Source(rel, (FIXTURES / "mysqldump_blog.sql").read_text(encoding="utf-8")))
+    assert sf.dialect == "mysql" and problems(sf) == []
+    # The INSERT rows hold "CREATE TABLE x (y int);": data, not a table.
+    assert of(sf, "table") == ["authors", "posts"]
+    assert of(sf, "index") == ["posts.posts_author_id_index", "posts.posts_status_published_at_index"]
+    els = by_name(sf)
+    assert els["authors"].description == "people who write posts"
+    assert els["authors.email"].description == "sign-in address" and els["authors.email"].attributes["unique"]
+    assert (
+        els["authors.id"].type == "INT UNSIGNED" and els["authors.id"].attributes["auto_increment"] == "true"
+    )
+    assert els["posts.status"].type == "ENUM('draft', 'published')"
+    assert els["posts.author_id"].references == ("authors.id",)
+    assert els["posts.posts_status_published_at_index"].line == 61
+
+
+def test_copy_rows_and_one_line_inserts_are_data_whatever_they_hold() -> None:
+    sf = parse(
+        "CREATE TABLE a (x text);\n"
+        "COPY a (x) FROM stdin;\n"
+        "CREATE TABLE not_a_table (y int);\n"
+        "it's; $$ unbalanced\n"
+        "\\.\n"
+        "INSERT INTO a VALUES ('CREATE TABLE nope (z int);');\n"
+        "INSERT INTO a VALUES ('it''s'), ('multi\n"
+        "line; CREATE TABLE still_data (q int);');\n"
+        "CREATE TABLE b (y int);\n"
+    )
+    assert problems(sf) == []
+    assert of(sf, "table") == ["a", "b"]
+    assert by_name(sf)["b"].line == 9

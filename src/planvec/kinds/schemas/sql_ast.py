@@ -165,7 +165,8 @@ class Reader:
 
     def inline_index(self, item: exp.IndexColumnConstraint, table: op.Name, line: int) -> op.CreateIndex:
         """MySQL ``KEY name (cols)`` inside CREATE TABLE."""
-        return op.CreateIndex((table[0], self.ident(item.this)), line, table, self.names(item.expressions))
+        at = item.this.meta.get("line", line) if item.this is not None else line
+        return op.CreateIndex((table[0], self.ident(item.this)), at, table, self.names(item.expressions))
 
     def projection(self, q: exp.Query) -> tuple[str, ...]:
         """Output column names of a query; () when a ``*`` makes them unknown here."""

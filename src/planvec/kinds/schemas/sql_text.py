@@ -11,8 +11,9 @@ Hand-written here, because no library does it for a DDL reader:
 * the **dialect guess**: a score of markers per dialect (PostgreSQL ``$$``, ``SERIAL``, ``::``,
   ``JSONB``, ``CREATE EXTENSION``, ``plpgsql``; MySQL backticks, ``ENGINE=``, ``AUTO_INCREMENT``;
   SQLite ``AUTOINCREMENT``, ``WITHOUT ROWID``, ``PRAGMA``); no marker → sqlglot's generic dialect;
-* **pg_dump data**: the rows of ``COPY … FROM stdin;`` up to ``\\.`` and psql meta-commands
-  (``\\connect``, ``\\restrict``) are not SQL; they are blanked (line numbers kept) before tokenizing;
+* **dump data**: the rows of ``COPY … FROM stdin;`` up to ``\\.`` and psql meta-commands
+  (``\\connect``, ``\\restrict``) are not SQL, and one-line ``INSERT INTO … );`` statements hold
+  only data: they are blanked (line numbers kept) before tokenizing;
 * **recovery** from what the tokenizer cannot read (an unterminated string, quoted name, comment or
   ``$$`` body, which would swallow the rest of the file): the statement it starts is one problem, and
   reading resumes at the next line that starts a DDL statement;
@@ -51,7 +52,6 @@ _MARKERS: dict[str, tuple[str, ...]] = {
         r"\bOWNER\s+TO\b",
         r"\bpg_catalog\.",
         r"\bPARTITION\s+OF\b",
-        r"\bCOPY\s+\S+.*\bFROM\s+stdin\b",
     ),
     "mysql": (
         r"`\w[^`\n]*`",
@@ -77,10 +77,14 @@ _ALIASES = {
 }
 
 
+_GUESS_CHARS = 200_000  # markers sit in the DDL, which comes before a dump's data
+
+
 def guess_dialect(text: str) -> str:
-    """The dialect whose markers occur most in ``text`` (distinct markers count once); ``generic``
-    when none occurs or two dialects tie."""
-    scores = {d: sum(1 for r in rs if r.search(text)) for d, rs in _MARKER_RES.items()}
+    """The dialect whose markers occur most in the DDL of ``text`` (distinct markers count once);
+    ``generic`` when none occurs or two dialects tie."""
+    head = blank_data(text[: _GUESS_CHARS * 2])[:_GUESS_CHARS]
+    scores = {d: sum(1 for r in rs if r.search(head)) for d, rs in _MARKER_RES.items()}
     best = max(scores.values())
     winners = [d for d, s in scores.items() if s == best]
     return winners[0] if best > 0 and len(winners) == 1 else GENERIC
@@ -107,20 +111,29 @@ def sqlglot_dialect(name: str) -> Dialect:
 
 _COPY_STDIN = re.compile(r"^\s*COPY\s.*\bFROM\s+stdin\b.*;\s*$", re.IGNORECASE)
 _PSQL_META = re.compile(r"^\\[A-Za-z!?]")
+_INSERT_LINE = re.compile(r"^\s*INSERT\s+INTO\s.*\)\s*;\s*$", re.IGNORECASE)
+_ESCAPES = re.compile(r"\\.")
+
+
+def _whole_insert(line: str) -> bool:
+    """A one-line ``INSERT INTO … );`` with balanced quotes (mysqldump's extended inserts): data,
+    never schema, and costly to tokenize."""
+    return bool(_INSERT_LINE.match(line)) and _ESCAPES.sub("", line).count("'") % 2 == 0
 
 
 def blank_data(text: str) -> str:
     """``text`` with the rows of ``COPY … FROM stdin;`` blocks (up to ``\\.``) and psql
-    meta-command lines replaced by empty lines: offsets of everything else stay as they are."""
+    meta-command lines replaced by empty lines: line numbers stay (offsets are those of the
+    returned text, which is what the statements are read from)."""
     out: list[str] = []
     in_copy = False
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
         if in_copy:
             in_copy = body != "\\."
-            out.append(_blank(line))
-        elif _PSQL_META.match(body):
-            out.append(_blank(line))
+            out.append(line[len(body) :])
+        elif _PSQL_META.match(body) or (body[:1] in "Ii" and _whole_insert(body)):
+            out.append(line[len(body) :])
         else:
             in_copy = bool(_COPY_STDIN.match(body))
             out.append(line)
