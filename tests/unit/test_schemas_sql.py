@@ -209,6 +209,11 @@ def test_pg_dump_gives_the_real_tables_once_with_keys_comments_and_partitions() 
     assert els["shop.order_items"].attributes["primary_key"] == ["order_id", "line_no"]
     assert els["shop.order_items.unit_price"].type == "DECIMAL(12, 2)"
     assert els["shop.orders.status"].type == "shop.order_status"
+    # The enum type is an element; a column of that type references it and lists its values.
+    assert of(sf, "enum") == ["shop.order_status"]
+    assert els["shop.order_status"].attributes["values"] == ["pending", "paid", "shipped", "cancelled"]
+    assert els["shop.orders.status"].references == ("shop.order_status",)
+    assert els["shop.orders.status"].attributes["values"][0] == "pending"
     revenue = els["shop.daily_revenue"]
     assert revenue.attributes["materialized"] is True and revenue.references == (
         "shop.orders",
@@ -474,3 +479,23 @@ def test_copy_rows_and_one_line_inserts_are_data_whatever_they_hold() -> None:
     assert problems(sf) == []
     assert of(sf, "table") == ["a", "b"]
     assert by_name(sf)["b"].line == 9
+
+
+def test_enum_types_grow_and_drop() -> None:
+    sf = parse(
+        "CREATE TYPE mood AS ENUM ('sad', 'happy');\n"
+        "ALTER TYPE mood ADD VALUE 'ok' BEFORE 'happy';\n"
+        "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'ecstatic' AFTER 'happy';\n"
+        "COMMENT ON TYPE mood IS 'how one feels';\n"
+        "CREATE TYPE pair AS (a int, b int);\n"
+        "CREATE TYPE gone AS ENUM ('x');\n"
+        "DROP TYPE IF EXISTS gone, other CASCADE;\n"
+        "CREATE TABLE people (feeling mood NOT NULL);\n",
+        dialect="postgres",
+    )
+    assert sf.problems == ()
+    mood = by_name(sf)["public.mood"]
+    assert (mood.element, mood.description) == ("enum", "how one feels")
+    assert mood.attributes["values"] == ["sad", "ok", "happy", "ecstatic"]
+    assert of(sf, "enum") == ["public.mood"]  # a composite type is no enum; gone was dropped
+    assert by_name(sf)["public.people.feeling"].references == ("public.mood",)

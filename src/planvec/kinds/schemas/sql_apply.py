@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import sql_ops as op
-from .sql_state import Column, Function, Index, Key, SchemaState, Table, Where, _key, qualified
+from .sql_state import Column, Enum, Function, Index, Key, SchemaState, Table, Where, _key, qualified
 
 
 def apply(state: SchemaState, ops: Iterable[object], file: str) -> None:
@@ -323,6 +323,25 @@ def _drop_function(s: SchemaState, o: op.DropFunction, file: str) -> None:
         del s.functions[key]
 
 
+def _create_enum(s: SchemaState, o: op.CreateEnum, file: str) -> None:
+    name = s.resolve(o.name)
+    s.enums[_key(name)] = Enum(name, list(o.values), Where(file, o.line))
+
+
+def _add_enum_value(s: SchemaState, o: op.AddEnumValue, file: str) -> None:
+    en = s.enums.get(_key(s.resolve(o.name)))
+    if en is None or o.value in en.values:
+        return
+    anchor = o.before or o.after
+    at = en.values.index(anchor) + (1 if o.after else 0) if anchor in en.values else len(en.values)
+    en.values.insert(at, o.value)
+    _touch(en.at, file, o.line)
+
+
+def _drop_enum(s: SchemaState, o: op.DropEnum, file: str) -> None:
+    s.enums.pop(_key(s.resolve(o.name)), None)
+
+
 def _comment(s: SchemaState, o: op.Comment, file: str) -> None:
     parts = o.name
     if o.target == "column" and len(parts) >= 2:
@@ -342,6 +361,10 @@ def _comment(s: SchemaState, o: op.Comment, file: str) -> None:
         key = _find_index(s, name, None)
         if key is not None:
             s.indexes[key].description = o.text
+    elif o.target == "type":
+        en = s.enums.get(_key(s.resolve(name)))
+        if en is not None:
+            en.description = o.text
     elif o.target == "function":
         fname = _key(s.resolve(name))
         for k, f in s.functions.items():
@@ -372,6 +395,9 @@ _HANDLERS: dict[type, Callable[[SchemaState, Any, str], None]] = {
     op.CreateView: _create_view,
     op.CreateFunction: _create_function,
     op.DropFunction: _drop_function,
+    op.CreateEnum: _create_enum,
+    op.AddEnumValue: _add_enum_value,
+    op.DropEnum: _drop_enum,
     op.Comment: _comment,
     op.SetSchema: _set_schema,
 }

@@ -193,10 +193,36 @@ class DropFunction:
 
 
 @dataclass(frozen=True, slots=True)
+class CreateEnum:
+    """PostgreSQL ``CREATE TYPE name AS ENUM ('a', …)``."""
+
+    name: Name
+    line: int
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AddEnumValue:
+    """``ALTER TYPE name ADD VALUE 'v' [BEFORE|AFTER 'w']``."""
+
+    name: Name
+    line: int
+    value: str
+    before: str = ""
+    after: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DropEnum:
+    name: Name
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class Comment:
     """``COMMENT ON TABLE/VIEW/COLUMN/INDEX/FUNCTION … IS '…'`` (``text`` "" for ``IS NULL``)."""
 
-    target: str  # table | column | index | function (views are tables here)
+    target: str  # table | column | index | function | type (views are tables here)
     name: tuple[str, ...]  # the dotted name as written
     line: int
     text: str

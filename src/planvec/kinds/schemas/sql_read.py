@@ -205,6 +205,8 @@ class StatementReader:
         if first == "ALTER":
             return self._alter(tokens, words, line)
         if first == "DROP":
+            if len(words) > 1 and words[1] == "TYPE":
+                return self._drop_types(tokens, line), None
             if len(words) > 1 and words[1] in _DROP_READ:
                 return self._parsed(tokens, line)
             return [], None
@@ -267,6 +269,8 @@ class StatementReader:
         self, tokens: Sequence[Token], words: list[str], line: int
     ) -> tuple[list[object], str | None]:
         kind = next((w for w in words[1:] if w in _CREATE_READ or w in _CREATE_SKIPPED), "")
+        if kind == "TYPE":
+            return self._enum(tokens, line), None
         if kind in _CREATE_SKIPPED:
             return [], None
         if kind in ("FUNCTION", "PROCEDURE"):
@@ -276,6 +280,8 @@ class StatementReader:
         return self._parsed(tokens, line, schema=False)
 
     def _alter(self, tokens: Sequence[Token], words: list[str], line: int) -> tuple[list[object], str | None]:
+        if len(words) > 1 and words[1] == "TYPE":
+            return self._enum_value(tokens, line), None
         if len(words) < 2 or words[1] not in ("TABLE", "INDEX"):
             return [], None
         i, name = self._name_after(tokens, 2, skip=("ONLY", "IF", "EXISTS"))
@@ -326,6 +332,7 @@ class StatementReader:
             "INDEX",
             "FUNCTION",
             "PROCEDURE",
+            "TYPE",
         ):
             kind_words.append(up[i])
             i += 1
@@ -340,7 +347,13 @@ class StatementReader:
         value = tokens[is_at + 1] if is_at + 1 < len(tokens) else None
         if value is None or (value.token_type != TokenType.STRING and value.text.upper() != "NULL"):
             return [], "COMMENT ON … IS needs a string or NULL"
-        target = {"COLUMN": "column", "INDEX": "index", "FUNCTION": "function", "PROCEDURE": "function"}
+        target = {
+            "COLUMN": "column",
+            "INDEX": "index",
+            "FUNCTION": "function",
+            "PROCEDURE": "function",
+            "TYPE": "type",
+        }
         text = value.text if value.token_type == TokenType.STRING else ""
         return [op.Comment(target.get(kind_words[-1], "table"), tuple(parts), line, text)], None
 
@@ -368,6 +381,40 @@ class StatementReader:
                 language = tokens[j + 1].text.strip("'\"").lower()
             j += 1
         return [op.CreateFunction(name, line, args, " ".join(returns.split()), language, kind)], None
+
+    def _enum(self, tokens: Sequence[Token], line: int) -> list[object]:
+        """``CREATE TYPE name AS ENUM ('a', …)``; other types (composite, range) are not elements."""
+        i, name = self._name_after(tokens, 2)
+        up = [t.text.upper() for t in tokens[i : i + 3]]
+        if up[:2] != ["AS", "ENUM"] or len(up) < 3 or tokens[i + 2].token_type != TokenType.L_PAREN:
+            return []
+        values = tuple(t.text for t in tokens[i + 3 :] if t.token_type == TokenType.STRING)
+        return [op.CreateEnum(name, line, values)]
+
+    def _enum_value(self, tokens: Sequence[Token], line: int) -> list[object]:
+        """``ALTER TYPE name ADD VALUE [IF NOT EXISTS] 'v' [BEFORE|AFTER 'w']``."""
+        i, name = self._name_after(tokens, 2)
+        up = [t.text.upper() for t in tokens]
+        strings = [t.text for t in tokens[i:] if t.token_type == TokenType.STRING]
+        if up[i : i + 2] != ["ADD", "VALUE"] or not strings:
+            return []
+        where = next((w for w in ("BEFORE", "AFTER") if w in up[i:]), "")
+        other = strings[1] if len(strings) > 1 else ""
+        return [
+            op.AddEnumValue(
+                name, line, strings[0], other if where == "BEFORE" else "", other if where == "AFTER" else ""
+            )
+        ]
+
+    def _drop_types(self, tokens: Sequence[Token], line: int) -> list[object]:
+        out: list[object] = []
+        i = 2
+        while i < len(tokens):
+            i, name = self._name_after(tokens, i, skip=("IF", "EXISTS"))
+            if name[1] and name[1].upper() not in ("CASCADE", "RESTRICT"):
+                out.append(op.DropEnum(name, line))
+            i += 1  # the comma
+        return out
 
     def _rename_tables(self, tokens: Sequence[Token], line: int) -> tuple[list[object], str | None]:
         """MySQL ``RENAME TABLE a TO b [, c TO d]`` (the tokenizer keeps what follows ``RENAME`` as

@@ -12,6 +12,7 @@ Names: ``schema.table`` when the statement qualifies it or the dialect has a def
 MySQL indexes are per table (``users.idx_email``), others are ``idx`` (or ``schema.idx``). Lookups
 ignore case (``ALTER TABLE Users`` finds ``users``). An ``ALTER`` of a table the schema does not hold
 (a lone migration) still gives its columns, under a table that is not itself an element.
+A column of a PostgreSQL enum type references the ``enum`` element and lists its ``values``.
 Partitions (``PARTITION OF``, ``ATTACH PARTITION``) are attributes of their parent, not tables: the
 operations on a partition (its own keys and indexes, as pg_dump writes them) are not repeated.
 """
@@ -89,6 +90,14 @@ class Function:
     description: str = ""
 
 
+@dataclass(slots=True)
+class Enum:
+    name: op.Name
+    values: list[str]
+    at: Where
+    description: str = ""
+
+
 def _key(name: op.Name) -> tuple[str, str]:
     return (name[0].casefold(), name[1].casefold())
 
@@ -103,6 +112,7 @@ class SchemaState:
         self.indexes: dict[tuple[str, str], Index] = {}
         self.functions: dict[tuple[str, ...], Function] = {}  # (schema, name, *args) casefolded
         self.partitions: dict[tuple[str, str], op.Name] = {}  # child -> parent
+        self.enums: dict[tuple[str, str], Enum] = {}
 
     def resolve(self, name: op.Name) -> op.Name:
         return (name[0] or self.default_schema, name[1])
@@ -133,12 +143,21 @@ def qualified(name: op.Name) -> str:
 
 
 def elements(state: SchemaState) -> list[tuple[str, Element]]:
-    """``(file, element)`` of every table, view, column, index and function, in file and line order."""
+    """``(file, element)`` of every table, view, column, index, enum type and function, in file and
+    line order."""
     out: list[tuple[str, Element]] = []
     for t in state.tables.values():
         out.extend(_table_elements(state, t))
     for ix in state.indexes.values():
         out.append((ix.at.file, _index_element(state, ix)))
+    for en in state.enums.values():
+        attrs = {"values": list(en.values)}
+        out.append(
+            (
+                en.at.file,
+                Element("enum", qualified(en.name), "sql", en.at.line, "", en.description, "", (), attrs),
+            )
+        )
     names = [f.name for f in state.functions.values()]
     for f in state.functions.values():
         overloaded = names.count(f.name) > 1
@@ -163,6 +182,9 @@ def _table_elements(state: SchemaState, t: Table) -> list[tuple[str, Element]]:
             for i, col in enumerate(fk.columns)
             if col.casefold() == c.name.casefold()
         )
+        enum = _enum_of(state, c.type)
+        if enum is not None:
+            refs = (*refs, qualified(enum.name))
         attrs: dict[str, Any] = {
             "nullable": not (c.not_null or c.name.casefold() in pk_keys),
             "default": c.default,
@@ -170,6 +192,8 @@ def _table_elements(state: SchemaState, t: Table) -> list[tuple[str, Element]]:
             "unique": c.name.casefold() in uniques or (len(pk) == 1 and c.name.casefold() in pk_keys),
             **c.extra,
         }
+        if enum is not None:
+            attrs["values"] = list(enum.values)
         if t.kind == "view":
             attrs = {"view": True}
         element = Element(
@@ -216,6 +240,15 @@ def _table_element(state: SchemaState, t: Table, pk: list[str], fks: list[Key]) 
         attrs["partitions"] = t.partitions
     refs = tuple(dict.fromkeys(qualified(state.resolve(k.ref_table or ("", ""))) for k in fks))
     return Element("table", tname, "sql", t.at.line, "", t.description, "", refs, attrs, t.at.file)
+
+
+def _enum_of(state: SchemaState, type_: str) -> Enum | None:
+    """The enum type a column is declared with (``shop.order_status``, ``mood``, ``mood[]``)."""
+    base = type_.removesuffix("[]")
+    if not base or "(" in base:
+        return None
+    schema, _, name = base.rpartition(".")
+    return state.enums.get(_key(state.resolve((schema, name))))
 
 
 def _ref(state: SchemaState, fk: Key, i: int) -> str:
