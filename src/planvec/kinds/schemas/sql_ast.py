@@ -28,6 +28,10 @@ class Reader:
         # SQLite's generator maps types to its storage classes (BOOLEAN -> INTEGER): its columns'
         # types are written in sqlglot's generic dialect instead, as declared.
         self.types = types or dialect
+        # One generator per dialect for the file: building one per expression costs more than
+        # generating the expression.
+        self._gen = dialect.generator()
+        self._type_gen = self.types.generator()
 
     # --- names ---
 
@@ -46,7 +50,10 @@ class Reader:
         return (self.ident(t.args.get("db")), self.ident(t.this))
 
     def sql(self, e: exp.Expr | None) -> str:
-        return "" if e is None else e.sql(dialect=self.dialect)
+        return "" if e is None else self._gen.generate(e)
+
+    def type_sql(self, e: exp.Expr | None) -> str:
+        return "" if e is None else self._type_gen.generate(e)
 
     def names(self, items: list[exp.Expr] | None) -> tuple[str, ...]:
         return tuple(
@@ -112,7 +119,7 @@ class Reader:
         return op.ColumnSpec(
             name,
             cd.this.meta.get("line", line),
-            "" if kind is None else kind.sql(dialect=self.types),
+            self.type_sql(kind),
             description=desc,
             extra=tuple(extra),
             **kwargs,  # type: ignore[arg-type]
@@ -259,7 +266,7 @@ class Reader:
         name = self.ident(a.this)
         allow = a.args.get("allow_null")
         if a.args.get("dtype"):
-            return op.AlterColumn(table, line, name, type=a.args["dtype"].sql(dialect=self.types))
+            return op.AlterColumn(table, line, name, type=self.type_sql(a.args["dtype"]))
         if allow is not None:
             return op.AlterColumn(table, line, name, not_null=not allow)
         if a.args.get("default") is not None:

@@ -211,14 +211,17 @@ def split(tokens: Sequence[Token]) -> list[list[Token]]:
     out: list[list[Token]] = []
     cur: list[Token] = []
     depth = 0
+    body = False  # whether cur is a CREATE TRIGGER/FUNCTION/PROCEDURE, known by its 6th token
     for i, tok in enumerate(tokens):
         if tok.token_type == TokenType.SEMICOLON and depth <= 0:
             if cur:
                 out.append(cur)
-            cur, depth = [], 0
+            cur, depth, body = [], 0, False
             continue
         cur.append(tok)
-        if _has_body(cur):
+        if len(cur) <= 6:
+            body = _has_body(cur)
+        if body:
             depth += _depth_step(tokens, i)
     if cur:
         out.append(cur)
