@@ -499,3 +499,33 @@ def test_enum_types_grow_and_drop() -> None:
     assert mood.attributes["values"] == ["sad", "ok", "happy", "ecstatic"]
     assert of(sf, "enum") == ["public.mood"]  # a composite type is no enum; gone was dropped
     assert by_name(sf)["public.people.feeling"].references == ("public.mood",)
+
+
+def test_nesting_deeper_than_the_recursion_limit_is_a_problem_of_its_statement() -> None:
+    deep = "(" * 3000 + "1" + ")" * 3000
+    sf = parse(f"CREATE TABLE a (x int DEFAULT {deep});\nCREATE TABLE b (y int);\n")
+    assert problems(sf) == [(1, "nested too deeply to read")]
+    assert of(sf, "table") == ["b"]
+
+
+def test_mutilated_real_files_never_raise() -> None:
+    """Cut, spliced and salted copies of the real files: each parse returns (problems, elements)."""
+    import random
+
+    sources = [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.rglob("*.sql"))]
+    salt = ["'", '"', "$$", "(", ")", ";", "/*", "--", "`", "\\", "\n", "CREATE TABLE", "ALTER TABLE", "END"]
+    rng = random.Random(15)
+    for _ in range(60):
+        text = rng.choice(sources)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randint(0, len(text))
+            cut = rng.random()
+            if cut < 0.3:
+                text = text[:at]
+            elif cut < 0.7:
+                text = text[:at] + rng.choice(salt) + text[at:]
+            else:
+                text = text[:at] + text[at + rng.randint(1, 200) :]
+        sf = parse(text)
+        assert isinstance(sf, SchemaFile)
+        assert all(p.line is None or p.line >= 1 for p in sf.problems)

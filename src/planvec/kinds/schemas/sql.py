@@ -31,6 +31,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from sqlglot.tokens import Token
+
 from ...records import FileProblem
 from ..base import Source
 from .records import Element, SchemaFile
@@ -81,9 +83,20 @@ def read_statements(text: str, dialect: str) -> tuple[list[object], list[tuple[i
     reader = StatementReader(prepared, dialect)
     ops: list[object] = []
     for stmt in split(tokens):
-        found, problem = reader.read(stmt)
+        found, problem = _read_one(reader, stmt)
         ops.extend(found)
         if problem:
             problems.append((stmt[0].line, problem))
     problems.sort()
     return ops, problems
+
+
+def _read_one(reader: StatementReader, stmt: list[Token]) -> tuple[list[object], str | None]:
+    """One statement; whatever sqlglot raises on it (nesting deeper than Python's recursion limit,
+    an internal error on odd input) is a problem of that statement, never of the file."""
+    try:
+        return reader.read(stmt)
+    except RecursionError:
+        return [], "nested too deeply to read"
+    except Exception as e:  # a library failure on one statement must not lose the file
+        return [], f"sqlglot failed on this statement ({type(e).__name__}: {e})"
