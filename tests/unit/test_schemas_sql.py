@@ -529,3 +529,36 @@ def test_mutilated_real_files_never_raise() -> None:
         sf = parse(text)
         assert isinstance(sf, SchemaFile)
         assert all(p.line is None or p.line >= 1 for p in sf.problems)
+
+
+def test_mysql_delimiter_regions_with_triggers_procedures_and_functions() -> None:
+    sf = parse(
+        "CREATE TABLE `a` (`x` int NOT NULL AUTO_INCREMENT, PRIMARY KEY (`x`)) ENGINE=InnoDB;\n"
+        "DELIMITER ;;\n"
+        "/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER `a_bi` BEFORE INSERT ON `a`"
+        " FOR EACH ROW BEGIN\n"
+        "  SET NEW.x = NEW.x + 1;\n"
+        "END */;;\n"
+        "DELIMITER ;\n"
+        "DELIMITER $$\n"
+        "CREATE DEFINER=`root`@`localhost` PROCEDURE `bump`(IN p_id INT, OUT p_total INT)\n"
+        "BEGIN\n"
+        "  UPDATE a SET x = x + 1 WHERE x = p_id;\n"
+        "  IF p_id > 0 THEN\n"
+        "    SELECT COUNT(*) INTO p_total FROM a;\n"
+        "  END IF;\n"
+        "END$$\n"
+        "CREATE FUNCTION `twice`(v INT) RETURNS int DETERMINISTIC\n"
+        "RETURN v * 2 $$\n"
+        "DELIMITER ;\n"
+        "CREATE TABLE b (y int);\n"
+    )
+    assert sf.dialect == "mysql" and problems(sf) == []
+    assert of(sf, "table") == ["a", "b"] and by_name(sf)["b"].line == 18
+    bump = by_name(sf)["bump"]
+    assert (bump.line, bump.attributes["kind"], bump.attributes["args"]) == (
+        8,
+        "procedure",
+        ["IN p_id INT", "OUT p_total INT"],
+    )
+    assert by_name(sf)["twice"].type == "int"

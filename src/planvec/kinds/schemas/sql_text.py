@@ -21,8 +21,9 @@ Hand-written here, because no library does it for a DDL reader:
   ``BEGIN ATOMIC``) hold ``;``: inside a ``CREATE TRIGGER/FUNCTION/PROCEDURE`` the split waits for
   the ``END`` closing its ``BEGIN``.
 
-Not handled: the MySQL client's ``DELIMITER`` command (mysqldump routines); such statements come
-back as problems with their lines.
+* the MySQL client's ``DELIMITER`` command (mysqldump ``--routines``, hand-written procedures): the
+  custom delimiter ending a line within its region is read as ``;`` (inside the routine bodies the
+  ``BEGIN … END`` rule above keeps their ``;``).
 """
 
 from __future__ import annotations
@@ -113,6 +114,8 @@ _COPY_STDIN = re.compile(r"^\s*COPY\s.*\bFROM\s+stdin\b.*;\s*$", re.IGNORECASE)
 _PSQL_META = re.compile(r"^\\[A-Za-z!?]")
 _INSERT_LINE = re.compile(r"^\s*INSERT\s+INTO\s.*\)\s*;\s*$", re.IGNORECASE)
 _ESCAPES = re.compile(r"\\.")
+_LINES = re.compile(r"[^\n]*\n|[^\n]+$")  # lines as the tokenizer counts them ("\n" only)
+_DELIMITER = re.compile(r"^\s*DELIMITER\s+(\S+)\s*$", re.IGNORECASE)
 
 
 def _whole_insert(line: str) -> bool:
@@ -122,21 +125,29 @@ def _whole_insert(line: str) -> bool:
 
 
 def blank_data(text: str) -> str:
-    """``text`` with the rows of ``COPY … FROM stdin;`` blocks (up to ``\\.``) and psql
-    meta-command lines replaced by empty lines: line numbers stay (offsets are those of the
-    returned text, which is what the statements are read from)."""
+    """``text`` with the rows of ``COPY … FROM stdin;`` blocks (up to ``\\.``), psql
+    meta-command lines and one-line INSERTs replaced by empty lines, and the MySQL client's
+    ``DELIMITER`` regions rewritten to ``;``: line numbers stay (offsets are those of the returned
+    text, which is what the statements are read from)."""
     out: list[str] = []
     in_copy = False
-    for line in text.splitlines(keepends=True):
+    delimiter = ""  # the MySQL client's statement delimiter when not ";"
+    for line in _LINES.findall(text):
         body = line.rstrip("\r\n")
+        end = line[len(body) :]
         if in_copy:
             in_copy = body != "\\."
-            out.append(line[len(body) :])
+            out.append(end)
+        elif m := _DELIMITER.match(body):
+            delimiter = "" if m.group(1) == ";" else m.group(1)
+            out.append(end)
         elif _PSQL_META.match(body) or (body[:1] in "Ii" and _whole_insert(body)):
-            out.append(line[len(body) :])
+            out.append(end)
         else:
             in_copy = bool(_COPY_STDIN.match(body))
-            out.append(line)
+            if delimiter and body.rstrip().endswith(delimiter):
+                body = body.rstrip()[: -len(delimiter)] + ";"
+            out.append(body + end)
     return "".join(out)
 
 
@@ -202,6 +213,7 @@ def _line_of(text: str, offset: int) -> int:
 # --- statements -----------------------------------------------------------------------------------
 
 _BODY_OPENERS = {"TRIGGER", "FUNCTION", "PROCEDURE"}
+_BODY_WORDS = 10  # CREATE DEFINER=`root`@`localhost` PROCEDURE: the kind comes within 10 tokens
 _NOT_CLOSING = {"IF", "LOOP", "WHILE", "REPEAT", "FOR"}
 _QUOTED = {TokenType.STRING, TokenType.IDENTIFIER, TokenType.HEREDOC_STRING}
 
@@ -211,7 +223,7 @@ def split(tokens: Sequence[Token]) -> list[list[Token]]:
     out: list[list[Token]] = []
     cur: list[Token] = []
     depth = 0
-    body = False  # whether cur is a CREATE TRIGGER/FUNCTION/PROCEDURE, known by its 6th token
+    body = False  # whether cur is a CREATE TRIGGER/FUNCTION/PROCEDURE, known by its first words
     for i, tok in enumerate(tokens):
         if tok.token_type == TokenType.SEMICOLON and depth <= 0:
             if cur:
@@ -219,7 +231,7 @@ def split(tokens: Sequence[Token]) -> list[list[Token]]:
             cur, depth, body = [], 0, False
             continue
         cur.append(tok)
-        if len(cur) <= 6:
+        if len(cur) <= _BODY_WORDS:
             body = _has_body(cur)
         if body:
             depth += _depth_step(tokens, i)
@@ -232,7 +244,7 @@ def _has_body(cur: Sequence[Token]) -> bool:
     """Whether the statement is a CREATE TRIGGER/FUNCTION/PROCEDURE (whose body may hold ``;``)."""
     if not cur or cur[0].text.upper() != "CREATE":
         return False
-    return any(t.text.upper() in _BODY_OPENERS for t in cur[1:6])
+    return any(t.text.upper() in _BODY_OPENERS for t in cur[1:_BODY_WORDS])
 
 
 def _depth_step(tokens: Sequence[Token], i: int) -> int:
