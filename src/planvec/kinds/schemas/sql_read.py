@@ -12,6 +12,7 @@ SQL at all (garbage is a problem). A few forms sqlglot has no tree for are read 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 from sqlglot import exp
@@ -187,13 +188,13 @@ class StatementReader(TokenReader):
     ) -> tuple[list[object], str | None]:
         tree = self._tree(tokens)
         if isinstance(tree, str):
-            return [], f"sqlglot cannot parse this statement: {tree}"
+            return [], f"sqlglot cannot parse {_head(tokens)}: {tree}"
         if isinstance(tree, exp.Condition | exp.Alias | exp.Identifier | exp.Literal):
-            return [], "not a SQL statement (a bare expression)"
+            return [], f"not a SQL statement: {_head(tokens)}"
         if not schema:
             return [], None
         if isinstance(tree, exp.Command):
-            return [], "sqlglot cannot read this statement (it falls back to an opaque command)"
+            return [], f"sqlglot cannot read {_head(tokens)} (it falls back to an opaque command)"
         return self._ops(tree, tokens, line), None
 
     def _ops(self, tree: exp.Expr, tokens: Sequence[Token], line: int) -> list[object]:
@@ -265,6 +266,13 @@ class StatementReader(TokenReader):
         return self._parsed(tokens, line)
 
 
+def _head(tokens: Sequence[Token], words: int = 5) -> str:
+    """The first words of a statement, to name it in a problem: ``CREATE TABLE orders ( id …``."""
+    text = " ".join(t.text for t in tokens[:words])
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return f"'{text}{' …' if len(tokens) > words else ''}'"
+
+
 def _pg_forms(tokens: Sequence[Token], kind: str) -> list[Token]:
     """PostgreSQL forms sqlglot does not parse, removed where they change nothing indexed: the
     ``ONLY`` of ``CREATE INDEX … ON ONLY parent`` (pg_dump's index of a partitioned table) and the
@@ -286,7 +294,10 @@ def _pg_forms(tokens: Sequence[Token], kind: str) -> list[Token]:
 
 
 def _reason(e: SqlglotError) -> str:
+    """sqlglot's first error message, without its internal class names."""
     errors = getattr(e, "errors", None) or []
     if errors and isinstance(errors[0], dict):
-        return str(errors[0].get("description") or e).splitlines()[0]
-    return str(e).splitlines()[0] if str(e) else type(e).__name__
+        text = str(errors[0].get("description") or e)
+    else:
+        text = str(e) or type(e).__name__
+    return re.sub(r" for <class '[^']*'>", "", text.splitlines()[0])
