@@ -248,3 +248,38 @@ def test_non_sql_files_pass_through() -> None:
     files = [(ROOT, other), *inline({"m/1_a.sql": "CREATE TABLE a (x int);", "m/2_a.sql": "DROP TABLE a;"})]
     out = apply_migrations(files)
     assert out[0] == (ROOT, other) and all(sf.elements == () for _, sf in out)
+
+
+def test_search_path_set_schema_and_renames_of_views_indexes_and_constraints() -> None:
+    out = apply_migrations(
+        inline(
+            {
+                "m/1_init.sql": "SET search_path TO app, public;\n"
+                "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n"
+                "CREATE INDEX users_email_idx ON users (email);\n"
+                "CREATE MATERIALIZED VIEW user_stats AS SELECT count(*) AS n FROM users;\n"
+                "CREATE VIEW v_users AS SELECT id, email FROM users;\n",
+                "m/2_more.sql": "SET search_path TO app;\n"
+                "ALTER TABLE users ADD COLUMN IF NOT EXISTS created_at timestamptz;\n"
+                "ALTER TABLE users ALTER COLUMN email SET DEFAULT 'x@y';\n"
+                "ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n"
+                "ALTER INDEX users_email_idx RENAME TO ix_users_email;\n"
+                "DROP MATERIALIZED VIEW user_stats;\n"
+                "CREATE OR REPLACE VIEW v_users AS SELECT id, email, created_at FROM users;\n"
+                "ALTER TABLE users RENAME CONSTRAINT users_pkey TO pk_users;\n"
+                "ALTER TABLE users SET SCHEMA archive;\n",
+            }
+        )
+    )
+    assert [p for _, sf in out for p in sf.problems] == []
+    found = located(out)
+    assert sorted(n for n, (_, e) in found.items() if e.element in ("table", "view", "index")) == [
+        "app.v_users",
+        "archive.ix_users_email",
+        "archive.users",
+    ]
+    email = found["archive.users.email"][1]
+    assert (email.type, email.attributes["default"], email.attributes["nullable"]) == ("TEXT", "'x@y'", False)
+    assert found["app.v_users"][1].references == ("archive.users",)
+    assert found["archive.users"][1].attributes["primary_key"] == ["id"]
+    assert where(out, "archive.users") == ("2_more.sql", 2)

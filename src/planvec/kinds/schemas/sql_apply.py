@@ -190,6 +190,13 @@ def _add_key_op(s: SchemaState, o: op.AddKey, file: str) -> None:
         _touch(t.at, file, o.line)
 
 
+def _rename_key(s: SchemaState, o: op.RenameKey, file: str) -> None:
+    t = s.table(o.table, file, o.line, create=False)
+    for k in t.keys if t is not None else ():
+        if k.name.casefold() == o.old.casefold():
+            k.name = o.new
+
+
 def _drop_key(s: SchemaState, o: op.DropKey, file: str) -> None:
     t = s.table(o.table, file, o.line)
     if t is None:
@@ -209,13 +216,19 @@ def _rename_table(s: SchemaState, o: op.RenameTable, file: str) -> None:
     t.name = new
     s.tables[_key(new)] = t
     _touch(t.at, file, o.line)
-    for ix in s.indexes.values():
+    for key, ix in list(s.indexes.items()):
         if _key(s.resolve(ix.table)) == _key(old):
             ix.table = new
+            if s.dialect == "postgres" and ix.name[0].casefold() != new[0].casefold():
+                del s.indexes[key]  # SET SCHEMA moves the table's indexes with it
+                ix.name = (new[0], ix.name[1])
+                s.indexes[_key(ix.name)] = ix
     for other in s.tables.values():
         for k in other.keys:
             if k.ref_table is not None and _key(s.resolve(k.ref_table)) == _key(old):
                 k.ref_table = new
+        # Views follow a renamed table (PostgreSQL keeps them bound to it).
+        other.sources = [new if _key(src) == _key(old) else src for src in other.sources]
     for child, parent in list(s.partitions.items()):
         if _key(parent) == _key(old):
             s.partitions[child] = new
@@ -373,7 +386,8 @@ def _comment(s: SchemaState, o: op.Comment, file: str) -> None:
 
 
 def _set_schema(s: SchemaState, o: op.SetSchema, file: str) -> None:
-    s.default_schema = o.schema
+    if s.dialect == "postgres" and o.schemas:
+        s.search_path = list(o.schemas)
 
 
 _HANDLERS: dict[type, Callable[[SchemaState, Any, str], None]] = {
@@ -385,6 +399,7 @@ _HANDLERS: dict[type, Callable[[SchemaState, Any, str], None]] = {
     op.ReplaceColumn: _replace_column,
     op.AddKey: _add_key_op,
     op.DropKey: _drop_key,
+    op.RenameKey: _rename_key,
     op.RenameTable: _rename_table,
     op.DropTable: _drop_table,
     op.AttachPartition: _attach,

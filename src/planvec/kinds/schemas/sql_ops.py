@@ -113,6 +113,14 @@ class DropKey:
 
 
 @dataclass(frozen=True, slots=True)
+class RenameKey:
+    table: Name
+    line: int
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
 class RenameTable:
     table: Name
     line: int
@@ -230,7 +238,8 @@ class Comment:
 
 @dataclass(frozen=True, slots=True)
 class SetSchema:
-    """``SET search_path TO s, …``: unqualified names after it are in ``s``."""
+    """``SET search_path TO s, …``: unqualified names after it are looked up in these schemas and
+    created in the first (PostgreSQL only)."""
 
-    schema: str
+    schemas: tuple[str, ...]
     line: int

@@ -243,11 +243,19 @@ class StatementReader(TokenReader):
     def _alter(self, tokens: Sequence[Token], words: list[str], line: int) -> tuple[list[object], str | None]:
         if len(words) > 1 and words[1] == "TYPE":
             return self._enum_value(tokens, line), None
-        if len(words) < 2 or words[1] not in ("TABLE", "INDEX"):
+        if len(words) > 2 and words[1:3] == ["MATERIALIZED", "VIEW"]:
+            words = [words[0], "VIEW", *words[3:]]
+            tokens = [tokens[0], *tokens[2:]]
+        if len(words) < 2 or words[1] not in ("TABLE", "INDEX", "VIEW"):
             return [], None
         i, name = self._name_after(tokens, 2, skip=("ONLY", "IF", "EXISTS"))
         action = tokens[i].text.upper() if i < len(tokens) else ""
         nxt = tokens[i + 1].text.upper() if i + 1 < len(tokens) else ""
+        moved = self._move(tokens, i, name, line) if words[1] != "INDEX" else None
+        if moved is not None:
+            return moved, None
+        if words[1] == "VIEW":
+            return [], None  # OWNER TO, SET (options), ALTER COLUMN … SET DEFAULT: nothing indexed
         if words[1] == "INDEX":
             if action == "RENAME" and nxt == "TO" and i + 2 < len(tokens):
                 return [op.RenameIndex(name, line, self._part(tokens[i + 2]))], None

@@ -107,15 +107,29 @@ class SchemaState:
 
     def __init__(self, dialect: str) -> None:
         self.dialect = dialect
-        self.default_schema = "public" if dialect == "postgres" else ""
+        # PostgreSQL's search_path: unqualified names are looked up in each schema in turn, and
+        # created in the first (SET search_path changes it); other dialects have no default schema.
+        self.search_path: list[str] = ["public"] if dialect == "postgres" else [""]
         self.tables: dict[tuple[str, str], Table] = {}
         self.indexes: dict[tuple[str, str], Index] = {}
         self.functions: dict[tuple[str, ...], Function] = {}  # (schema, name, *args) casefolded
         self.partitions: dict[tuple[str, str], op.Name] = {}  # child -> parent
         self.enums: dict[tuple[str, str], Enum] = {}
 
+    @property
+    def default_schema(self) -> str:
+        return self.search_path[0]
+
     def resolve(self, name: op.Name) -> op.Name:
-        return (name[0] or self.default_schema, name[1])
+        """``name`` with its schema: as written, else the first schema of the search path holding a
+        table, view, index or enum of that name, else the first schema of the path."""
+        if name[0] or len(self.search_path) == 1:
+            return (name[0] or self.search_path[0], name[1])
+        for schema in self.search_path:
+            key = _key((schema, name[1]))
+            if key in self.tables or key in self.indexes or key in self.enums:
+                return (schema, name[1])
+        return (self.search_path[0], name[1])
 
     def table(self, name: op.Name, file: str, line: int, create: bool = True) -> Table | None:
         """The table ``name`` (None for a partition: its parent holds it); a table only altered is

@@ -195,18 +195,31 @@ class TokenReader:
         return out, None
 
     def _set(self, tokens: Sequence[Token], line: int) -> list[object]:
-        """PostgreSQL ``SET [SESSION|LOCAL] search_path TO|= s, …``: the first schema."""
+        """``SET [SESSION|LOCAL] search_path TO|= s, …`` (PostgreSQL; ``$user`` left out)."""
         up = [t.text.upper() for t in tokens]
         i = 1 + sum(1 for w in up[1:3] if w in ("SESSION", "LOCAL"))
-        if not self.folds or i + 2 >= len(tokens) or up[i] != "SEARCH_PATH" or up[i + 1] not in ("TO", "="):
+        if i + 2 >= len(tokens) or up[i] != "SEARCH_PATH" or up[i + 1] not in ("TO", "="):
             return []
+        schemas = []
         for t in tokens[i + 2 :]:
             if t.token_type == TokenType.COMMA:
                 continue
             value = t.text if t.token_type in (TokenType.STRING, TokenType.IDENTIFIER) else t.text.lower()
-            if value and value != "$user":
-                return [op.SetSchema(value, line)]
-        return []
+            if value and value != "$user" and value.upper() != "DEFAULT":
+                schemas.append(value)
+        return [op.SetSchema(tuple(schemas), line)] if schemas else []
+
+    def _move(self, tokens: Sequence[Token], i: int, name: op.Name, line: int) -> list[object] | None:
+        """``… RENAME TO new``, ``… SET SCHEMA s`` (of a table or view) and ``… RENAME CONSTRAINT a
+        TO b``, the actions at token ``i``; None for any other action."""
+        up = [t.text.upper() for t in tokens[i : i + 5]]
+        if up[:2] == ["SET", "SCHEMA"] and len(up) > 2:
+            return [op.RenameTable(name, line, (self._part(tokens[i + 2]), name[1]))]
+        if up[:2] == ["RENAME", "TO"] and len(up) > 2:
+            return [op.RenameTable(name, line, (name[0], self._part(tokens[i + 2])))]
+        if up[:2] == ["RENAME", "CONSTRAINT"] and len(up) > 4 and up[3] == "TO":
+            return [op.RenameKey(name, line, self._part(tokens[i + 2]), self._part(tokens[i + 4]))]
+        return None
 
     # --- token helpers ---
 
