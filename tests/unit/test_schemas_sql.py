@@ -562,3 +562,70 @@ def test_mysql_delimiter_regions_with_triggers_procedures_and_functions() -> Non
         ["IN p_id INT", "OUT p_total INT"],
     )
     assert by_name(sf)["twice"].type == "int"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "postgres",
+            [
+                "public.a",
+                "public.u",
+                "public.child",
+                "public.a_doc",
+                "public.a_lower",
+                "public.a_nulls",
+                "public.f",
+                "public.p",
+                "public.mv",
+                "public.rv",
+                "public.vv",
+                "public.b",
+                "public.c",
+                "public.events",
+            ],
+        ),
+        ("mysql", ["t", "t.ft", "t.sp", "t.ix_c", "t.ix_n", "v"]),
+        ("sqlite", ["t2", "u", "docs", "ix"]),
+    ],
+)
+def test_valid_forms_of_each_dialect_read_without_a_problem(name: str, expected: list[str]) -> None:
+    """Identity and generated columns, arrays, EXCLUDE, WITH (…), INHERITS, partial/covering/NULLS NOT
+    DISTINCT indexes, RLS, SET STATISTICS, recursive and option-laden views, MySQL ON UPDATE, prefix
+    and FULLTEXT keys, PARTITION BY … (PARTITION …), ALGORITHM/DEFINER views, SQLite typeless
+    columns, STRICT, virtual tables: no problem, and temporary tables and views are no schema."""
+    rel = f"valid_forms_{name}.sql"
+    sf = parse_sql(Source(rel, (FIXTURES / rel).read_text(encoding="utf-8")))
+    assert (sf.dialect, problems(sf)) == (name, [])
+    assert [e.name for e in sf.elements if e.element != "column"] == expected
+    els = by_name(sf)
+    if name == "postgres":
+        assert els["public.a.id"].attributes["identity"] == "true"
+        assert els["public.a.full_name"].attributes["generated"]
+        assert els["public.a.tags"].type == "TEXT[]"
+        assert els["public.a.ref_id"].references == ("public.b.id",)
+        assert els["public.a"].attributes["unique"] == [["email"], ["first", "last"]]
+        assert els["public.a_lower"].attributes["where"] == "flag"
+        assert els["public.events"].attributes["partitions"][1] == {
+            "name": "public.events_d",
+            "bound": "DEFAULT",
+        }
+        assert els["public.rv"].attributes["columns"] == ["n"]
+        assert "public.tt" not in els  # CREATE TEMPORARY TABLE
+    if name == "mysql":
+        assert els["t"].attributes["partition_by"].startswith("RANGE (`id`) (PARTITION p0")
+        assert els["t"].attributes["columns"] == [
+            "id",
+            "p",
+            "s",
+            "ts",
+            "g",
+            "c",
+            "m",
+        ]  # n renamed m, j dropped
+        assert els["t.ix_c"].attributes["columns"] == ["c"]  # prefix key c(10)
+        assert els["t.ix_n"].attributes["columns"] == ["m"]
+    if name == "sqlite":
+        assert [els[f"u.{c}"].type for c in "abc"] == ["", "", ""]
+        assert "v" not in els  # CREATE TEMP VIEW

@@ -56,6 +56,8 @@ class Reader:
         return "" if e is None else self._type_gen.generate(e)
 
     def names(self, items: list[exp.Expr] | None) -> tuple[str, ...]:
+        """Column names (a MySQL prefix ``c(10)`` is the column ``c``), or the SQL of expressions."""
+        items = [i.this if isinstance(i, exp.ColumnPrefix) else i for i in items or ()]
         return tuple(
             self.ident(i) if isinstance(i, exp.Identifier | exp.Column) else self.sql(i) for i in items or ()
         )
@@ -76,6 +78,8 @@ class Reader:
             for item in e.this.expressions:
                 if isinstance(item, exp.ColumnDef):
                     columns.append(self.column(item, line))
+                elif isinstance(item, exp.Identifier):  # SQLite: a column without a type
+                    columns.append(op.ColumnSpec(self.ident(item), item.meta.get("line", line)))
                 elif isinstance(item, exp.IndexColumnConstraint):
                     indexes.append(self.inline_index(item, name, line))
                 else:
@@ -255,7 +259,15 @@ class Reader:
         if isinstance(a, exp.AlterColumn):
             return [self._alter_column(table, a, line)]
         if isinstance(a, exp.AddConstraint):
-            return [op.AddKey(table, line, k) for item in a.expressions for k in self.keys(item, line)]
+            indexes = [
+                self.inline_index(i, table, line)
+                for i in a.expressions
+                if isinstance(i, exp.IndexColumnConstraint)
+            ]
+            return [
+                *indexes,
+                *(op.AddKey(table, line, k) for item in a.expressions for k in self.keys(item, line)),
+            ]
         if isinstance(a, exp.ModifyColumn):
             col = self.column(a.this, line)
             old = a.args.get("rename_from")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
@@ -21,6 +22,7 @@ from sqlglot.tokens import Token, TokenType
 
 from . import sql_ops as op
 from .sql_ast import Reader
+from .sql_forms import simplify
 from .sql_text import GENERIC, sqlglot_dialect
 from .sql_tokens import TokenReader
 
@@ -126,6 +128,12 @@ _DROP_READ = frozenset({"TABLE", "VIEW", "MATERIALIZED", "INDEX", "FUNCTION", "P
 _ALTER_SKIPPED_ACTIONS = frozenset(
     "OWNER ENABLE DISABLE FORCE NO REPLICA CLUSTER SET RESET INHERIT OF NOT VALIDATE".split()  # noqa: SIM905
 )
+# An ALTER TABLE sqlglot reads as an opaque command is skipped when it only SETs or RESETs and none
+# of these words says it may change what is indexed (columns, types, defaults, keys, names).
+_SCHEMA_WORDS = frozenset({"ADD", "DROP", "RENAME", "TYPE", "DEFAULT", "NULL", "CHANGE", "MODIFY"})
+
+
+_LEAD = 16  # the kind of a statement is in its first words (CREATE OR REPLACE ALGORITHM=… VIEW)
 
 
 class StatementReader(TokenReader):
@@ -149,7 +157,9 @@ class StatementReader(TokenReader):
     def read(self, tokens: Sequence[Token]) -> tuple[list[object], str | None]:
         """The operations of one statement, or a problem (the reason)."""
         words = [
-            t.text.upper() for t in tokens[:8] if t.token_type not in (TokenType.STRING, TokenType.IDENTIFIER)
+            t.text.upper()
+            for t in tokens[:_LEAD]
+            if t.token_type not in (TokenType.STRING, TokenType.IDENTIFIER)
         ]
         first = words[0] if words else ""
         line = tokens[0].line
@@ -194,6 +204,9 @@ class StatementReader(TokenReader):
         if not schema:
             return [], None
         if isinstance(tree, exp.Command):
+            said = {t.text.upper() for t in tokens}
+            if tokens[0].text.upper() == "ALTER" and said & {"SET", "RESET"} and not said & _SCHEMA_WORDS:
+                return [], None  # SET STATISTICS / STORAGE / (options) …: nothing indexed changes
             return [], f"sqlglot cannot read {_head(tokens)} (it falls back to an opaque command)"
         return self._ops(tree, tokens, line), None
 
@@ -232,12 +245,14 @@ class StatementReader(TokenReader):
         kind = next((w for w in words[1:] if w in _CREATE_READ or w in _CREATE_SKIPPED), "")
         if kind == "TYPE":
             return self._enum(tokens, line), None
-        if kind in _CREATE_SKIPPED:
-            return [], None
+        if kind in _CREATE_SKIPPED or (kind in ("TABLE", "VIEW") and _temporary(words, kind)):
+            return [], None  # temporary tables and views live for one session: no schema
         if kind in ("FUNCTION", "PROCEDURE"):
             return self._function(tokens, kind.lower(), line)
         if kind:
-            return self._parsed(_pg_forms(tokens, kind), line)
+            simpler, options = simplify(tokens, kind, self.text)
+            ops, problem = self._parsed(simpler, line)
+            return [_with_options(o, options) for o in ops], problem
         return self._parsed(tokens, line, schema=False)
 
     def _alter(self, tokens: Sequence[Token], words: list[str], line: int) -> tuple[list[object], str | None]:
@@ -274,31 +289,21 @@ class StatementReader(TokenReader):
         return self._parsed(tokens, line)
 
 
+def _temporary(words: list[str], kind: str) -> bool:
+    return any(w in ("TEMP", "TEMPORARY") for w in words[1 : words.index(kind)])
+
+
+def _with_options(o: object, options: dict[str, str]) -> object:
+    if options and isinstance(o, op.CreateTable):
+        return replace(o, options=(*o.options, *options.items()))
+    return o
+
+
 def _head(tokens: Sequence[Token], words: int = 5) -> str:
     """The first words of a statement, to name it in a problem: ``CREATE TABLE orders ( id …``."""
     text = " ".join(t.text for t in tokens[:words])
     text = text if len(text) <= 60 else text[:57] + "..."
     return f"'{text}{' …' if len(tokens) > words else ''}'"
-
-
-def _pg_forms(tokens: Sequence[Token], kind: str) -> list[Token]:
-    """PostgreSQL forms sqlglot does not parse, removed where they change nothing indexed: the
-    ``ONLY`` of ``CREATE INDEX … ON ONLY parent`` (pg_dump's index of a partitioned table) and the
-    trailing ``WITH [NO] DATA`` of ``CREATE MATERIALIZED VIEW``."""
-    out = list(tokens)
-    if kind == "INDEX":
-        out = [
-            t
-            for i, t in enumerate(out)
-            if not (t.text.upper() == "ONLY" and i and out[i - 1].text.upper() == "ON")
-        ]
-    if kind == "VIEW":
-        tail = [t.text.upper() for t in out[-3:]]
-        if tail[-2:] == ["WITH", "DATA"]:
-            out = out[:-2]
-        elif tail == ["WITH", "NO", "DATA"]:
-            out = out[:-3]
-    return out
 
 
 def _reason(e: SqlglotError) -> str:
