@@ -67,11 +67,27 @@ def where(out: list[tuple[str, SchemaFile]], name: str) -> tuple[str, int]:
         ("U2__undo.sql", (0, (2,)), False),
         ("R__views.sql", (1, ()), True),
         ("7.sql", (0, (7,)), True),
+        ("2024-01-02-030405_x.sql", (0, (20240102030405,)), True),
     ],
 )
 def test_version_prefixes(name: str, order: tuple[int, tuple[int, ...]], applied: bool) -> None:
     m = migration_of(f"db/migrations/{name}")
     assert m is not None and m.order[:2] == order and m.applied is applied
+    assert m.folder == "db/migrations"
+
+
+@pytest.mark.parametrize(
+    ("path", "order", "applied"),
+    [
+        ("prisma/migrations/20240101120000_init/migration.sql", (0, (20240101120000,)), True),
+        ("migrations/2024-01-01-120000_create_users/up.sql", (0, (20240101120000,)), True),
+        ("migrations/2024-01-01-120000_create_users/down.sql", (0, (20240101120000,)), False),
+    ],
+)
+def test_versions_in_directory_names(path: str, order: tuple[int, tuple[int, ...]], applied: bool) -> None:
+    m = migration_of(path)
+    assert m is not None and m.order[:2] == order and m.applied is applied
+    assert m.folder == path.split("/2024")[0]
 
 
 @pytest.mark.parametrize("name", ["schema.sql", "init.sql", "v2_users.sql", "V__x.sql", "R_x.sql"])
@@ -283,3 +299,49 @@ def test_search_path_set_schema_and_renames_of_views_indexes_and_constraints() -
     assert found["app.v_users"][1].references == ("archive.users",)
     assert found["archive.users"][1].attributes["primary_key"] == ["id"]
     assert where(out, "archive.users") == ("2_more.sql", 2)
+
+
+def test_prisma_folder_of_versioned_directories() -> None:
+    base = "prisma/migrations"
+    out = apply_migrations(
+        inline(
+            {
+                f"{base}/20240301000000_email/migration.sql": 'ALTER TABLE "User" ADD COLUMN "email" TEXT;',
+                f"{base}/20240101000000_init/migration.sql": 'CREATE TABLE "User" ("id" SERIAL PRIMARY KEY);',
+                f"{base}/migration_lock.sql": "-- not a migration",
+            }
+        )
+    )
+    assert where(out, "public.User.email") == ("migration.sql", 1)
+    assert located(out)["public.User.email"][0] == f"{base}/20240301000000_email/migration.sql"
+
+
+def test_diesel_up_and_down_files_in_versioned_directories() -> None:
+    out = apply_migrations(
+        inline(
+            {
+                "migrations/2024-01-01-000000_users/up.sql": "CREATE TABLE users (id SERIAL PRIMARY KEY);",
+                "migrations/2024-01-01-000000_users/down.sql": "DROP TABLE users;",
+                "migrations/2024-02-01-000000_name/up.sql": "ALTER TABLE users ADD COLUMN name TEXT;",
+                "migrations/2024-02-01-000000_name/down.sql": "ALTER TABLE users DROP COLUMN name;",
+            }
+        )
+    )
+    assert sorted(located(out)) == ["public.users", "public.users.id", "public.users.name"]
+    assert all(sf.elements == () for _, sf in out if sf.path.endswith("down.sql"))
+
+
+@pytest.mark.parametrize(
+    ("up", "down"),
+    [("-- +goose Up", "-- +goose Down"), ("-- migrate:up", "-- migrate:down")],
+)
+def test_goose_and_dbmate_rollback_sections_are_not_schema(up: str, down: str) -> None:
+    sf = parse_sql(
+        Source(
+            "db/migrations/00002_add_email.sql",
+            f"{up}\nCREATE TABLE users (id int);\nALTER TABLE users ADD COLUMN email text;\n\n"
+            f"{down}\nALTER TABLE users DROP COLUMN email;\nDROP TABLE users;\nnot even sql;\n",
+        )
+    )
+    assert sf.problems == ()
+    assert [e.name for e in sf.elements] == ["users", "users.id", "users.email"]

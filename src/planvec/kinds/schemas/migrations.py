@@ -4,8 +4,12 @@ A directory is a **migrations folder** when at least two of its SQL files have a
 
 * ``0001_init.sql``, ``20240101120000_add_users.sql``, ``001_create.up.sql`` — a number, then ``_``,
   ``-``, ``.`` or the end of the name (plain numbered, timestamped, golang-migrate);
+* ``2024-01-01-120000_x.sql`` — a dated version (read as the number ``20240101120000``);
 * ``V2__add_email.sql``, ``V1_1__x.sql``, ``V1.1__x.sql`` — Flyway versioned migrations;
-* ``R__views.sql`` — Flyway repeatable migrations, applied after every versioned one (by name).
+* ``R__views.sql`` — Flyway repeatable migrations, applied after every versioned one (by name);
+* one directory per migration, the version in the directory's name: Prisma
+  ``20240101120000_init/migration.sql``, Diesel ``2024-01-01-120000_init/up.sql`` and ``down.sql``
+  (the folder is then the directory holding those directories).
 
 Versions compare as numbers (``9_x`` before ``10_x``; ``V1.10`` after ``V1.9``), ties by file name.
 The DDL statements of the folder's migrations (``SchemaFile.statements``) are applied in that order
@@ -14,11 +18,13 @@ and changed types are as after the last migration. Each element is returned in t
 :class:`SchemaFile` of the migration that last defined or altered it, with that statement's line; a
 migration whose elements were all changed later keeps none.
 
-**Rollbacks are not applied and give no elements**: golang-migrate ``*.down.sql`` and Flyway undo
-``U2__x.sql`` files keep their statements and problems (a statement sqlglot cannot parse is still
-reported) but no element, so a rollback's ``DROP TABLE`` never removes a table from the index, and a
-rollback's ``CREATE`` never defines one. A lone ``*.down.sql`` outside a migrations folder is treated
-the same way.
+**Rollbacks are not applied and give no elements**: golang-migrate ``*.down.sql``, Diesel
+``down.sql`` and Flyway undo ``U2__x.sql`` files keep their statements and problems (a statement
+sqlglot cannot parse is still reported) but no element, so a rollback's ``DROP TABLE`` never removes
+a table from the index, and a rollback's ``CREATE`` never defines one. A lone ``*.down.sql`` outside
+a migrations folder is treated the same way. The rollback section of a goose or dbmate migration
+(``-- +goose Down``, ``-- migrate:down`` to the end or to the next up marker) is not read at all
+(:mod:`.sql_text`).
 
 The folder's dialect is the one most of its migrations were read with (``public`` is the default
 schema of PostgreSQL: a migration without a PostgreSQL marker still resolves ``users`` to
@@ -40,31 +46,55 @@ from .sql_state import SchemaState, elements
 from .sql_text import GENERIC
 
 _FLYWAY = re.compile(r"^([VUR])(\d+(?:[._]\d+)*)?__", re.ASCII)
+_DATED = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(\d{6})(?:[_.\-]|$)", re.ASCII)  # Diesel
 _NUMBERED = re.compile(r"^(\d+)(?:[_.\-]|$)", re.ASCII)
+# One directory per migration, the version in the directory's name: Prisma (migration.sql),
+# Diesel and others (up.sql / down.sql).
+_IN_VERSIONED_DIR = {"migration.sql": True, "up.sql": True, "down.sql": False}
 
 
 @dataclass(frozen=True, slots=True)
 class Migration:
-    """Where a file stands in its folder's order; ``applied`` False for rollbacks."""
+    """Where a file stands in its migrations folder; ``applied`` False for rollbacks."""
 
+    folder: str  # the directory whose migrations are applied together
     order: tuple[int, tuple[int, ...], str]
     applied: bool
 
 
 def migration_of(path: str) -> Migration | None:
-    """The version of a migration file by its name, None when it has no version prefix."""
+    """The folder and version of a migration file by its name (or its directory's name: Prisma's
+    ``20240101120000_init/migration.sql``, Diesel's ``2024-01-01-120000_init/up.sql``), None when it
+    has no version prefix."""
     name = posixpath.basename(path)
+    parent = posixpath.dirname(path)
+    if name.lower() in _IN_VERSIONED_DIR:
+        version = _version(posixpath.basename(parent))
+        if version is None or version[0] == 1:
+            return None
+        return Migration(
+            posixpath.dirname(parent), (0, version[1], f"{parent}/{name}"), _IN_VERSIONED_DIR[name.lower()]
+        )
     stem = name[:-4] if name.lower().endswith(".sql") else name
-    down = stem.lower().endswith(".down")
+    m = _FLYWAY.match(stem)
+    if m and m.group(1) == "R":
+        return Migration(parent, (1, (), name), True)
+    version = _version(stem)
+    if version is None:
+        return None
+    undo = bool(m and m.group(1) == "U")
+    return Migration(parent, (0, version[1], name), not (undo or stem.lower().endswith(".down")))
+
+
+def _version(stem: str) -> tuple[int, tuple[int, ...]] | None:
+    """(0, numbers) of a version prefix, (1, ()) for a Flyway repeatable, None without a prefix."""
     m = _FLYWAY.match(stem)
     if m and (m.group(1) == "R" or m.group(2)):
-        if m.group(1) == "R":
-            return Migration((1, (), name), True)
-        return Migration((0, _numbers(m.group(2)), name), m.group(1) == "V" and not down)
-    m = _NUMBERED.match(stem)
-    if m:
-        return Migration((0, (int(m.group(1)),), name), not down)
-    return None
+        return (
+            (1, ()) if m.group(1) == "R" else (0, tuple(int(p) for p in re.split(r"[._]", m.group(2)) if p))
+        )
+    m = _DATED.match(stem) or _NUMBERED.match(stem)
+    return (0, (int("".join(g for g in m.groups() if g)),)) if m else None
 
 
 def is_rollback(path: str) -> bool:
@@ -72,17 +102,14 @@ def is_rollback(path: str) -> bool:
     return posixpath.basename(path).lower().endswith(".down.sql") or (m is not None and not m.applied)
 
 
-def _numbers(version: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.split(r"[._]", version) if p)
-
-
 def apply_migrations(files: Sequence[tuple[str, SchemaFile]]) -> list[tuple[str, SchemaFile]]:
     """The SQL files of a run with ordered migration folders replaced by the schema after the last
     migration (each element pointing at the file that last defined it); other files unchanged."""
     folders: dict[tuple[str, str], list[int]] = {}
     for i, (root, sf) in enumerate(files):
-        if sf.format == "sql" and migration_of(sf.path) is not None:
-            folders.setdefault((root, posixpath.dirname(sf.path)), []).append(i)
+        m = migration_of(sf.path) if sf.format == "sql" else None
+        if m is not None:
+            folders.setdefault((root, m.folder), []).append(i)
     out = list(files)
     for members in folders.values():
         if len(members) >= 2:

@@ -11,9 +11,11 @@ Hand-written here, because no library does it for a DDL reader:
 * the **dialect guess**: a score of markers per dialect (PostgreSQL ``$$``, ``SERIAL``, ``::``,
   ``JSONB``, ``CREATE EXTENSION``, ``plpgsql``; MySQL backticks, ``ENGINE=``, ``AUTO_INCREMENT``;
   SQLite ``AUTOINCREMENT``, ``WITHOUT ROWID``, ``PRAGMA``); no marker → sqlglot's generic dialect;
-* **dump data**: the rows of ``COPY … FROM stdin;`` up to ``\\.`` and psql meta-commands
-  (``\\connect``, ``\\restrict``) are not SQL, and one-line ``INSERT INTO … );`` statements hold
-  only data: they are blanked (line numbers kept) before tokenizing;
+* **dump data and rollbacks**: the rows of ``COPY … FROM stdin;`` up to ``\\.`` and psql
+  meta-commands (``\\connect``, ``\\restrict``) are not SQL, one-line ``INSERT INTO … );``
+  statements hold only data, and the ``-- +goose Down`` / ``-- migrate:down`` section of a goose or
+  dbmate migration is its rollback, never schema: they are blanked (line numbers kept) before
+  tokenizing;
 * **recovery** from what the tokenizer cannot read (an unterminated string, quoted name, comment or
   ``$$`` body, which would swallow the rest of the file): the statement it starts is one problem, and
   reading resumes at the next line that starts a DDL statement;
@@ -116,6 +118,9 @@ _INSERT_LINE = re.compile(r"^\s*INSERT\s+INTO\s.*\)\s*;\s*$", re.IGNORECASE)
 _ESCAPES = re.compile(r"\\.")
 _LINES = re.compile(r"[^\n]*\n|[^\n]+$")  # lines as the tokenizer counts them ("\n" only)
 _DELIMITER = re.compile(r"^\s*DELIMITER\s+(\S+)\s*$", re.IGNORECASE)
+# goose (``-- +goose Up`` / ``-- +goose Down``) and dbmate (``-- migrate:up`` / ``-- migrate:down``)
+# keep a migration and its rollback in one file.
+_UP_DOWN = re.compile(r"^\s*--\s*(?:\+goose\s+|migrate:)(up|down)\b", re.IGNORECASE)
 
 
 def _whole_insert(line: str) -> bool:
@@ -126,16 +131,22 @@ def _whole_insert(line: str) -> bool:
 
 def blank_data(text: str) -> str:
     """``text`` with the rows of ``COPY … FROM stdin;`` blocks (up to ``\\.``), psql
-    meta-command lines and one-line INSERTs replaced by empty lines, and the MySQL client's
+    meta-command lines, one-line INSERTs and the rollback sections of goose and dbmate migrations
+    (``-- +goose Down``, ``-- migrate:down``) replaced by empty lines, and the MySQL client's
     ``DELIMITER`` regions rewritten to ``;``: line numbers stay (offsets are those of the returned
     text, which is what the statements are read from)."""
     out: list[str] = []
-    in_copy = False
+    in_copy = in_down = False
     delimiter = ""  # the MySQL client's statement delimiter when not ";"
     for line in _LINES.findall(text):
         body = line.rstrip("\r\n")
         end = line[len(body) :]
-        if in_copy:
+        if marker := _UP_DOWN.match(body):
+            in_down = marker.group(1).lower() == "down"
+            out.append(line)
+        elif in_down:
+            out.append(end)
+        elif in_copy:
             in_copy = body != "\\."
             out.append(end)
         elif m := _DELIMITER.match(body):
