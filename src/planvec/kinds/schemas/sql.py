@@ -19,12 +19,13 @@ an empty schema (:mod:`.sql_apply`) give the elements:
   its line (or the line above it);
 * ``index`` (attributes ``table``, ``columns``, ``unique``, ``method``, ``where``), ``view`` (a view
   or materialized view: attribute ``materialized``, its ``columns`` when the SELECT names them, the
-  tables it reads as ``references``; its columns are ``column`` elements with ``view: true``) and
-  ``function`` (``kind`` function/procedure, ``args``, ``returns``, ``language``; bodies not read).
+  tables it reads as ``references``; its columns are ``column`` elements with ``view: true``),
+  ``function`` (``kind`` function/procedure, ``args``, ``returns``, ``language``; bodies not read)
+  and ``enum`` (a PostgreSQL enum type: attribute ``values``; its columns reference it).
 
-Statements without schema (``SET``, ``GRANT``, ``OWNER TO``, ``COPY`` data, triggers, sequences) are
-skipped and are not problems; a statement sqlglot cannot parse is a problem with its line, the rest of
-the file still read.
+Statements without schema (``SET``, ``GRANT``, ``OWNER TO``, ``COPY`` data, triggers, sequences,
+temporary tables) are skipped and are not problems; a statement sqlglot cannot parse is a problem with
+its line, the rest of the file still read. docs/schemas-sql.md is the user's reference.
 """
 
 from __future__ import annotations
