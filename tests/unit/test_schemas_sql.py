@@ -629,3 +629,12 @@ def test_valid_forms_of_each_dialect_read_without_a_problem(name: str, expected:
     if name == "sqlite":
         assert [els[f"u.{c}"].type for c in "abc"] == ["", "", ""]
         assert "v" not in els  # CREATE TEMP VIEW
+
+
+def test_windows_line_endings_give_the_same_elements_and_lines() -> None:
+    text = (FIXTURES / "pg_dump_shop.sql").read_text(encoding="utf-8")
+    lf, crlf = parse(text), parse(text.replace("\n", "\r\n"))
+    assert crlf.problems == ()
+    assert [(e.name, e.line, e.type, e.description) for e in crlf.elements] == [
+        (e.name, e.line, e.type, e.description) for e in lf.elements
+    ]
