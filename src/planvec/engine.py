@@ -639,6 +639,33 @@ class Engine:
                     out[child] = Hit.from_payload(p.id, 1.0, p.payload, coll, self._kind_of(coll))
         return out
 
+    def browse(self, collection: str | None = None) -> list[dict[str, Any]]:
+        """Per plan file of a tasks collection (default: the plans kind's): tasks, completed,
+        pending, percent, MVP and counts by priority and status (see :mod:`planvec.ops.browse`)."""
+        from .ops.browse import summarize_tasks
+
+        coll = collection or self.kinds([DEFAULT_KIND])[0][1].search_collection
+        return [f.to_dict() for f in summarize_tasks(self.store, coll)]
+
+    def record(self, collection: str, point_id: str) -> dict[str, Any]:
+        """One point as a hit, with its parent, siblings and children when it is a task."""
+        from .ops.browse import family
+
+        if self.store.collection_info(collection) is None:
+            raise CollectionNotFound(f"collection {collection!r} does not exist", hint="planvec collections")
+        kind = self._kind_of(collection)
+
+        def to_hit(pid: str, payload: dict[str, Any]) -> Hit:
+            return Hit.from_payload(pid, 1.0, payload, collection, kind)
+
+        found = family(self.store, collection, point_id, to_hit)
+        if found is None:
+            raise CollectionNotFound(
+                f"no point {point_id!r} in collection {collection!r}",
+                hint='find it with planvec search "..."',
+            )
+        return found
+
     def _kind_of(self, collection: str) -> str:
         """The kind that writes ``collection`` ("" for a collection no enabled kind writes)."""
         owner = REGISTRY.owner(self.settings, collection)

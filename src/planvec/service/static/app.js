@@ -5,7 +5,11 @@ const KEY_STORE = "planvec.apiKey";
 const DEBOUNCE_MS = 200;
 const $ = (sel) => document.querySelector(sel);
 
-const state = { key: sessionStorage.getItem(KEY_STORE) || "", selected: -1, hits: [], controller: null, seq: 0 };
+const PAGE = 20;  // results per page; "More results" asks for the next PAGE
+const state = {
+  key: sessionStorage.getItem(KEY_STORE) || "", selected: -1, hits: [], controller: null, seq: 0,
+  limit: PAGE, open: "",  // open: "collection/point_id" of the result shown in full
+};
 
 function headers() {
   const h = { Accept: "application/json" };
@@ -94,7 +98,7 @@ async function loadKinds() {
 function params() {
   const q = $("#q").value.trim();
   const kind = $("#f-kind").value;
-  const p = new URLSearchParams({ q, limit: "20", mode: $("#f-mode").value });
+  const p = new URLSearchParams({ q, limit: String(state.limit), mode: $("#f-mode").value });
   if (kind !== "plans") p.set("kind", kind);
   if (planFiltersOff()) return p;  // the status, priority, MVP and file filters are the plans kind's
   if ($("#f-status").value) p.set("status", $("#f-status").value);
@@ -106,6 +110,40 @@ function params() {
 
 const PLAN_FILTERS = ["#f-status", "#f-mvp", "#f-file", ".prios input"];
 
+// -- every view is a URL: the query, filters, mode, kind, page size and the open result ----------
+function pageUrl() {
+  const p = params();
+  if (!p.get("q")) p.delete("q");
+  if (p.get("mode") === "hybrid") p.delete("mode");
+  if (p.get("limit") === String(PAGE)) p.delete("limit");
+  if (state.open) p.set("open", state.open);
+  const qs = p.toString();
+  return `${location.pathname}${qs ? "?" + qs : ""}${location.hash}`;
+}
+
+function writeUrl(push) {
+  const url = pageUrl();
+  if (url === `${location.pathname}${location.search}${location.hash}`) return;
+  if (push) history.pushState(null, "", url); else history.replaceState(null, "", url);
+}
+
+function readUrl() {
+  const p = new URLSearchParams(location.search);
+  $("#q").value = p.get("q") || "";
+  const kind = p.get("kind") || "plans";
+  if (![...$("#f-kind").options].some((o) => o.value === kind)) $("#f-kind").append(new Option(kind, kind));
+  $("#f-kind").value = kind;
+  $("#f-mode").value = p.get("mode") || "hybrid";
+  $("#f-status").value = p.get("status") || "";
+  $("#f-mvp").value = p.get("mvp") || "";
+  $("#f-file").value = p.get("file") || "";
+  const prios = new Set(p.getAll("priority"));
+  for (const box of document.querySelectorAll(".prios input")) box.checked = prios.has(box.value);
+  state.limit = Math.min(1000, Math.max(PAGE, parseInt(p.get("limit") || String(PAGE), 10) || PAGE));
+  state.open = p.get("open") || "";
+  for (const sel of PLAN_FILTERS) for (const node of document.querySelectorAll(sel)) node.disabled = planFiltersOff();
+}
+
 function planFiltersOff() {
   return $("#f-kind").value !== "plans";
 }
@@ -113,7 +151,7 @@ function planFiltersOff() {
 function onKindChange() {
   const off = planFiltersOff();
   for (const sel of PLAN_FILTERS) for (const node of document.querySelectorAll(sel)) node.disabled = off;
-  search();
+  newSearch();
 }
 
 function renderHits(data) {
@@ -146,14 +184,121 @@ function renderHits(data) {
       }
     }
     const more = el("div", "more", `point ${h.point_id} · ${h.kind_name} · collection ${h.collection}`);
-    li.append(head, where, more);
-    li.addEventListener("click", () => { select(i); li.classList.toggle("open"); });
+    const link = el("a", "permalink", "link");
+    link.href = linkTo(h);
+    link.title = "This result's own address";
+    link.addEventListener("click", (ev) => { ev.preventDefault(); ev.stopPropagation(); openHit(i, true); });
+    where.append(link);
+    li.append(head, where, more, el("div", "detail"));
+    li.addEventListener("click", (ev) => {
+      if (ev.target.closest(".detail")) return;  // clicks inside the task view do not close it
+      select(i);
+      toggleHit(i);
+    });
     ol.append(li);
   });
   const n = data.hits.length;
   $("#status").textContent = n
     ? `${n} result${n > 1 ? "s" : ""} · ${data.mode} · ${data.took_ms.toFixed(0)} ms`
     : "No results. Try other words or fewer filters.";
+  $("#more").hidden = !(n >= state.limit && state.limit < 1000);
+  if (state.open) {
+    const i = data.hits.findIndex((h) => `${h.collection}/${h.point_id}` === state.open);
+    if (i >= 0) openHit(i, false);
+  }
+}
+
+function linkTo(h) {
+  const saved = state.open;
+  state.open = `${h.collection}/${h.point_id}`;
+  const url = pageUrl();
+  state.open = saved;
+  return url;
+}
+
+function toggleHit(i) {
+  const li = document.querySelectorAll(".hit")[i];
+  if (li.classList.contains("open")) {
+    li.classList.remove("open");
+    state.open = "";
+    writeUrl(true);
+  } else {
+    openHit(i, true);
+  }
+}
+
+async function openHit(i, push) {
+  const li = document.querySelectorAll(".hit")[i];
+  const h = state.hits[i];
+  if (!li || !h) return;
+  li.classList.add("open");
+  state.open = `${h.collection}/${h.point_id}`;
+  if (push) writeUrl(true);
+  const box = li.querySelector(".detail");
+  if (box.dataset.loaded) return;
+  box.dataset.loaded = "1";
+  box.replaceChildren(el("p", "muted", "loading…"));
+  try {
+    box.replaceChildren(taskView(await api(`/api/v1/points/${encodeURIComponent(h.collection)}/${h.point_id}`)));
+  } catch (err) {
+    box.replaceChildren(el("p", "error", err.message));
+    delete box.dataset.loaded;
+  }
+}
+
+// -- the task view: body, parent, siblings, children, status, priority, breadcrumb, path:line ----
+function taskView(data) {
+  const r = data.record;
+  const view = el("div", "task-view");
+  const where = el("div", "path-row");
+  const loc = `${r.path || r.file}:${r.line}`;
+  where.append(el("code", "path", loc));
+  const copy = el("button", "link copy", "copy");
+  copy.type = "button";
+  copy.addEventListener("click", async () => {
+    try { await navigator.clipboard.writeText(loc); copy.textContent = "copied"; } catch (_) { copy.textContent = "select and copy"; }
+  });
+  where.append(copy);
+  view.append(where);
+  const facts = el("div", "facts");
+  if (r.status) facts.append(el("span", `badge ${r.status}`, r.status));
+  if (r.priority) facts.append(el("span", "badge prio", r.priority));
+  if (r.is_mvp) facts.append(el("span", "badge mvp", "MVP"));
+  if (r.task_id) facts.append(el("span", "tid", r.task_id));
+  for (const [k, v] of Object.entries(r.fields || {})) {
+    if (["title", "file", "line", "section", "task_id", "status", "priority", "is_mvp", "kind"].includes(k)) continue;
+    if (v === null || v === "" || v === false) continue;
+    facts.append(el("span", "badge field", `${k} ${Array.isArray(v) ? v.join(", ") : v}`));
+  }
+  view.append(facts);
+  if (r.section) {
+    const crumbs = el("div", "crumbs");
+    for (const part of r.section.split(" > ")) crumbs.append(el("span", "", part));
+    view.append(crumbs);
+  }
+  if (data.parent) view.append(family("Parent", [data.parent]));
+  if (r.body) view.append(el("pre", "body", r.body));
+  else if (r.text && r.kind !== "task") view.append(el("pre", "body", r.text));
+  if (data.children.length) view.append(family("Subtasks", data.children));
+  if (data.siblings.length) view.append(family("Same level", data.siblings));
+  return view;
+}
+
+function family(label, hits) {
+  const box = el("div", "family");
+  box.append(el("h4", "", `${label} (${hits.length})`));
+  const ul = el("ul");
+  for (const h of hits.slice(0, 30)) {
+    const li = el("li");
+    li.append(el("span", `mark ${h.status || ""}`, h.status === "completed" ? "☑" : "☐"));
+    if (h.task_id) li.append(el("span", "tid", h.task_id));
+    li.append(el("span", "", h.title));
+    li.append(el("span", "muted", `:${h.line}`));
+    ul.append(li);
+  }
+  if (hits.length > 30) ul.append(el("li", "muted", `… and ${hits.length - 30} more`));
+  box.append(ul);
+  return box;
 }
 
 function select(i) {
@@ -170,9 +315,12 @@ async function search() {
   const q = $("#q").value.trim();
   const seq = ++state.seq;
   if (state.controller) state.controller.abort();
+  $("#examples").hidden = Boolean(q);
+  writeUrl(false);
   if (!q) {
     $("#results").replaceChildren();
     $("#status").textContent = "";
+    $("#more").hidden = true;
     return;
   }
   state.controller = new AbortController();
@@ -190,7 +338,15 @@ async function search() {
 let timer = null;
 function searchSoon() {
   clearTimeout(timer);
+  state.limit = PAGE;
+  state.open = "";
   timer = setTimeout(search, DEBOUNCE_MS);
+}
+
+function newSearch() {
+  state.limit = PAGE;
+  state.open = "";
+  search();
 }
 
 function onKey(ev) {
@@ -201,7 +357,7 @@ function onKey(ev) {
   else if (ev.key === "ArrowUp") { ev.preventDefault(); select(state.selected - 1); }
   else if (ev.key === "Enter" && state.selected >= 0) {
     ev.preventDefault();
-    document.querySelectorAll(".hit")[state.selected].classList.toggle("open");
+    toggleHit(state.selected);
   } else if (ev.key === "Escape") {
     if (state.selected >= 0) { state.selected = -1; document.querySelectorAll(".hit").forEach((li) => li.setAttribute("aria-selected", "false")); }
     else { $("#q").value = ""; search(); }
@@ -224,18 +380,32 @@ function showView() {
 
 async function start() {
   window.addEventListener("hashchange", showView);
+  window.addEventListener("popstate", () => { readUrl(); search(); });
   $("#q").addEventListener("input", searchSoon);
-  for (const sel of ["#f-status", "#f-mvp", "#f-mode"]) $(sel).addEventListener("change", search);
+  for (const sel of ["#f-status", "#f-mvp", "#f-mode"]) $(sel).addEventListener("change", newSearch);
   $("#f-kind").addEventListener("change", onKindChange);
   $("#f-file").addEventListener("input", searchSoon);
-  for (const box of document.querySelectorAll(".prios input")) box.addEventListener("change", search);
+  for (const box of document.querySelectorAll(".prios input")) box.addEventListener("change", newSearch);
+  $("#more").addEventListener("click", () => { state.limit = Math.min(1000, state.limit + PAGE); search(); });
+  for (const b of document.querySelectorAll(".example")) {
+    b.addEventListener("click", () => { $("#q").value = b.textContent; newSearch(); $("#q").focus(); });
+  }
+  // On a phone the filters start folded: the results get the screen.
+  if (window.matchMedia("(max-width: 760px)").matches) $("#filters-box").open = false;
   document.addEventListener("keydown", onKey);
   $("#key-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     state.key = $("#key-input").value.trim();
     sessionStorage.setItem(KEY_STORE, state.key);
     $("#key-input").value = "";
-    if (await whoami()) { await loadKinds(); await loadCollections(); $("#q").focus(); search(); }
+    if (await whoami()) {
+      await loadKinds();
+      readUrl();
+      await loadCollections();
+      $("#q").focus();
+      search();
+      showView();
+    }
   });
   $("#forget").addEventListener("click", () => {
     sessionStorage.removeItem(KEY_STORE);
@@ -243,12 +413,12 @@ async function start() {
     $("#who").textContent = "";
     needKey("");
   });
-  const initial = new URLSearchParams(location.search).get("q");
-  if (initial) $("#q").value = initial;
+  readUrl();
   if (await whoami()) {
     await loadKinds();
+    readUrl();  // the kind list is the server's now
     await loadCollections();
-    if (initial) search();
+    search();
   }
   showView();
 }
