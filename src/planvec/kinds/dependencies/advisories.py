@@ -1,14 +1,77 @@
 """The local advisory database (OSV records imported by ``planvec advisories import``) and the
-assessment of one dependency against it (placeholder: being written)."""
+assessment of one dependency against it.
+
+The database is one SQLite file under the data directory (:data:`ADVISORIES_FILE`): a table of
+advisories (id, aliases, summary, modified, database_specific) and a table of their affected
+packages (ecosystem, package, ranges with their type and events, versions, database_specific),
+indexed by (ecosystem, package). Importing an ecosystem again replaces what the database held for
+it (OSV publishes each ecosystem whole); the other ecosystems stay. Matching follows OSV's rules
+(:mod:`.osv`); nothing here touches the network.
+"""
 
 from __future__ import annotations
 
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .records import Dependency
+from packaging.utils import canonicalize_name
+
+from ...errors import UsageError
+from . import osv
+from .records import OSV_ECOSYSTEMS, Dependency
+from .versions import VersionError, candidates, satisfies
 
 ADVISORIES_FILE = "advisories.sqlite"  # under the data directory
+FROM_OSV = {osv_name: name for name, osv_name in OSV_ECOSYSTEMS.items()}
+STATES = ("unknown", "none", "possibly_affected", "affected")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS advisories (
+  id TEXT PRIMARY KEY, aliases TEXT NOT NULL, summary TEXT NOT NULL, modified TEXT NOT NULL,
+  withdrawn TEXT, database_specific TEXT, source TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS affected (
+  advisory_id TEXT NOT NULL, ecosystem TEXT NOT NULL, package TEXT NOT NULL, ranges TEXT NOT NULL,
+  versions TEXT NOT NULL, database_specific TEXT);
+CREATE INDEX IF NOT EXISTS affected_package ON affected (ecosystem, package);
+CREATE INDEX IF NOT EXISTS affected_advisory ON affected (advisory_id);
+"""
+
+
+def package_key(ecosystem: str, name: str) -> str:
+    """The name the database files a package under: PEP 503 for pypi, lower case for cargo."""
+    if ecosystem == "pypi":
+        return canonicalize_name(name)
+    if ecosystem == "cargo":
+        return name.lower().replace("_", "-")
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class AdvisoryMatch:
+    """One advisory that applies to one dependency."""
+
+    id: str
+    aliases: tuple[str, ...]
+    summary: str
+    modified: str
+    state: str  # "affected" or "possibly_affected"
+    fixed: tuple[str, ...]  # versions that fix it (empty: no fix known)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "aliases": list(self.aliases),
+            "summary": self.summary,
+            "modified": self.modified,
+            "state": self.state,
+            "fixed": list(self.fixed),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,15 +81,220 @@ class Assessment:
     state: str  # "unknown" (no advisories imported), "none", "possibly_affected", "affected"
     ids: tuple[str, ...] = ()  # advisory ids (OSV ids / aliases) that apply
     fixed: tuple[str, ...] = ()  # versions that fix them
+    advisories: tuple[AdvisoryMatch, ...] = ()
+    git_ranges: int = 0  # GIT ranges of this package's advisories, skipped
+    reason: str = ""  # why the state is "unknown" when advisories exist (an unreadable version)
+
+
+def exact_version(dep: Dependency) -> str | None:
+    """The one version a dependency is at: locked, pinned (``==1.2``, ``=1.2.3``) or None."""
+    if dep.version:
+        return dep.version
+    spec = dep.specifier.strip()
+    for prefix in ("===", "=="):
+        if spec.startswith(prefix) and "," not in spec and "*" not in spec:
+            return spec[len(prefix) :].strip()
+    return None
 
 
 class AdvisoryDB:
-    """Read access to the imported advisories."""
+    """Read access to the imported advisories (thread-safe; entries cached per package)."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self._conn = conn
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[str, str], list[osv.Entry]] = {}
 
     @classmethod
     def open(cls, path: Path) -> AdvisoryDB | None:
         """The database at ``path``, None when no advisories were imported."""
-        return None
+        path = Path(path).expanduser()
+        if not path.is_file():
+            return None
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+            count = conn.execute("SELECT count(*) FROM advisories").fetchone()[0]
+        except sqlite3.DatabaseError as e:
+            raise UsageError(
+                f"the advisory database {path} cannot be read: {e}",
+                hint="import the advisories again: planvec advisories import FILE (or delete the file)",
+            ) from None
+        if not count:
+            conn.close()
+            return None
+        return cls(path, conn)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> AdvisoryDB:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading ------------------------------------------------------------------------------
+    def snapshot(self) -> str | None:
+        """The advisories' snapshot date: the latest ``modified`` of any imported advisory."""
+        with self._lock:
+            row = self._conn.execute("SELECT max(modified) FROM advisories").fetchone()
+        return row[0] if row else None
+
+    def status(self) -> dict[str, Any]:
+        with self._lock:
+            return status_of(self._conn, self.path)
+
+    def entries(self, ecosystem: str, name: str) -> list[osv.Entry]:
+        """The compiled affected entries of one package (not withdrawn)."""
+        key = (ecosystem, package_key(ecosystem, name))
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                return cached
+            rows = self._conn.execute(
+                "SELECT a.id, a.aliases, a.summary, a.modified, f.ranges, f.versions FROM affected f "
+                "JOIN advisories a ON a.id = f.advisory_id "
+                "WHERE f.ecosystem = ? AND f.package = ? AND a.withdrawn IS NULL ORDER BY a.id",
+                key,
+            ).fetchall()
+            entries = [
+                osv.compile_entry(
+                    ecosystem,
+                    {"id": r[0], "aliases": json.loads(r[1]), "summary": r[2], "modified": r[3]},
+                    json.loads(r[4]),
+                    json.loads(r[5]),
+                )
+                for r in rows
+            ]
+            self._cache[key] = entries
+            return entries
 
     def assess(self, dep: Dependency) -> Assessment:
-        return Assessment("unknown")
+        """The advisories that apply to ``dep``: *affected* when its exact version (locked or pinned)
+        is affected, *possibly_affected* when its specifier admits an affected version."""
+        if dep.ecosystem not in OSV_ECOSYSTEMS:
+            return Assessment("unknown", reason=f"unknown ecosystem {dep.ecosystem!r}")
+        entries = self.entries(dep.ecosystem, dep.name)
+        git = sum(e.git_ranges for e in entries)
+        exact = exact_version(dep)
+        if not entries:
+            return Assessment("none", git_ranges=git)
+        if exact is None and dep.source.strip():
+            return Assessment("unknown", git_ranges=git, reason=f"not from the registry: {dep.source}")
+        try:
+            found = _exact_matches(dep, exact, entries) if exact else _range_matches(dep, entries)
+        except VersionError as e:
+            return Assessment("unknown", git_ranges=git, reason=str(e))
+        return _assessment(dep.ecosystem, found, git)
+
+
+def _exact_matches(dep: Dependency, version: str, entries: list[osv.Entry]) -> list[AdvisoryMatch]:
+    keys = osv.Keys(dep.ecosystem, version)
+    if keys.get(dep.ecosystem) is None:
+        raise VersionError(f"{dep.name}: {version!r} is not a {dep.ecosystem} version")
+    out = []
+    for e in entries:
+        hit, fixed = osv.match(e, keys)
+        if hit:
+            out.append(AdvisoryMatch(e.advisory_id, e.aliases, e.summary, e.modified, "affected", fixed))
+    return out
+
+
+def _range_matches(dep: Dependency, entries: list[osv.Entry]) -> list[AdvisoryMatch]:
+    spec = dep.specifier.strip()
+    base = candidates(dep.ecosystem, [spec]) if spec else []
+    out = []
+    for e in entries:
+        fixed: list[str] = []
+        hit = False
+        for c in dict.fromkeys([*base, *osv.named_versions(e), *candidates(dep.ecosystem, [])]):
+            try:
+                if not satisfies(dep.ecosystem, c, spec):
+                    continue
+            except VersionError:
+                if not spec:
+                    raise
+                continue
+            ok, fx = osv.match(e, osv.Keys(dep.ecosystem, c))
+            if ok:
+                hit = True
+                fixed += fx
+        if hit:
+            fixed_t = tuple(dict.fromkeys(fixed))
+            out.append(
+                AdvisoryMatch(e.advisory_id, e.aliases, e.summary, e.modified, "possibly_affected", fixed_t)
+            )
+    return out
+
+
+def _assessment(ecosystem: str, found: list[AdvisoryMatch], git: int) -> Assessment:
+    if not found:
+        return Assessment("none", git_ranges=git)
+    state = "affected" if any(m.state == "affected" for m in found) else "possibly_affected"
+    ids = tuple(dict.fromkeys(x for m in found for x in (m.id, *m.aliases)))
+    fixed = _sorted_versions(ecosystem, {f for m in found for f in m.fixed})
+    return Assessment(state, ids, fixed, tuple(found), git)
+
+
+def _sorted_versions(ecosystem: str, versions: Iterable[str]) -> tuple[str, ...]:
+    keyed = [(osv.Keys(ecosystem, v).get(ecosystem), v) for v in versions]
+    readable = sorted((t for t in keyed if t[0] is not None), key=lambda t: t[0])
+    return tuple([v for _, v in readable] + sorted(v for k, v in keyed if k is None))
+
+
+def status_of(conn: sqlite3.Connection, path: Path) -> dict[str, Any]:
+    """Counts per ecosystem, snapshot dates and when the database was imported."""
+    per_eco = []
+    for eco, adv, pkgs, snap in conn.execute(
+        "SELECT f.ecosystem, count(DISTINCT f.advisory_id), count(DISTINCT f.package), max(a.modified) "
+        "FROM affected f JOIN advisories a ON a.id = f.advisory_id GROUP BY f.ecosystem ORDER BY f.ecosystem"
+    ):
+        per_eco.append({"ecosystem": eco, "advisories": adv, "packages": pkgs, "snapshot": snap})
+    total, snapshot = conn.execute("SELECT count(*), max(modified) FROM advisories").fetchone()
+    meta = dict(conn.execute("SELECT key, value FROM meta"))
+    return {
+        "path": str(path),
+        "advisories": total,
+        "snapshot": snapshot,
+        "imported_at": meta.get("imported_at"),
+        "ecosystems": per_eco,
+    }
+
+
+def connect_rw(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path)
+    conn.executescript(SCHEMA)
+    return conn
+
+
+def iter_rows(records: Iterable[tuple[str, dict[str, Any]]]) -> Iterator[tuple[str, tuple, list[tuple]]]:
+    """(ecosystem set key, advisory row, affected rows) of checked records; see :mod:`.osvimport`."""
+    for source, rec in records:
+        affected = []
+        for a in rec.get("affected", []):
+            eco = FROM_OSV.get(a["package"]["ecosystem"])
+            if eco is None:
+                continue
+            affected.append(
+                (
+                    rec["id"],
+                    eco,
+                    package_key(eco, a["package"]["name"]),
+                    json.dumps(a.get("ranges", [])),
+                    json.dumps(a.get("versions", [])),
+                    json.dumps(a.get("database_specific")) if "database_specific" in a else None,
+                )
+            )
+        row = (
+            rec["id"],
+            json.dumps(rec.get("aliases", [])),
+            str(rec.get("summary") or "") or str(rec.get("details") or "")[:200],
+            rec["modified"],
+            rec.get("withdrawn"),
+            json.dumps(rec.get("database_specific")) if "database_specific" in rec else None,
+            source,
+        )
+        yield source, row, affected
