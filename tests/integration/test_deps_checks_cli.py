@@ -35,7 +35,9 @@ RECORDS = [
 ]
 
 
-def _payload(file: str, lock: bool, eco: str, name: str, spec: str, version: str | None, line: int) -> dict[str, Any]:
+def _payload(
+    file: str, lock: bool, eco: str, name: str, spec: str, version: str | None, line: int
+) -> dict[str, Any]:
     return {
         "root": "/repo",
         "file": file,
@@ -58,7 +60,10 @@ def _payload(file: str, lock: bool, eco: str, name: str, spec: str, version: str
 def data_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Path:
     data = tmp_path_factory.mktemp("deps-home")
     payloads = [_payload(*r) for r in RECORDS]
-    texts = [f"{p['name']} {p['version'] or p['specifier']} {p['dep_type']} {p['ecosystem']} {p['file']}" for p in payloads]
+    texts = [
+        f"{p['name']} {p['version'] or p['specifier']} {p['dep_type']} {p['ecosystem']} {p['file']}"
+        for p in payloads
+    ]
     with Engine(Settings(data_dir=data), embedder=embedder) as eng:
         spec = CollectionSpec("dependencies", embedder.dimension, embedder.model_id, sparse=False)
         eng.store.create_collection(spec)
@@ -76,7 +81,9 @@ def osv(id_: str, eco: str, name: str, events: list[dict[str, str]], **kw: Any) 
         "id": id_,
         "modified": "2026-11-20T10:00:00Z",
         "summary": f"{name} advisory",
-        "affected": [{"package": {"ecosystem": eco, "name": name}, "ranges": [{"type": "ECOSYSTEM", "events": events}]}],
+        "affected": [
+            {"package": {"ecosystem": eco, "name": name}, "ranges": [{"type": "ECOSYSTEM", "events": events}]}
+        ],
         **kw,
     }
 
@@ -85,8 +92,22 @@ def osv(id_: str, eco: str, name: str, events: list[dict[str, str]], **kw: Any) 
 def osv_zip(tmp_path: Path) -> Path:
     path = tmp_path / "all.zip"
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("GHSA-lodash.json", json.dumps(osv("GHSA-lodash", "npm", "lodash", [{"introduced": "0"}, {"fixed": "4.17.12"}])))
-        zf.writestr("PYSEC-flask.json", json.dumps(osv("PYSEC-flask", "PyPI", "Flask", [{"introduced": "2.0"}, {"fixed": "2.3.3"}], aliases=["CVE-2023-30861"])))
+        zf.writestr(
+            "GHSA-lodash.json",
+            json.dumps(osv("GHSA-lodash", "npm", "lodash", [{"introduced": "0"}, {"fixed": "4.17.12"}])),
+        )
+        zf.writestr(
+            "PYSEC-flask.json",
+            json.dumps(
+                osv(
+                    "PYSEC-flask",
+                    "PyPI",
+                    "Flask",
+                    [{"introduced": "2.0"}, {"fixed": "2.3.3"}],
+                    aliases=["CVE-2023-30861"],
+                )
+            ),
+        )
         zf.writestr("broken.json", "{")
     return path
 
@@ -97,9 +118,13 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_conflicts_cli_json_and_reports(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_conflicts_cli_json_and_reports(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     reports = tmp_path / "reports"
-    code, out, _ = run(capsys, "--data-dir", str(data_dir), "deps", "conflicts", "--json", "--report-dir", str(reports))
+    code, out, _ = run(
+        capsys, "--data-dir", str(data_dir), "deps", "conflicts", "--json", "--report-dir", str(reports)
+    )
     assert code == 1  # incompatible conflicts exist
     data = json.loads(out)
     assert data["source"] == "index" and data["files"] == 6 and data["dependencies"] == 7
@@ -153,10 +178,14 @@ def test_import_status_audit(
     assert "npm" in out and "pypi" in out
     code, out, _ = run(capsys, "--data-dir", str(home), "advisories", "status", "--json")
     st = json.loads(out)
-    assert code == 0 and st["advisories"] == 2 and {e["ecosystem"] for e in st["ecosystems"]} == {"npm", "pypi"}
+    assert (
+        code == 0 and st["advisories"] == 2 and {e["ecosystem"] for e in st["ecosystems"]} == {"npm", "pypi"}
+    )
 
     reports = tmp_path / "r"
-    code, out, _ = run(capsys, "--data-dir", str(home), "deps", "audit", "--json", "--report-dir", str(reports))
+    code, out, _ = run(
+        capsys, "--data-dir", str(home), "deps", "audit", "--json", "--report-dir", str(reports)
+    )
     assert code == 1
     data = json.loads(out)
     got = {(f["name"], f["where"], f["state"], tuple(f["fixed"])) for f in data["findings"]}
@@ -169,10 +198,15 @@ def test_import_status_audit(
     assert "PYSEC-flask" in (reports / "deps-audit.md").read_text()
 
     code, out, _ = run(capsys, "--data-dir", str(home), "deps", "audit", "--no-report")
-    assert code == 1 and "affected npm lodash 4.17.11 (app/package-lock.json:310): GHSA-lodash; fixed in 4.17.12" in out
+    assert (
+        code == 1
+        and "affected npm lodash 4.17.11 (app/package-lock.json:310): GHSA-lodash; fixed in 4.17.12" in out
+    )
     code, *_ = run(capsys, "--data-dir", str(home), "deps", "audit", "--no-report", "--fail-on", "never")
     assert code == 0
-    code, _, err = run(capsys, "--data-dir", str(home), "deps", "audit", "--no-report", "--fail-on", "sometimes")
+    code, _, err = run(
+        capsys, "--data-dir", str(home), "deps", "audit", "--no-report", "--fail-on", "sometimes"
+    )
     assert code == 2 and "--fail-on 'sometimes' is not one of affected, possibly, never" in err
 
     from fastapi.testclient import TestClient
@@ -206,18 +240,26 @@ def test_http_conflicts_nothing_indexed(tmp_path: Path, embedder: Any) -> None:
 
 
 def test_import_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "--data-dir", str(tmp_path), "advisories", "import", str(tmp_path / "missing.zip"))
+    code, _, err = run(
+        capsys, "--data-dir", str(tmp_path), "advisories", "import", str(tmp_path / "missing.zip")
+    )
     assert code == 2 and "no such file or directory" in err and "hint:" in err
 
 
 def test_paths_on_the_real_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     if not REPO.is_dir():
         pytest.skip(f"shared corpus not found at {REPO} (set PLANVEC_SHARED_DIR)")
-    code, out, _ = run(capsys, "--data-dir", str(tmp_path), "deps", "conflicts", str(REPO), "--json", "--no-report")
+    code, out, _ = run(
+        capsys, "--data-dir", str(tmp_path), "deps", "conflicts", str(REPO), "--json", "--no-report"
+    )
     assert code in (0, 1)
     data = json.loads(out)
     assert data["source"] == str(REPO) and data["files"] >= 20  # go.mod, package.json, requirements...
     for p in data["problems"]:  # the parsers' problems are reported with their file
         assert p["path"] and p["reason"]
-    code, out, err = run(capsys, "--data-dir", str(tmp_path), "deps", "audit", str(REPO), "--json", "--no-report")
-    assert code == 0 and json.loads(out)["warnings"] == ["no advisories imported: planvec advisories import FILE"]
+    code, out, _ = run(
+        capsys, "--data-dir", str(tmp_path), "deps", "audit", str(REPO), "--json", "--no-report"
+    )
+    assert code == 0 and json.loads(out)["warnings"] == [
+        "no advisories imported: planvec advisories import FILE"
+    ]

@@ -20,11 +20,19 @@ from planvec.kinds.dependencies.records import Dependency, DepFile
 MODIFIED = "2026-11-20T10:00:00Z"
 
 
-def rec(id_: str, eco: str, name: str, *ranges: dict[str, Any], versions: list[str] | None = None, **kw: Any) -> dict:
+def rec(
+    id_: str, eco: str, name: str, *ranges: dict[str, Any], versions: list[str] | None = None, **kw: Any
+) -> dict:
     affected: dict[str, Any] = {"package": {"ecosystem": eco, "name": name}, "ranges": list(ranges)}
     if versions is not None:
         affected["versions"] = versions
-    return {"id": id_, "modified": kw.pop("modified", MODIFIED), "summary": f"{name} issue", "affected": [affected], **kw}
+    return {
+        "id": id_,
+        "modified": kw.pop("modified", MODIFIED),
+        "summary": f"{name} issue",
+        "affected": [affected],
+        **kw,
+    }
 
 
 def rng(kind: str, *events: tuple[str, str]) -> dict[str, Any]:
@@ -32,8 +40,16 @@ def rng(kind: str, *events: tuple[str, str]) -> dict[str, Any]:
 
 
 RECORDS = [
-    rec("PYSEC-0", "PyPI", "requests", rng("ECOSYSTEM", ("introduced", "0"), ("fixed", "2.31.0")), aliases=["CVE-2023-32681"]),
-    rec("GHSA-last", "PyPI", "urllib3", rng("ECOSYSTEM", ("introduced", "1.25"), ("last_affected", "1.26.17"))),
+    rec(
+        "PYSEC-0",
+        "PyPI",
+        "requests",
+        rng("ECOSYSTEM", ("introduced", "0"), ("fixed", "2.31.0")),
+        aliases=["CVE-2023-32681"],
+    ),
+    rec(
+        "GHSA-last", "PyPI", "urllib3", rng("ECOSYSTEM", ("introduced", "1.25"), ("last_affected", "1.26.17"))
+    ),
     rec(
         "GHSA-two",
         "npm",
@@ -44,8 +60,15 @@ RECORDS = [
     rec("PYSEC-list", "PyPI", "Django", versions=["3.2.1", "3.2.2"]),
     rec("GHSA-git", "PyPI", "flask", rng("GIT", ("introduced", "a" * 40), ("fixed", "b" * 40))),
     rec("PYSEC-pre", "PyPI", "pkgpre", rng("ECOSYSTEM", ("introduced", "1.0a1"), ("fixed", "1.0"))),
-    rec("RUSTSEC-pre", "crates.io", "smallvec", rng("SEMVER", ("introduced", "1.0.0-alpha.1"), ("fixed", "1.0.0"))),
-    rec("GHSA-maven", "Maven", "org.example:lib", rng("ECOSYSTEM", ("introduced", "0"), ("fixed", "2.0-rc1"))),
+    rec(
+        "RUSTSEC-pre",
+        "crates.io",
+        "smallvec",
+        rng("SEMVER", ("introduced", "1.0.0-alpha.1"), ("fixed", "1.0.0")),
+    ),
+    rec(
+        "GHSA-maven", "Maven", "org.example:lib", rng("ECOSYSTEM", ("introduced", "0"), ("fixed", "2.0-rc1"))
+    ),
     rec("GHSA-next", "npm", "next", rng("ECOSYSTEM", ("introduced", "13.0.0"), ("fixed", "13.5.0"))),
     rec("GO-2023-1", "Go", "golang.org/x/net", rng("SEMVER", ("introduced", "0"), ("fixed", "0.17.0"))),
     rec("GHSA-gone", "npm", "left-pad", rng("SEMVER", ("introduced", "0")), withdrawn="2026-01-01T00:00:00Z"),
@@ -62,7 +85,9 @@ def write_zip(path: Path, records: list[dict]) -> Path:
 
 @pytest.fixture
 def db(tmp_path: Path) -> AdvisoryDB:
-    report = import_advisories(tmp_path / "adv.sqlite", [write_zip(tmp_path / "all.zip", RECORDS)], "2026-12-01T00:00:00+00:00")
+    report = import_advisories(
+        tmp_path / "adv.sqlite", [write_zip(tmp_path / "all.zip", RECORDS)], "2026-12-01T00:00:00+00:00"
+    )
     assert report.problems == [] and report.other_ecosystems == 1
     opened = AdvisoryDB.open(tmp_path / "adv.sqlite")
     assert opened is not None
@@ -156,7 +181,9 @@ def _files(*deps: Dependency) -> list[DepFile]:
 
 
 def test_audit_report(db: AdvisoryDB) -> None:
-    files = _files(d("pypi", "requests", "==2.30.0"), d("pypi", "urllib3", ">=1.26"), d("pypi", "flask", "==1.0"))
+    files = _files(
+        d("pypi", "requests", "==2.30.0"), d("pypi", "urllib3", ">=1.26"), d("pypi", "flask", "==1.0")
+    )
     r = audit(files, db, now=datetime(2026, 12, 1, tzinfo=UTC))
     assert r.counts == {"affected": 1, "possibly_affected": 1, "unknown": 0}
     assert [f.name for f in r.findings] == ["requests", "urllib3"]  # affected first

@@ -6,7 +6,9 @@ from planvec.kinds.dependencies.conflicts import INCOMPATIBLE, MISMATCH, find_co
 from planvec.kinds.dependencies.records import Dependency, DepFile
 
 
-def dep(eco: str, name: str, spec: str = "", version: str | None = None, line: int = 1, **kw: object) -> Dependency:
+def dep(
+    eco: str, name: str, spec: str = "", version: str | None = None, line: int = 1, **kw: object
+) -> Dependency:
     return Dependency(eco, name, spec, version, str(kw.pop("dep_type", "runtime")), True, line, **kw)  # type: ignore[arg-type]
 
 
@@ -103,7 +105,9 @@ def test_lockfile_holding_one_satisfying_version_is_fine() -> None:
         [
             manifest("lib/package.json", dep("npm", "debug", "^2.6.0")),
             lockfile(
-                "app/package-lock.json", dep("npm", "debug", "", "4.3.4", line=10), dep("npm", "debug", "", "2.6.9", line=40)
+                "app/package-lock.json",
+                dep("npm", "debug", "", "4.3.4", line=10),
+                dep("npm", "debug", "", "2.6.9", line=40),
             ),
         ]
     )

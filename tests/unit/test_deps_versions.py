@@ -3,6 +3,7 @@ answers of each ecosystem's own tools (pip/packaging, node-semver, cargo, Go, Ma
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -11,6 +12,7 @@ from planvec.kinds.dependencies.versions import (
     VersionError,
     candidates,
     check_specifier,
+    comparable,
     intersect,
     parse,
     satisfies,
@@ -21,7 +23,7 @@ def _ordered(eco: str, versions: list[str]) -> None:
     shuffled = versions[:]
     random.Random(7).shuffle(shuffled)
     assert sorted(shuffled, key=lambda v: parse(eco, v)) == versions
-    for a, b in zip(versions, versions[1:], strict=False):
+    for a, b in itertools.pairwise(versions):
         assert parse(eco, a) < parse(eco, b), (a, b)
 
 
@@ -87,7 +89,12 @@ def test_maven_comparable_version_qualifiers() -> None:
             "2",
         ],
     )
-    assert parse("maven", "1.0") == parse("maven", "1.0.0") == parse("maven", "1-ga") == parse("maven", "1-final")
+    assert (
+        parse("maven", "1.0")
+        == parse("maven", "1.0.0")
+        == parse("maven", "1-ga")
+        == parse("maven", "1-final")
+    )
     assert parse("maven", "1.0a1") == parse("maven", "1.0-alpha-1")
     assert parse("maven", "1.0-cr1") == parse("maven", "1.0-rc1")
     with pytest.raises(VersionError):
@@ -226,3 +233,74 @@ def test_unreadable_specifiers_are_errors(eco: str, spec: str) -> None:
 def test_unknown_ecosystem() -> None:
     with pytest.raises(VersionError, match="unknown ecosystem"):
         parse("hex", "1.0.0")
+
+
+@pytest.mark.parametrize(
+    ("eco", "versions"),
+    [
+        (
+            "pypi",
+            [
+                "0.9",
+                "1.0.dev1",
+                "1.0a1.dev1",
+                "1.0a1",
+                "1.0a2",
+                "1.0b1",
+                "1.0rc1",
+                "1.0",
+                "1.0.0",
+                "1.0+local.1",
+                "1.0+local.a",
+                "1.0+2",
+                "1.0.post1.dev1",
+                "1.0.post1",
+                "1.0.1",
+                "1.1",
+                "1!0.5",
+                "2.0.0.0",
+                "10.0",
+            ],
+        ),
+        (
+            "npm",
+            [
+                "0.0.0",
+                "1.0.0-alpha",
+                "1.0.0-alpha.1",
+                "1.0.0-alpha.beta",
+                "1.0.0-beta",
+                "1.0.0-beta.2",
+                "1.0.0-beta.11",
+                "1.0.0-rc.1",
+                "1.0.0",
+                "1.0.1",
+                "1.9.0",
+                "1.10.0",
+                "10.0.0",
+                "2.0.0-0",
+                "2.0.0",
+            ],
+        ),
+        (
+            "go",
+            [
+                "v0.0.0-20190101120000-abcdefabcdef",
+                "v0.0.0-20200101120000-abcdefabcdef",
+                "v0.1.0",
+                "v1.2.4-0.20210101120000-abcdefabcdef",
+                "v1.2.4",
+                "v2.0.0+incompatible",
+                "v2.0.0",
+            ],
+        ),
+    ],
+)
+def test_stored_sort_keys_order_as_the_versions(eco: str, versions: list[str]) -> None:
+    # the advisory database compares these strings instead of parsing again
+    for a in versions:
+        for b in versions:
+            pa, pb = parse(eco, a), parse(eco, b)
+            ka, kb = comparable(eco, a), comparable(eco, b)
+            assert isinstance(ka, str)
+            assert ((pa < pb), (pa == pb)) == ((ka < kb), (ka == kb)), (a, b)

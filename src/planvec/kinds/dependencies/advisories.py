@@ -11,14 +11,17 @@ it (OSV publishes each ecosystem whole); the other ecosystems stay. Matching fol
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 from packaging.utils import canonicalize_name
 
 from ...errors import UsageError
@@ -37,8 +40,10 @@ CREATE TABLE IF NOT EXISTS advisories (
   withdrawn TEXT, database_specific TEXT, source TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS affected (
   advisory_id TEXT NOT NULL, ecosystem TEXT NOT NULL, package TEXT NOT NULL, ranges TEXT NOT NULL,
-  versions TEXT NOT NULL, database_specific TEXT);
+  versions TEXT NOT NULL, database_specific TEXT, compiled TEXT);
 CREATE INDEX IF NOT EXISTS affected_package ON affected (ecosystem, package);
+CREATE TABLE IF NOT EXISTS packages (
+  ecosystem TEXT NOT NULL, package TEXT NOT NULL, entries BLOB NOT NULL, PRIMARY KEY (ecosystem, package));
 CREATE INDEX IF NOT EXISTS affected_advisory ON affected (advisory_id);
 """
 
@@ -84,6 +89,18 @@ class Assessment:
     advisories: tuple[AdvisoryMatch, ...] = ()
     git_ranges: int = 0  # GIT ranges of this package's advisories, skipped
     reason: str = ""  # why the state is "unknown" when advisories exist (an unreadable version)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic garbage collector off for a block that only builds acyclic objects."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def exact_version(dep: Dependency) -> str | None:
@@ -147,29 +164,31 @@ class AdvisoryDB:
             return status_of(self._conn, self.path)
 
     def entries(self, ecosystem: str, name: str) -> list[osv.Entry]:
-        """The compiled affected entries of one package (not withdrawn)."""
+        """The compiled affected entries of one package (not withdrawn): one row of the ``packages``
+        table, which the import fills from ``affected`` so that an audit reads one row per package."""
         key = (ecosystem, package_key(ecosystem, name))
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
                 return cached
-            rows = self._conn.execute(
-                "SELECT a.id, a.aliases, a.summary, a.modified, f.ranges, f.versions FROM affected f "
-                "JOIN advisories a ON a.id = f.advisory_id "
-                "WHERE f.ecosystem = ? AND f.package = ? AND a.withdrawn IS NULL ORDER BY a.id",
-                key,
-            ).fetchall()
+            row = self._conn.execute(
+                "SELECT entries FROM packages WHERE ecosystem = ? AND package = ?", key
+            ).fetchone()
             entries = [
                 osv.compile_entry(
-                    ecosystem,
-                    {"id": r[0], "aliases": json.loads(r[1]), "summary": r[2], "modified": r[3]},
-                    json.loads(r[4]),
-                    json.loads(r[5]),
+                    ecosystem, {"id": e[0], "aliases": e[1], "summary": e[2], "modified": e[3]}, (), (), e[4]
                 )
-                for r in rows
+                for e in (orjson.loads(row[0]) if row else ())
             ]
             self._cache[key] = entries
             return entries
+
+    def assess_many(self, deps: Iterable[Dependency]) -> list[Assessment]:
+        """:meth:`assess` of each dependency, with the cyclic garbage collector paused: reading the
+        advisories allocates many small objects and none in cycles, and the collector's passes
+        over a growing cache would otherwise cost more than the matching."""
+        with paused_gc():
+            return [self.assess(d) for d in deps]
 
     def assess(self, dep: Dependency) -> Assessment:
         """The advisories that apply to ``dep``: *affected* when its exact version (locked or pinned)
@@ -203,21 +222,30 @@ def _exact_matches(dep: Dependency, version: str, entries: list[osv.Entry]) -> l
 
 
 def _range_matches(dep: Dependency, entries: list[osv.Entry]) -> list[AdvisoryMatch]:
+    """Advisories with an affected version that the specifier admits. The versions tried are the
+    specifier's candidates (:func:`candidates`) and the versions each advisory names; a version is
+    read and checked against the specifier once for all advisories."""
     spec = dep.specifier.strip()
-    base = candidates(dep.ecosystem, [spec]) if spec else []
+    base = candidates(dep.ecosystem, [spec] if spec else [])
+    admitted: dict[str, osv.Keys | None] = {}
+
+    def keys_if_admitted(c: str) -> osv.Keys | None:
+        if c not in admitted:
+            try:
+                admitted[c] = osv.Keys(dep.ecosystem, c) if satisfies(dep.ecosystem, c, spec) else None
+            except VersionError:
+                admitted[c] = None
+        return admitted[c]
+
     out = []
     for e in entries:
         fixed: list[str] = []
         hit = False
-        for c in dict.fromkeys([*base, *osv.named_versions(e), *candidates(dep.ecosystem, [])]):
-            try:
-                if not satisfies(dep.ecosystem, c, spec):
-                    continue
-            except VersionError:
-                if not spec:
-                    raise
+        for c in dict.fromkeys([*base, *osv.named_versions(e)]):
+            keys = keys_if_admitted(c)
+            if keys is None:
                 continue
-            ok, fx = osv.match(e, osv.Keys(dep.ecosystem, c))
+            ok, fx = osv.match(e, keys)
             if ok:
                 hit = True
                 fixed += fx
@@ -263,6 +291,31 @@ def status_of(conn: sqlite3.Connection, path: Path) -> dict[str, Any]:
     }
 
 
+def rebuild_packages(conn: sqlite3.Connection, touched: str) -> None:
+    """Fill ``packages`` again for the (ecosystem, package) pairs of the table ``touched``."""
+    conn.execute(
+        f"DELETE FROM packages WHERE (ecosystem, package) IN (SELECT ecosystem, package FROM {touched})"
+    )
+    rows = conn.execute(
+        "SELECT f.ecosystem, f.package, a.id, a.aliases, a.summary, a.modified, f.compiled FROM affected f "
+        f"JOIN advisories a ON a.id = f.advisory_id JOIN {touched} t "
+        "ON t.ecosystem = f.ecosystem AND t.package = f.package "
+        "WHERE a.withdrawn IS NULL ORDER BY f.ecosystem, f.package, a.id"
+    )
+    batch: list[tuple[str, str, bytes]] = []
+    current: tuple[str, str] | None = None
+    entries: list[Any] = []
+    for eco, pkg, id_, aliases, summary, modified, compiled in rows:
+        if (eco, pkg) != current:
+            if current is not None:
+                batch.append((*current, orjson.dumps(entries)))
+            current, entries = (eco, pkg), []
+        entries.append([id_, json.loads(aliases), summary, modified, json.loads(compiled)])
+    if current is not None:
+        batch.append((*current, orjson.dumps(entries)))
+    conn.executemany("INSERT INTO packages VALUES (?, ?, ?)", batch)
+
+
 def connect_rw(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path)
@@ -278,14 +331,17 @@ def iter_rows(records: Iterable[tuple[str, dict[str, Any]]]) -> Iterator[tuple[s
             eco = FROM_OSV.get(a["package"]["ecosystem"])
             if eco is None:
                 continue
+            ranges, versions = a.get("ranges", []), a.get("versions", [])
+            compiled = osv.compile_ranges(eco, ranges, versions)
             affected.append(
                 (
                     rec["id"],
                     eco,
                     package_key(eco, a["package"]["name"]),
-                    json.dumps(a.get("ranges", [])),
-                    json.dumps(a.get("versions", [])),
+                    json.dumps(ranges),
+                    json.dumps(versions),
                     json.dumps(a.get("database_specific")) if "database_specific" in a else None,
+                    None if compiled is None else json.dumps(compiled, separators=(",", ":")),
                 )
             )
         row = (

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .advisories import AdvisoryDB, AdvisoryMatch, exact_version
+from .advisories import AdvisoryDB, AdvisoryMatch, exact_version, paused_gc
 from .records import Dependency, DepFile
 
 STALE_DAYS = 30
@@ -134,9 +134,15 @@ def audit(
             f"the advisories snapshot ({report.snapshot}) is {report.age_days} days old: import a fresh "
             "all.zip with planvec advisories import FILE"
         )
+    with paused_gc():
+        _assess(report, entries, db)
+    report.findings.sort(key=lambda x: (x.state != "affected", x.ecosystem, x.name, x.file, x.line))
+    return report
+
+
+def _assess(report: AuditReport, entries: list[tuple[DepFile, Dependency]], db: AdvisoryDB) -> None:
     git_seen: set[tuple[str, str]] = set()
-    for f, d in entries:
-        a = db.assess(d)
+    for (f, d), a in zip(entries, db.assess_many(d for _, d in entries), strict=True):
         if (d.ecosystem, d.name) not in git_seen:
             git_seen.add((d.ecosystem, d.name))
             report.git_ranges_skipped += a.git_ranges
@@ -146,8 +152,6 @@ def audit(
             report.unknown.append(
                 {"ecosystem": d.ecosystem, "name": d.name, "where": f"{f.path}:{d.line}", "reason": a.reason}
             )
-    report.findings.sort(key=lambda x: (x.state != "affected", x.ecosystem, x.name, x.file, x.line))
-    return report
 
 
 def _finding(

@@ -11,30 +11,34 @@ upper bound. ``ECOSYSTEM`` ranges use the package ecosystem's ordering, ``SEMVER
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .versions import VersionError, parse_lenient
+from .mavenversion import MavenVersion
+from .versions import VersionError, comparable, encodable
 
 RANGE_TYPES = ("ECOSYSTEM", "SEMVER", "GIT")
 _EVENT_KEYS = ("introduced", "fixed", "last_affected", "limit")
 
 
-@dataclass(frozen=True, slots=True)
-class Interval:
-    low: Any  # comparable version, None: from the lowest version
-    high: Any  # None: no upper bound
-    high_inclusive: bool  # True: last_affected, False: fixed
-    introduced: str
-    fixed: str | None  # the fixing version as written, when the interval ends with one
+# An interval: [low, high, high_inclusive, introduced, fixed, last_affected] — low and high are
+# sort keys (versions.comparable; None: unbounded), the three texts as the advisory writes them
+# (fixed or last_affected None when the interval does not end with one). Plain lists: the import
+# stores them as JSON and the audit reads them back without building an object per range.
+Interval = list
+LOW, HIGH, INCLUSIVE, INTRODUCED, FIXED, LAST_AFFECTED = range(6)
 
-    def contains(self, v: Any) -> bool:
-        if self.low is not None and v < self.low:
-            return False
-        if self.high is None:
-            return True
-        return bool(v <= self.high) if self.high_inclusive else bool(v < self.high)
+
+def inside(iv: Interval, v: Any) -> bool:
+    """Whether the sort key ``v`` lies in the interval."""
+    low, high = iv[LOW], iv[HIGH]
+    if low is not None and v < low:
+        return False
+    if high is None:
+        return True
+    return bool(v <= high) if iv[INCLUSIVE] else bool(v < high)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +49,9 @@ class Entry:
     aliases: tuple[str, ...]
     summary: str
     modified: str
-    ordering: tuple[tuple[str, tuple[Interval, ...]], ...]  # (ordering, intervals) per range
+    ordering: tuple[tuple[str, list[Interval]], ...]  # (ordering, intervals) per range
     versions: tuple[str, ...]
+    version_keys: tuple[Any, ...]  # sort keys of the readable ones
     git_ranges: int
     unreadable_ranges: int  # ranges whose versions the ordering does not read
 
@@ -103,16 +108,16 @@ def _check_affected(a: Any) -> str | None:
     return None
 
 
-def _intervals(events: Sequence[Mapping[str, str]], ordering: str) -> tuple[Interval, ...]:
+def _intervals(events: Sequence[Mapping[str, str]], ordering: str) -> list[Interval]:
     keyed = []
     for ev in events:
         ((kind, value),) = ev.items()
         if kind == "limit":
             continue
-        key = None if kind == "introduced" and value == "0" else parse_lenient(ordering, value)
+        key = None if kind == "introduced" and value == "0" else comparable(ordering, value)
         keyed.append((key, kind, value))
     # "0" sorts first; at one version, an introduced event comes before the event that closes it
-    keyed.sort(key=lambda t: (t[0] is not None, t[0] if t[0] is not None else 0, t[1] != "introduced"))
+    keyed.sort(key=functools.cmp_to_key(_event_order))
     out: list[Interval] = []
     low: Any = None
     intro: str | None = None
@@ -121,18 +126,43 @@ def _intervals(events: Sequence[Mapping[str, str]], ordering: str) -> tuple[Inte
             if intro is None:
                 low, intro = key, value
         elif intro is not None:
-            fixed = value if kind == "fixed" else None
-            out.append(Interval(low, key, kind == "last_affected", intro, fixed))
+            last = kind == "last_affected"
+            out.append([low, key, last, intro, None if last else value, value if last else None])
             intro = None
     if intro is not None:
-        out.append(Interval(low, None, False, intro, None))
-    return tuple(out)
+        out.append([low, None, False, intro, None, None])
+    return out
 
 
-def compile_entry(
-    ecosystem: str, advisory: Mapping[str, Any], ranges: Sequence[Mapping[str, Any]], versions: Sequence[str]
-) -> Entry:
-    """An entry ready to match versions of ``ecosystem`` (planvec's name: pypi, npm, ...)."""
+def _event_order(a: tuple[Any, str, str], b: tuple[Any, str, str]) -> int:
+    if a[0] is None or b[0] is None:
+        return (a[0] is not None) - (b[0] is not None)
+    if a[0] != b[0]:
+        return -1 if a[0] < b[0] else 1
+    return (a[1] != "introduced") - (b[1] != "introduced")
+
+
+def compile_ranges(ecosystem: str, ranges: Sequence[Mapping[str, Any]], versions: Sequence[str]) -> Any:
+    """The ranges and versions of an affected entry with their sort keys, as JSON-ready data: the
+    import stores it, so an audit parses no advisory version again (Maven keys, parsed versions,
+    are stored as their text and item lists)."""
+    compiled, git, bad = _compile(ecosystem, ranges)
+    keys = _version_keys(ecosystem, versions)
+    if not encodable(ecosystem):
+        compiled = [(o, [[*map(_maven_out, iv[:2]), *iv[2:]] for iv in ivs]) for o, ivs in compiled]
+        keys = [_maven_out(k) for k in keys]
+    return {"r": compiled, "git": git, "bad": bad, "v": keys, "vs": list(versions)}
+
+
+def _maven_out(key: Any) -> Any:
+    return None if key is None else [str(key), list(key.items)]
+
+
+def _maven_in(stored: Any) -> Any:
+    return None if stored is None else MavenVersion(stored[0], tuple(stored[1]))
+
+
+def _compile(ecosystem: str, ranges: Sequence[Mapping[str, Any]]) -> tuple[list[Any], int, int]:
     compiled = []
     git = unreadable = 0
     for r in ranges:
@@ -143,22 +173,54 @@ def compile_entry(
         ordering = "semver" if kind == "SEMVER" else ecosystem
         try:
             compiled.append((ordering, _intervals(r.get("events", []), ordering)))
-        except (VersionError, TypeError):
+        except (VersionError, TypeError, ValueError):
             unreadable += 1
+    return compiled, git, unreadable
+
+
+def _version_keys(ecosystem: str, versions: Sequence[str]) -> list[Any]:
+    out = []
+    for v in versions:
+        try:
+            out.append(comparable(ecosystem, v))
+        except VersionError:
+            continue
+    return out
+
+
+def compile_entry(
+    ecosystem: str,
+    advisory: Mapping[str, Any],
+    ranges: Sequence[Mapping[str, Any]],
+    versions: Sequence[str],
+    compiled: Any = None,
+) -> Entry:
+    """An entry ready to match versions of ``ecosystem`` (planvec's name: pypi, npm, ...), from
+    what :func:`compile_ranges` stored when there is that."""
+    if compiled is None:
+        ordered, git, bad = _compile(ecosystem, ranges)
+        keys = _version_keys(ecosystem, versions)
+    else:
+        ordered = compiled["r"]
+        git, bad, keys, versions = compiled["git"], compiled["bad"], compiled["v"], compiled["vs"]
+        if not encodable(ecosystem):
+            ordered = [(o, [[*map(_maven_in, iv[:2]), *iv[2:]] for iv in ivs]) for o, ivs in ordered]
+            keys = [_maven_in(k) for k in keys]
     return Entry(
         advisory_id=str(advisory["id"]),
         aliases=tuple(advisory.get("aliases") or ()),
         summary=str(advisory.get("summary") or ""),
         modified=str(advisory.get("modified") or ""),
-        ordering=tuple(compiled),
+        ordering=tuple((o, ivs) for o, ivs in ordered),
         versions=tuple(versions),
+        version_keys=tuple(keys),
         git_ranges=git,
-        unreadable_ranges=unreadable,
+        unreadable_ranges=bad,
     )
 
 
 class Keys:
-    """One version's comparable form under each ordering, parsed once (None: not readable)."""
+    """One version's sort key under each ordering, computed once (None: not readable)."""
 
     def __init__(self, ecosystem: str, version: str) -> None:
         self.ecosystem, self.version = ecosystem, version
@@ -168,7 +230,7 @@ class Keys:
         if ordering not in self._keys:
             text = self.version.removeprefix("v") if ordering == "semver" else self.version
             try:
-                self._keys[ordering] = parse_lenient(ordering, text)
+                self._keys[ordering] = comparable(ordering, text)
             except VersionError:
                 self._keys[ordering] = None
         return self._keys[ordering]
@@ -176,29 +238,19 @@ class Keys:
 
 def match(entry: Entry, keys: Keys) -> tuple[bool, tuple[str, ...]]:
     """(affected, the fixing versions of the intervals that hold it) for one version."""
-    if keys.version in entry.versions:
-        hit = True
-    else:
-        own = keys.get(keys.ecosystem)
-        hit = own is not None and any(_same(keys.ecosystem, v, own) for v in entry.versions)
+    own = keys.get(keys.ecosystem)
+    hit = keys.version in entry.versions or (own is not None and own in entry.version_keys)
     fixed: list[str] = []
     for ordering, intervals in entry.ordering:
-        key = keys.get(ordering)
+        key = own if ordering == keys.ecosystem else keys.get(ordering)
         if key is None:
             continue
         for iv in intervals:
-            if iv.contains(key):
+            if inside(iv, key):
                 hit = True
-                if iv.fixed:
-                    fixed.append(iv.fixed)
+                if iv[FIXED]:
+                    fixed.append(iv[FIXED])
     return hit, tuple(dict.fromkeys(fixed))
-
-
-def _same(ecosystem: str, text: str, key: Any) -> bool:
-    try:
-        return bool(parse_lenient(ecosystem, text) == key)
-    except VersionError:
-        return False
 
 
 def named_versions(entry: Entry) -> list[str]:
@@ -206,8 +258,8 @@ def named_versions(entry: Entry) -> list[str]:
     out = list(entry.versions)
     for _, intervals in entry.ordering:
         for iv in intervals:
-            if iv.low is not None:
-                out.append(iv.introduced)
-            if iv.high is not None and iv.high_inclusive:
-                out.append(str(iv.high))
+            if iv[LOW] is not None:
+                out.append(iv[INTRODUCED])
+            if iv[LAST_AFFECTED]:
+                out.append(iv[LAST_AFFECTED])
     return out

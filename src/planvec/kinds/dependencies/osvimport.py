@@ -18,7 +18,7 @@ from typing import Any
 
 from ...errors import UsageError
 from . import osv
-from .advisories import connect_rw, iter_rows
+from .advisories import connect_rw, iter_rows, rebuild_packages
 
 MAX_RECORD_BYTES = 16 * 2**20  # one OSV record; a larger zip member is reported, not read
 BATCH = 2000
@@ -134,6 +134,9 @@ CREATE TEMP TABLE new_adv AS SELECT * FROM advisories WHERE 0;
 CREATE TEMP TABLE new_aff AS SELECT * FROM affected WHERE 0;
 """
 _REPLACE = [
+    "CREATE TEMP TABLE touched AS SELECT DISTINCT ecosystem, package FROM new_aff UNION "
+    "SELECT ecosystem, package FROM affected WHERE advisory_id IN (SELECT id FROM new_adv) "
+    "OR ecosystem IN (SELECT DISTINCT ecosystem FROM new_aff)",
     "DELETE FROM affected WHERE ecosystem IN (SELECT DISTINCT ecosystem FROM new_aff)",
     "DELETE FROM affected WHERE advisory_id IN (SELECT id FROM new_adv)",
     "INSERT OR REPLACE INTO advisories SELECT * FROM new_adv",
@@ -159,6 +162,7 @@ def import_advisories(db_path: Path, paths: Sequence[Path], imported_at: str) ->
             _stage(conn, _checked(_records(files, report.problems), report), report)
             for sql in _REPLACE:
                 conn.execute(sql)
+            rebuild_packages(conn, "touched")
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('imported_at', ?)", (imported_at,))
             _summarise(conn, report)
     finally:
@@ -173,7 +177,7 @@ def _stage(conn: Any, checked: Iterator[tuple[str, dict[str, Any]]], report: Imp
 
     def flush() -> None:
         conn.executemany("INSERT OR REPLACE INTO new_adv VALUES (?, ?, ?, ?, ?, ?, ?)", advs)
-        conn.executemany("INSERT INTO new_aff VALUES (?, ?, ?, ?, ?, ?)", affs)
+        conn.executemany("INSERT INTO new_aff VALUES (?, ?, ?, ?, ?, ?, ?)", affs)
         advs.clear()
         affs.clear()
 

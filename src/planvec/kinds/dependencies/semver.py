@@ -28,10 +28,13 @@ class RangeError(ValueError):
     """A version or range this syntax does not read."""
 
 
+_RELEASE_KEY = (1,)
+
+
 def _pre_key(pre: tuple[str, ...]) -> tuple[object, ...]:
     # A release sorts after every prerelease; numeric identifiers before alphanumeric ones.
     if not pre:
-        return (1,)
+        return _RELEASE_KEY
     return (0, tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre))
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -41,34 +42,110 @@ class VersionError(ValueError):
 
 
 def _eco(eco: str) -> str:
+    if eco in VERSION_ECOSYSTEMS:
+        return eco
     e = eco.lower()
     if e not in VERSION_ECOSYSTEMS:
         raise VersionError(f"unknown ecosystem {eco!r}")
     return e
 
 
-def parse(eco: str, v: str) -> Any:
-    """``v`` as a comparable version of ``eco``."""
-    e = _eco(eco)
+@lru_cache(maxsize=1 << 16)
+def _parse(e: str, v: str) -> Any:
+    # (cached: an audit parses the same fixed and introduced versions over and over)
     try:
         if e == "pypi":
             return Version(v)
         if e == "maven":
             return mavenversion.parse_maven(v)
-        if e == "go" and not v.strip().startswith("v") and v.strip() != "0":
+        text = v.strip()
+        if e == "go" and not text.startswith("v") and text != "0":
             raise VersionError(f"a Go version starts with v: {v!r}")
-        if e != "go" and v.strip().startswith("v"):
+        if e != "go" and text.startswith("v"):
             raise VersionError(f"not a SemVer version: {v!r}")
-        return semver.parse_semver("0.0.0" if v.strip() == "0" else v)
+        return semver.parse_semver("0.0.0" if text == "0" else text)
     except (InvalidVersion, semver.RangeError, mavenversion.MavenVersionError) as exc:
         raise VersionError(str(exc)) from None
 
 
+def parse(eco: str, v: str) -> Any:
+    """``v`` as a comparable version of ``eco``."""
+    return _parse(_eco(eco), v)
+
+
 def parse_lenient(eco: str, v: str) -> Any:
     """Like :func:`parse`, accepting Go versions without their ``v`` (as OSV writes them)."""
-    if _eco(eco) == "go" and not v.strip().startswith("v") and v.strip() != "0":
+    e = _eco(eco)
+    if e == "go" and v[:1] != "v" and v.strip() != "0":
         v = "v" + v.strip()
-    return parse(eco, v)
+    return _parse(e, v)
+
+
+# Sort keys as strings that compare (plain string comparison) as the versions do. A number is its
+# digit count as a letter, then its digits ("b12" < "c100"); "!" (below every character a
+# version part holds) ends a variable-length list, so a list sorts before its extensions.
+def _n(number: int) -> str:
+    digits = str(number)
+    return chr(97 + len(digits)) + digits
+
+
+def _semver_key(v: semver.SemVer) -> str:
+    head = "".join(map(_n, v.release))
+    if not v.pre:
+        return head + "~"  # a release after all its prereleases ("~" > "-")
+    return head + "-" + "".join(("0" + _n(int(p)) if p.isdigit() else "1" + p) + "!" for p in v.pre)
+
+
+def _pypi_key(v: Version) -> str:
+    # packaging's own sort key (_cmpkey): trailing zeros of the release dropped; a dev-only release
+    # before its prereleases, a final release after them; no post before any post; no dev after
+    # any dev; no local before any local, numbers after words in a local segment.
+    release = list(v.release)
+    while len(release) > 1 and release[-1] == 0:
+        release.pop()
+    if v.pre is None and v.post is None and v.dev is not None:
+        pre = "0"
+    else:
+        pre = "2" if v.pre is None else "1" + v.pre[0] + "!" + _n(v.pre[1])
+    post = "0" if v.post is None else "1" + _n(v.post)
+    dev = "2" if v.dev is None else "1" + _n(v.dev)
+    local = "0"
+    if v.local is not None:
+        local = "1" + "".join(
+            ("1" + _n(int(p)) if p.isdigit() else "0" + p) + "!" for p in v.local.split(".")
+        )
+    return _n(v.epoch) + "".join(map(_n, release)) + "!" + pre + post + dev + local
+
+
+@lru_cache(maxsize=1 << 16)
+def _comparable(e: str, v: str) -> Any:
+    parsed = _parse(e, v)
+    if isinstance(parsed, Version):
+        return _pypi_key(parsed)
+    if isinstance(parsed, semver.SemVer):
+        return _semver_key(parsed)
+    return parsed
+
+
+def comparable(eco: str, v: str) -> Any:
+    """A sort key of ``v`` (Go: ``v`` optional) that orders as :func:`parse` does: a string for
+    PEP 440 and SemVer, so that the advisory database stores it and compares it without parsing
+    again; the parsed version for Maven."""
+    e = _eco(eco)
+    if e == "go" and v[:1] != "v" and v.strip() != "0":
+        v = "v" + v.strip()
+    return _comparable(e, v)
+
+
+def encodable(eco: str) -> bool:
+    """Whether :func:`comparable` of ``eco`` is a string (storable)."""
+    return _eco(eco) != "maven"
+
+
+def clear_caches() -> None:
+    """Forget the parsed versions and specifiers (benchmarks time a cold audit)."""
+    for f in (_parse, _comparable, _pypi_spec, _semver_ranges, _maven_range):
+        f.cache_clear()
 
 
 def is_prerelease(eco: str, v: Any) -> bool:
@@ -79,6 +156,15 @@ def is_prerelease(eco: str, v: Any) -> bool:
     return False
 
 
+def _pypi_contains(spec: SpecifierSet, v: Version, prereleases: bool) -> bool:
+    # PEP 440: a prerelease satisfies only a set that names one (the version's own exclusions
+    # such as "<2.0" refusing 2.0b1 apply either way), or when it is already installed.
+    if v.is_prerelease and not prereleases and spec.prereleases is not True:
+        return False
+    return spec.contains(v, prereleases=True)
+
+
+@lru_cache(maxsize=4096)
 def _pypi_spec(specifier: str) -> SpecifierSet:
     try:
         return SpecifierSet(specifier)
@@ -86,12 +172,21 @@ def _pypi_spec(specifier: str) -> SpecifierSet:
         raise VersionError(f"not a PEP 440 specifier: {specifier!r}") from None
 
 
+@lru_cache(maxsize=4096)
 def _semver_ranges(e: str, specifier: str) -> list[list[semver.Comparator]]:
     try:
         if e == "cargo":
             return semver.parse_cargo_range(specifier)
         return semver.parse_npm_range(specifier)
     except semver.RangeError as exc:
+        raise VersionError(str(exc)) from None
+
+
+@lru_cache(maxsize=4096)
+def _maven_range(specifier: str) -> list[mavenversion.Interval] | None:
+    try:
+        return mavenversion.parse_range(specifier)
+    except mavenversion.MavenVersionError as exc:
         raise VersionError(str(exc)) from None
 
 
@@ -105,10 +200,7 @@ def check_specifier(eco: str, specifier: str) -> None:
     elif e in ("npm", "cargo", "semver"):
         _semver_ranges(e, specifier)
     elif e == "maven":
-        try:
-            mavenversion.parse_range(specifier)
-        except mavenversion.MavenVersionError as exc:
-            raise VersionError(str(exc)) from None
+        _maven_range(specifier)
     else:
         parse(e, specifier)
 
@@ -121,14 +213,11 @@ def satisfies(eco: str, version: str | Any, specifier: str, *, prereleases: bool
     if not specifier.strip():
         return True
     if e == "pypi":
-        return _pypi_spec(specifier).contains(v, prereleases=True if prereleases else None)
+        return _pypi_contains(_pypi_spec(specifier), v, prereleases)
     if e in ("npm", "cargo", "semver"):
         return semver.range_allows(_semver_ranges(e, specifier), v, prereleases=prereleases)
     if e == "maven":
-        try:
-            intervals = mavenversion.parse_range(specifier)
-        except mavenversion.MavenVersionError as exc:
-            raise VersionError(str(exc)) from None
+        intervals = _maven_range(specifier)
         return intervals is None or any(i.contains(v) for i in intervals)
     return bool(v >= parse(e, specifier.strip()))  # go: a minimum version
 
@@ -205,5 +294,5 @@ def intersect(eco: str, specifiers: Sequence[str]) -> bool:
         return True
     if e == "pypi":  # one SpecifierSet: a prerelease named by any specifier opens them all (pip)
         combined = _pypi_spec(",".join(specs))
-        return any(combined.contains(Version(c)) for c in candidates(e, specs))
+        return any(_pypi_contains(combined, Version(c), False) for c in candidates(e, specs))
     return any(all(satisfies(e, c, s) for s in specs) for c in candidates(e, specs))
