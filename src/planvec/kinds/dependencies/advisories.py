@@ -132,6 +132,7 @@ class AdvisoryDB:
         try:
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
             count = conn.execute("SELECT count(*) FROM advisories").fetchone()[0]
+            conn.execute("SELECT entries FROM packages LIMIT 0")  # (written by this version's import)
         except sqlite3.DatabaseError as e:
             raise UsageError(
                 f"the advisory database {path} cannot be read: {e}",

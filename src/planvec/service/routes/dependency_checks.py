@@ -16,7 +16,10 @@ from ..state import get_service
 router = APIRouter(prefix="/api/v1", tags=["dependencies"])
 
 
-@router.get("/dependencies/conflicts", summary="Dependency conflicts")
+_NOT_INDEXED = {404: {"description": "No dependencies are indexed (`collection_not_found`)"}}
+
+
+@router.get("/dependencies/conflicts", summary="Dependency conflicts", responses=_NOT_INDEXED)
 async def dependency_conflicts(
     request: Request, _: Annotated[Principal, Depends(require("read", "dependencies.conflicts"))]
 ) -> dict[str, Any]:
@@ -29,7 +32,7 @@ async def dependency_conflicts(
     return report.to_dict()
 
 
-@router.get("/dependencies/audit", summary="Offline vulnerability audit")
+@router.get("/dependencies/audit", summary="Offline vulnerability audit", responses=_NOT_INDEXED)
 async def dependency_audit(
     request: Request,
     _: Annotated[Principal, Depends(require("read", "dependencies.audit"))],
