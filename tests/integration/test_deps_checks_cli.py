@@ -249,17 +249,29 @@ def test_import_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 def test_paths_on_the_real_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     if not REPO.is_dir():
         pytest.skip(f"shared corpus not found at {REPO} (set PLANVEC_SHARED_DIR)")
-    code, out, _ = run(
-        capsys, "--data-dir", str(tmp_path), "deps", "conflicts", str(REPO), "--json", "--no-report"
-    )
-    assert code in (0, 1)
+    args = ["--data-dir", str(tmp_path), "deps", "conflicts", str(REPO), "--json", "--no-report"]
+    code, out, _ = run(capsys, *args)
     data = json.loads(out)
     assert data["source"] == str(REPO) and data["files"] >= 20  # go.mod, package.json, requirements...
     for p in data["problems"]:  # the parsers' problems are reported with their file
         assert p["path"] and p["reason"]
-    code, out, _ = run(
-        capsys, "--data-dir", str(tmp_path), "deps", "audit", str(REPO), "--json", "--no-report"
-    )
+    by = {(c["reason"], c["name"]): c for c in data["conflicts"]}
+    # five manifests declare @types/node: 14.x, ^16.11.7, ^18.11.18, ^22.10.7 and ^22.13.14; only
+    # the two ^22 admit a common version: 9 disjoint pairs
+    node = by[("no_common_version", "@types/node")]
+    assert {s["where"] for s in node["sides"]} == {
+        ".vscode/extension/package.json:99",
+        "indie-booking-crm/package.json:67",
+        "servers/package.json:40",
+        "src/extensions/error-pattern-analyzer/package.json:79",
+        "src/n8n/nodes/package.json:47",
+    }
+    assert len(node["pairs"]) == 9 and code == 1
+    # requests: ==2.31.0 and >=2.31.0 differ but agree on 2.31.0
+    assert by[("specifiers_differ", "requests")]["level"] == "mismatch"
+    assert ("no_common_version", "requests") not in by
+    args = ["--data-dir", str(tmp_path), "deps", "audit", str(REPO), "--json", "--no-report"]
+    code, out, _ = run(capsys, *args)
     assert code == 0 and json.loads(out)["warnings"] == [
         "no advisories imported: planvec advisories import FILE"
     ]

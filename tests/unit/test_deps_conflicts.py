@@ -63,12 +63,15 @@ def test_incompatible_by_ranges_names_both_sides() -> None:
         ]
     )
     assert len(r.mismatches) == 1 and len(r.mismatches[0].sides) == 3
-    pairs = sorted(tuple(s.where for s in c.sides) for c in r.incompatible)
-    assert pairs == [
-        ("svc/requirements.txt:3", "tools/requirements.txt:7"),
-        ("tools/requirements.txt:7", "web/requirements.txt:2"),
+    (c,) = r.incompatible  # one conflict per package, each disjoint pair named
+    assert c.reason == "no_common_version"
+    assert [s.where for s in c.sides] == [
+        "svc/requirements.txt:3",
+        "tools/requirements.txt:7",
+        "web/requirements.txt:2",
     ]
-    assert all(c.reason == "no_common_version" for c in r.incompatible)
+    assert sorted(c.pairs) == [(0, 1), (1, 2)]
+    assert "'>=2.28,<3' and '<2'" in c.message
 
 
 def test_npm_majors_are_incompatible_cargo_minor_zero_too() -> None:
@@ -94,9 +97,32 @@ def test_locked_version_violating_another_manifest() -> None:
     locked = [c for c in r.incompatible if c.reason == "locked_outside"]
     assert len(locked) == 1
     assert [s.where for s in locked[0].sides] == ["lib/package.json:8", "app/package-lock.json:300"]
+    assert (
+        locked[0].message
+        == "app/package-lock.json locks lodash 4.17.21, outside '~4.16.0' of lib/package.json"
+    )
     assert locked[0].sides[1].lockfile and locked[0].sides[1].version == "4.17.21"
     # ... and ^4.17.0 vs ~4.16.0 admit no common version either
     assert any(c.reason == "no_common_version" for c in r.incompatible)
+
+
+def test_one_lockfile_conflict_lists_every_manifest_it_violates() -> None:
+    r = find_conflicts(
+        [
+            lockfile("package-lock.json", dep("npm", "@types/node", "", "16.18.126", line=20)),
+            manifest("a/package.json", dep("npm", "@types/node", "^22.10.7", line=67)),
+            manifest("b/package.json", dep("npm", "@types/node", "^18.11.18", line=47)),
+            manifest("c/package.json", dep("npm", "@types/node", "^16.11.7", line=99)),
+        ]
+    )
+    (locked,) = [c for c in r.incompatible if c.reason == "locked_outside"]
+    assert [s.where for s in locked.sides] == [
+        "a/package.json:67",
+        "b/package.json:47",
+        "package-lock.json:20",
+    ]
+    (disjoint,) = [c for c in r.incompatible if c.reason == "no_common_version"]
+    assert len(disjoint.sides) == 3 and len(disjoint.pairs) == 3
 
 
 def test_lockfile_holding_one_satisfying_version_is_fine() -> None:

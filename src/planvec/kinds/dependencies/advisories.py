@@ -196,6 +196,8 @@ class AdvisoryDB:
         is affected, *possibly_affected* when its specifier admits an affected version."""
         if dep.ecosystem not in OSV_ECOSYSTEMS:
             return Assessment("unknown", reason=f"unknown ecosystem {dep.ecosystem!r}")
+        if dep.ecosystem == "go" and dep.source == "exclude":
+            return Assessment("none", reason="an exclude directive: the version is not used")
         entries = self.entries(dep.ecosystem, dep.name)
         git = sum(e.git_ranges for e in entries)
         exact = exact_version(dep)

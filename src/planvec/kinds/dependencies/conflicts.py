@@ -12,8 +12,9 @@ Go follows minimal version selection: two go.mod files requiring different versi
 are only a mismatch (the build takes the highest). What can conflict in Go is one module required
 at two major versions (``example.com/m`` and ``example.com/m/v2``: two copies in one build) and
 ``replace``: one module replaced by different targets, or replaced by a version below what another
-go.mod requires. A go dependency with a ``source`` is a replaced module; its source is the
-replacement as written (``=> ../local`` or ``=> example.com/fork v1.2.3``).
+go.mod requires. A go dependency whose ``source`` starts with ``=>`` is a replaced module; its source is
+the replacement as written (``=> ../local`` or ``=> example.com/fork v1.2.3``); ``exclude``
+directives (source ``exclude``) take no part.
 
 A specifier that the ecosystem's syntax does not read (a tag, a URL, an unresolved property) cannot
 take part in the incompatible check: it is listed in ``skipped`` with the reason, never dropped.
@@ -63,10 +64,13 @@ class Conflict:
     name: str
     message: str
     sides: tuple[Side, ...]
+    # no_common_version: the pairs of ``sides`` (indexes) that admit no common version
+    pairs: tuple[tuple[int, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["sides"] = [s.to_dict() for s in self.sides]
+        d["pairs"] = [list(p) for p in self.pairs]
         return d
 
 
@@ -156,34 +160,55 @@ def _group(eco: str, name: str, entries: Sequence[Entry], out: ConflictResult) -
 
 
 def _no_common_version(eco: str, name: str, readable: Sequence[Entry], out: ConflictResult) -> None:
+    """One conflict per package: the declarations that some other manifest's specifier excludes
+    entirely, each pair that admits no common version named in ``pairs``."""
     unique: dict[str, Entry] = {}
     for f, d in readable:
         unique.setdefault(_normal(eco, d.specifier), (f, d))
+    items = list(unique.values())
     pairs = [
-        (a, b)
-        for a, b in combinations(unique.values(), 2)
-        if a[0].path != b[0].path and not intersect(eco, [a[1].specifier, b[1].specifier])
+        (i, j)
+        for i, j in combinations(range(len(items)), 2)
+        if items[i][0].path != items[j][0].path
+        and not intersect(eco, [items[i][1].specifier, items[j][1].specifier])
     ]
-    for a, b in pairs:
-        msg = f"no version of {name} satisfies both {a[1].specifier!r} and {b[1].specifier!r}"
-        out.conflicts.append(
-            Conflict(INCOMPATIBLE, "no_common_version", eco, name, msg, (_side(*a), _side(*b)))
+    if not pairs:
+        if len(items) > 2 and not intersect(eco, [d.specifier for _, d in items]):
+            specs = ", ".join(repr(d.specifier) for _, d in items)
+            sides = tuple(_side(f, d) for f, d in items)
+            msg = f"no version of {name} satisfies all of {specs}"
+            out.conflicts.append(Conflict(INCOMPATIBLE, "no_common_version", eco, name, msg, sides))
+        return
+    involved = sorted({k for pair in pairs for k in pair})
+    index = {k: n for n, k in enumerate(involved)}
+    sides = tuple(_side(*items[k]) for k in involved)
+    shown = "; ".join(f"{items[i][1].specifier!r} and {items[j][1].specifier!r}" for i, j in pairs[:3])
+    more = f" (and {len(pairs) - 3} more pairs)" if len(pairs) > 3 else ""
+    msg = f"no version of {name} satisfies both {shown}{more}"
+    out.conflicts.append(
+        Conflict(
+            INCOMPATIBLE,
+            "no_common_version",
+            eco,
+            name,
+            msg,
+            sides,
+            tuple((index[i], index[j]) for i, j in pairs),
         )
-    if not pairs and len(unique) > 2 and not intersect(eco, [d.specifier for _, d in unique.values()]):
-        specs = ", ".join(repr(d.specifier) for _, d in unique.values())
-        msg = f"no version of {name} satisfies all of {specs}"
-        sides = tuple(_side(f, d) for f, d in unique.values())
-        out.conflicts.append(Conflict(INCOMPATIBLE, "no_common_version", eco, name, msg, sides))
+    )
 
 
 def _locked_outside(
     eco: str, name: str, entries: Sequence[Entry], readable: Sequence[Entry], out: ConflictResult
 ) -> None:
+    """One conflict per lockfile that locks a package at versions some manifest's specifier
+    excludes (none of the lockfile's versions of it satisfies that specifier)."""
     locks: dict[str, list[Entry]] = defaultdict(list)
     for f, d in entries:
         if f.lockfile and d.version:
             locks[f.path].append((f, d))
     for path, locked in sorted(locks.items()):
+        violated: list[Entry] = []
         for f, d in readable:
             if f.path == path:
                 continue
@@ -192,12 +217,15 @@ def _locked_outside(
             except VersionError as e:
                 lf, ld = locked[0]
                 out.skipped.append(Skipped(lf.path, ld.line, eco, name, ld.version or "", str(e)))
-                continue
+                break
             if not ok:
-                versions = ", ".join(sorted({ld.version or "" for _, ld in locked}))
-                msg = f"{path} locks {name} {versions}, outside {d.specifier!r} of {f.path}"
-                sides = (_side(f, d), *(_side(lf, ld) for lf, ld in locked))
-                out.conflicts.append(Conflict(INCOMPATIBLE, "locked_outside", eco, name, msg, sides))
+                violated.append((f, d))
+        if violated:
+            versions = ", ".join(sorted({ld.version or "" for _, ld in locked}))
+            specs = ", ".join(f"{d.specifier!r} of {f.path}" for f, d in violated)
+            msg = f"{path} locks {name} {versions}, outside {specs}"
+            sides = (*(_side(f, d) for f, d in violated), *(_side(lf, ld) for lf, ld in locked))
+            out.conflicts.append(Conflict(INCOMPATIBLE, "locked_outside", eco, name, msg, sides))
 
 
 # -- Go --------------------------------------------------------------------------------------------
@@ -222,7 +250,7 @@ def _replacement(source: str) -> tuple[str, str | None]:
 
 
 def _go_replaces(name: str, entries: Sequence[Entry], required: Sequence[Entry], out: ConflictResult) -> None:
-    replaced = [(f, d) for f, d in entries if not f.lockfile and d.source.strip()]
+    replaced = [(f, d) for f, d in entries if not f.lockfile and d.source.strip().startswith("=>")]
     targets: dict[tuple[str, str | None], Entry] = {}
     for f, d in replaced:
         targets.setdefault(_replacement(d.source), (f, d))
