@@ -16,7 +16,9 @@ from ..state import get_service
 router = APIRouter(prefix="/api/v1", tags=["dependencies"])
 
 
-_NOT_INDEXED = {404: {"description": "No dependencies are indexed (`collection_not_found`)"}}
+_NOT_INDEXED: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No dependencies are indexed (`collection_not_found`)"}
+}
 
 
 @router.get("/dependencies/conflicts", summary="Dependency conflicts", responses=_NOT_INDEXED)
