@@ -72,6 +72,13 @@ RECORDS = [
     rec("GHSA-next", "npm", "next", rng("ECOSYSTEM", ("introduced", "13.0.0"), ("fixed", "13.5.0"))),
     rec("GO-2023-1", "Go", "golang.org/x/net", rng("SEMVER", ("introduced", "0"), ("fixed", "0.17.0"))),
     rec("GHSA-gone", "npm", "left-pad", rng("SEMVER", ("introduced", "0")), withdrawn="2026-01-01T00:00:00Z"),
+    rec(
+        "GHSA-mixed",
+        "PyPI",
+        "pkgmix",
+        rng("SEMVER", ("introduced", "1.0rc1"), ("fixed", "1.0")),
+        rng("ECOSYSTEM", ("fixed", "3.0"), ("introduced", "2.0")),
+    ),  # events out of order
     rec("DSA-other", "Debian:12", "openssl", rng("ECOSYSTEM", ("introduced", "0"), ("fixed", "3.0.11"))),
 ]
 
@@ -127,6 +134,8 @@ def d(eco: str, name: str, spec: str = "", version: str | None = None, source: s
         (d("go", "golang.org/x/net", version="v0.0.0-20210226172049-e18ecbb05110"), "affected", ("0.17.0",)),
         (d("go", "golang.org/x/net", version="v0.17.0"), "none", ()),
         (d("npm", "left-pad", version="1.0.0"), "none", ()),  # withdrawn
+        (d("pypi", "pkgmix", version="2.5"), "affected", ("3.0",)),  # events sorted before reading
+        (d("pypi", "pkgmix", version="1.0rc2"), "none", ()),  # (its SEMVER range does not read PEP 440)
         (d("npm", "unknown-pkg", version="1.0.0"), "none", ()),
     ],
 )
@@ -163,6 +172,7 @@ def test_assessment_names_ids_aliases_and_counts_git(db: AdvisoryDB) -> None:
     assert a.ids == ("PYSEC-0", "CVE-2023-32681")
     assert [m.id for m in a.advisories] == ["PYSEC-0"] and a.advisories[0].summary == "requests issue"
     assert db.assess(d("pypi", "flask", version="1.0")).git_ranges == 1
+    assert db.assess(d("pypi", "pkgmix", version="2.5")).unreadable_ranges == 1
 
 
 def test_unreadable_version_is_unknown_with_reason(db: AdvisoryDB) -> None:

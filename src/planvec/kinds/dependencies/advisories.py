@@ -17,7 +17,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,7 @@ class Assessment:
     fixed: tuple[str, ...] = ()  # versions that fix them
     advisories: tuple[AdvisoryMatch, ...] = ()
     git_ranges: int = 0  # GIT ranges of this package's advisories, skipped
+    unreadable_ranges: int = 0  # ranges whose versions the ordering does not read, skipped
     reason: str = ""  # why the state is "unknown" when advisories exist (an unreadable version)
 
 
@@ -199,17 +200,20 @@ class AdvisoryDB:
         if dep.ecosystem == "go" and dep.source == "exclude":
             return Assessment("none", reason="an exclude directive: the version is not used")
         entries = self.entries(dep.ecosystem, dep.name)
-        git = sum(e.git_ranges for e in entries)
-        exact = exact_version(dep)
         if not entries:
-            return Assessment("none", git_ranges=git)
+            return Assessment("none")
+        git = sum(e.git_ranges for e in entries)
+        bad = sum(e.unreadable_ranges for e in entries)
+        exact = exact_version(dep)
         if exact is None and dep.source.strip():
-            return Assessment("unknown", git_ranges=git, reason=f"not from the registry: {dep.source}")
-        try:
-            found = _exact_matches(dep, exact, entries) if exact else _range_matches(dep, entries)
-        except VersionError as e:
-            return Assessment("unknown", git_ranges=git, reason=str(e))
-        return _assessment(dep.ecosystem, found, git)
+            found = Assessment("unknown", reason=f"not from the registry: {dep.source}")
+        else:
+            try:
+                matches = _exact_matches(dep, exact, entries) if exact else _range_matches(dep, entries)
+                found = _assessment(dep.ecosystem, matches)
+            except VersionError as e:
+                found = Assessment("unknown", reason=str(e))
+        return replace(found, git_ranges=git, unreadable_ranges=bad)
 
 
 def _exact_matches(dep: Dependency, version: str, entries: list[osv.Entry]) -> list[AdvisoryMatch]:
@@ -260,13 +264,13 @@ def _range_matches(dep: Dependency, entries: list[osv.Entry]) -> list[AdvisoryMa
     return out
 
 
-def _assessment(ecosystem: str, found: list[AdvisoryMatch], git: int) -> Assessment:
+def _assessment(ecosystem: str, found: list[AdvisoryMatch]) -> Assessment:
     if not found:
-        return Assessment("none", git_ranges=git)
+        return Assessment("none")
     state = "affected" if any(m.state == "affected" for m in found) else "possibly_affected"
     ids = tuple(dict.fromkeys(x for m in found for x in (m.id, *m.aliases)))
     fixed = _sorted_versions(ecosystem, {f for m in found for f in m.fixed})
-    return Assessment(state, ids, fixed, tuple(found), git)
+    return Assessment(state, ids, fixed, tuple(found))
 
 
 def _sorted_versions(ecosystem: str, versions: Iterable[str]) -> tuple[str, ...]:

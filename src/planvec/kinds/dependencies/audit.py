@@ -67,6 +67,7 @@ class AuditReport:
     findings: list[Finding] = field(default_factory=list)
     unknown: list[dict[str, Any]] = field(default_factory=list)  # could not be assessed, and why
     git_ranges_skipped: int = 0
+    unreadable_ranges_skipped: int = 0  # ranges whose versions the ordering does not read
     warnings: list[str] = field(default_factory=list)
     fail_on: str = "affected"
 
@@ -98,6 +99,7 @@ class AuditReport:
             "dependencies": self.dependencies,
             "counts": self.counts,
             "git_ranges_skipped": self.git_ranges_skipped,
+            "unreadable_ranges_skipped": self.unreadable_ranges_skipped,
             "warnings": self.warnings,
             "findings": [f.to_dict() for f in self.findings],
             "unknown": self.unknown,
@@ -146,6 +148,7 @@ def _assess(report: AuditReport, entries: list[tuple[DepFile, Dependency]], db: 
         if (d.ecosystem, d.name) not in git_seen:
             git_seen.add((d.ecosystem, d.name))
             report.git_ranges_skipped += a.git_ranges
+            report.unreadable_ranges_skipped += a.unreadable_ranges
         if a.state in ("affected", "possibly_affected"):
             report.findings.append(_finding(f, d, a.state, a.advisories, a.fixed))
         elif a.state == "unknown":
