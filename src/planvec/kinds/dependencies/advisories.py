@@ -15,6 +15,7 @@ import gc
 import json
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -31,6 +32,7 @@ from .versions import VersionError, candidates, satisfies
 
 ADVISORIES_FILE = "advisories.sqlite"  # under the data directory
 FROM_OSV = {osv_name: name for name, osv_name in OSV_ECOSYSTEMS.items()}
+CACHED_PACKAGES = 256
 STATES = ("unknown", "none", "possibly_affected", "affected")
 
 SCHEMA = """
@@ -122,7 +124,9 @@ class AdvisoryDB:
         self.path = path
         self._conn = conn
         self._lock = threading.Lock()
-        self._cache: dict[tuple[str, str], list[osv.Entry]] = {}
+        # A few packages' entries (a lockfile names a package once or a few times): keeping every
+        # package read would grow the heap that the garbage collector walks, for nothing.
+        self._cache: OrderedDict[tuple[str, str], list[osv.Entry]] = OrderedDict()
 
     @classmethod
     def open(cls, path: Path) -> AdvisoryDB | None:
@@ -172,6 +176,7 @@ class AdvisoryDB:
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
+                self._cache.move_to_end(key)
                 return cached
             row = self._conn.execute(
                 "SELECT entries FROM packages WHERE ecosystem = ? AND package = ?", key
@@ -183,6 +188,8 @@ class AdvisoryDB:
                 for e in (orjson.loads(row[0]) if row else ())
             ]
             self._cache[key] = entries
+            if len(self._cache) > CACHED_PACKAGES:
+                self._cache.popitem(last=False)
             return entries
 
     def assess_many(self, deps: Iterable[Dependency]) -> list[Assessment]:

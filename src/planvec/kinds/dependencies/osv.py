@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .mavenversion import MavenVersion
 from .versions import VersionError, comparable, encodable
@@ -41,9 +40,9 @@ def inside(iv: Interval, v: Any) -> bool:
     return bool(v <= high) if iv[INCLUSIVE] else bool(v < high)
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One ``affected`` entry of one advisory, its ranges compiled for one ecosystem."""
+class Entry(NamedTuple):
+    """One ``affected`` entry of one advisory, its ranges compiled for one ecosystem. (A named
+    tuple: an audit builds one per advisory range set of every package it checks.)"""
 
     advisory_id: str
     aliases: tuple[str, ...]
