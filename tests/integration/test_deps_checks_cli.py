@@ -275,3 +275,20 @@ def test_paths_on_the_real_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert code == 0 and json.loads(out)["warnings"] == [
         "no advisories imported: planvec advisories import FILE"
     ]
+
+
+def test_http_read_scope(data_dir: Path, tmp_path: Path, embedder: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from planvec.service import create_app
+    from planvec.service.keys import KeyStore
+
+    home = tmp_path / "home"
+    shutil.copytree(data_dir, home)
+    _, key = KeyStore(home / "api_keys.json").create("reader", "read")
+    app = create_app(Settings(data_dir=home), embedder=embedder)
+    with TestClient(app, base_url="http://127.0.0.1:8080", client=("127.0.0.1", 50000)) as client:
+        for path in ("/api/v1/dependencies/conflicts", "/api/v1/dependencies/audit"):
+            assert client.get(path).status_code == 401
+            r = client.get(path, headers={"X-API-Key": key})
+            assert r.status_code == 200 and "ok" in r.json()
