@@ -272,6 +272,10 @@ def _sync_collection(
     report: SyncReport,
     progress: ProgressFn | None,
 ) -> CollectionReport:
+    if not docs and not kf.parsed and store.collection_info(coll) is None:
+        # A kind that found no file of its own creates no collection: indexing plans alone leaves
+        # no empty collection of every other kind (nothing to add, nothing to delete).
+        return CollectionReport(coll)
     if not report.dry_run:
         ensure_collection(store, coll, kf.kind, embedder, sparse_encoder)
     diff = diff_collection(store, coll, docs, scope, full=report.full)
