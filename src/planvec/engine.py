@@ -45,6 +45,7 @@ from .wiring import embedder_from_settings, model_key, sparse_encoder, store_fro
 if TYPE_CHECKING:
     from .ops.backup import BackupReport, RestoreReport
     from .ops.check import CheckReport
+    from .ops.dependencies import DependencyList
     from .ops.diagnose import DiagnoseReport
     from .ops.fix import FixReport
     from .ops.legacy import ImportReport
@@ -604,6 +605,20 @@ class Engine:
             if p.payload.get("task_id") == task_id:
                 hits.append(Hit.from_payload(p.id, 1.0, p.payload, coll))
         return hits
+
+    def dependencies(
+        self,
+        filters: Mapping[str, Any] | None = None,
+        *,
+        paths: Sequence[str | Path] = (),
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> DependencyList:
+        """The indexed dependencies matching the dependencies kind's filters, sorted and paged
+        (``planvec deps list``, ``GET /api/v1/dependencies``)."""
+        from .ops.dependencies import list_dependencies
+
+        return list_dependencies(self.store, self.settings, filters, paths=paths, limit=limit, offset=offset)
 
     def drop(self, collection: str) -> None:
         if self.store.collection_info(collection) is None:

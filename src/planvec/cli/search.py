@@ -11,6 +11,7 @@ from ..engine import Hit, SearchFilters
 from ..kinds import ALL, DEFAULT_KIND, filter_pairs
 from ..settings import SearchMode
 from .common import engine, out_console, print_json
+from .deps import DevOpt, DirectOpt, EcosystemOpt, ManifestOpt, VulnerableOpt, dependency_filters
 
 HIT_KEYS = (
     "score",
@@ -68,6 +69,11 @@ def search_cmd(
             "--filter", help="A filter of the kind as NAME=VALUE (repeatable), e.g. status=pending."
         ),
     ] = None,
+    ecosystem: EcosystemOpt = None,
+    dev: DevOpt = None,
+    direct: DirectOpt = None,
+    manifest: ManifestOpt = None,
+    vulnerable: VulnerableOpt = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
 ) -> None:
     """Search tasks (or prose sections, or another kind) by meaning, keywords, or both."""
@@ -80,8 +86,9 @@ def search_cmd(
         task_id_prefix=task_id,
     )
     filters: SearchFilters | Mapping[str, Any] = plan_filters
-    if where or (kind or DEFAULT_KIND) not in (DEFAULT_KIND, ALL):
-        filters = {**plan_filters.values(), **filter_pairs(where or [])}
+    deps = dependency_filters(ecosystem, dev, direct, manifest, vulnerable)  # --kind dependencies
+    if where or deps or (kind or DEFAULT_KIND) not in (DEFAULT_KIND, ALL):
+        filters = {**plan_filters.values(), **deps, **filter_pairs(where or [])}
     with engine(ctx, read_only=True) as eng:
         hits = eng.search(
             query,
@@ -119,8 +126,29 @@ def print_hits(hits: list[Hit]) -> None:
 
 def _print_other(out: Any, rank: int, h: Hit, several: bool) -> None:
     """A hit of a kind other than plans: its title, then where it is and the kind's other fields."""
+    if h.kind_name == "dependencies":
+        _print_dependency(out, rank, h, several)
+        return
     out.print(f"{rank:>3}. {h.score:.3f} {h.title}", markup=False)
     shown = ("title", "file", "line", "section")
     extra = "  ".join(f"{k}={v}" for k, v in h.fields.items() if k not in shown and v not in (None, "", []))
     where = f"  [{h.kind_name}: {h.collection}]" if several else ""
     out.print(f"{'':>11}{h.file}:{h.line}  {extra}{where}".rstrip(), markup=False, style="dim")
+
+
+def _print_dependency(out: Any, rank: int, h: Hit, several: bool) -> None:
+    """``  1. 0.612 requests ==2.31.0  pypi runtime direct`` then where, the description and the
+    advisory state when an advisory names it."""
+    f = h.fields
+    how = " ".join(str(v) for v in (f.get("ecosystem"), f.get("dep_type")) if v)
+    how += " direct" if f.get("direct") else " transitive"
+    out.print(f"{rank:>3}. {h.score:.3f} {h.title}  {how}", markup=False)
+    advisory = f.get("advisory")
+    flagged = (
+        f"  {advisory}: {', '.join(f.get('advisory_ids') or [])}"
+        if advisory in ("affected", "possibly_affected")
+        else ""
+    )
+    about = f"  {f['description']}" if f.get("description") else ""
+    where = f"  [{h.kind_name}: {h.collection}]" if several else ""
+    out.print(f"{'':>11}{h.file}:{h.line}{about}{flagged}{where}", markup=False, style="dim")
