@@ -17,6 +17,7 @@ from .. import __version__
 from ..clock import now_iso
 from ..embedding.base import Embedder
 from ..errors import DimensionMismatch, UsageError
+from ..kinds import DEFAULT_KIND
 from ..kinds.base import DocContext, Kind, KindConfig, Parsed, Source, combine
 from ..parsing.files import SourceFile, discover, read_source
 from ..records import FileProblem, StoreDoc
@@ -221,7 +222,7 @@ def index_paths(
     if parsed is None:
         parsed = parse_paths(paths, kinds, settings, include=include, exclude=exclude, prune=prune)
     key = model_key(embedder, sparse_encoder)
-    by_kind = [(kf, kind_documents(kf, embedder, key)) for kf in parsed.kinds]
+    by_kind = [(kf, kind_documents(kf, embedder, key)) for kf in parsed.kinds if not _idle(kf, store)]
     report.problems = [
         *parsed.problems,
         *(p for kf in parsed.kinds for _, pf in kf.parsed for p in pf.problems),
@@ -260,6 +261,15 @@ def index_paths(
     return report
 
 
+def _idle(kf: KindFiles, store: VectorStore) -> bool:
+    """A kind that claimed no file of the run and has no collection yet: nothing to add or delete, so
+    the run leaves it out (no empty collection, no report line) — a repository without schema files
+    does not get an empty ``schemas`` collection. The default kind (plans) always runs."""
+    if kf.parsed or kf.kind.name == DEFAULT_KIND:
+        return False
+    return all(store.collection_info(coll) is None for coll in kf.config.indexed.values())
+
+
 def _sync_collection(
     store: VectorStore,
     kf: KindFiles,
@@ -272,10 +282,6 @@ def _sync_collection(
     report: SyncReport,
     progress: ProgressFn | None,
 ) -> CollectionReport:
-    if not docs and not kf.parsed and store.collection_info(coll) is None:
-        # A kind that found no file of its own creates no collection: indexing plans alone leaves
-        # no empty collection of every other kind (nothing to add, nothing to delete).
-        return CollectionReport(coll)
     if not report.dry_run:
         ensure_collection(store, coll, kf.kind, embedder, sparse_encoder)
     diff = diff_collection(store, coll, docs, scope, full=report.full)

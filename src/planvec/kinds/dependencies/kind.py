@@ -58,7 +58,9 @@ class DependenciesKind:
     def configure(self, settings: Settings) -> KindConfig:
         """``[kinds.dependencies]``; the advisories are read from the data directory."""
         config = configure_from(self, settings)
-        return replace(config, options={"advisories": str(settings.data_dir / ADVISORIES_FILE)})
+        return replace(
+            config, options={**config.options, "advisories": str(settings.data_dir / ADVISORIES_FILE)}
+        )
 
     def claims(self, rel: str, config: KindConfig) -> bool:
         return claims_by_globs(rel, config) and formats.parser_for(rel) is not None
