@@ -45,6 +45,24 @@ def make_settings(ctx: typer.Context, **extra: object) -> Settings:
         ) from None
 
 
+def confirm(question: str) -> None:
+    """Ask ``question``; go on only on yes. No answer possible (stdin is not a terminal, or closed)
+    is a usage error that names ``--yes``; "no" exits 1 saying nothing was done."""
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"this needs a confirmation ({question}) and stdin is not a terminal",
+            hint="add --yes to confirm in a script",
+        )
+    try:
+        answer = typer.confirm(question)
+    except typer.Abort:
+        err_console().print("aborted: nothing was done")
+        raise typer.Exit(130) from None
+    if not answer:
+        err_console().print("nothing was done (answered no; --yes skips the question)")
+        raise typer.Exit(1)
+
+
 @contextmanager
 def engine(ctx: typer.Context, *, read_only: bool = False, **extra: object) -> Iterator[Engine]:
     with Engine(make_settings(ctx, **extra), read_only=read_only) as eng:

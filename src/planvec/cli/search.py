@@ -8,6 +8,7 @@ from typing import Annotated, Any, cast
 import typer
 
 from ..engine import Hit, SearchFilters
+from ..errors import UsageError
 from ..kinds import ALL, DEFAULT_KIND, filter_pairs
 from ..settings import SearchMode
 from .common import engine, out_console, print_json
@@ -36,7 +37,7 @@ def register(app: typer.Typer) -> None:
 def search_cmd(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="What you are looking for, in your own words.")],
-    status: Annotated[str | None, typer.Option("--status", help="pending or completed.")] = None,
+    status: Annotated[list[str] | None, typer.Option("--status", help="pending or completed.")] = None,
     priority: Annotated[list[str] | None, typer.Option("--priority", help="P0..P3 (repeatable).")] = None,
     mvp: Annotated[
         bool | None, typer.Option("--mvp/--no-mvp", help="Only MVP (or only non-MVP) tasks.")
@@ -77,8 +78,13 @@ def search_cmd(
     json_out: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
 ) -> None:
     """Search tasks (or prose sections, or another kind) by meaning, keywords, or both."""
+    if status and len(set(status)) > 1:
+        raise UsageError(
+            f"--status given {len(status)} times ({', '.join(status)}): a task has one status",
+            hint="give --status once, or leave it out to get both",
+        )
     plan_filters = SearchFilters(
-        status=status,
+        status=status[0] if status else None,
         priorities=tuple(priority or ()),
         mvp=mvp,
         file_glob=file,
