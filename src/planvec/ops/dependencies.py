@@ -36,6 +36,7 @@ FIELDS = (
     "advisory_fixed",
     "lockfile",
     "group",
+    "extras",
     "marker",
     "source",
     "description",

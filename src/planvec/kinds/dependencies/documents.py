@@ -4,7 +4,7 @@ The embedded text follows the system description's "name version type descriptio
 ecosystem and the file it comes from (``requests 2.31.0 runtime HTTP for Humans. (pypi,
 src/langchain/requirements.txt)``): a search for "http client" meets the description and the name,
 a search for "npm dev" meets the type and the ecosystem. The BM25 text adds the declared specifier,
-the group and the marker, which a keyword search may name.
+the extras, the group and the marker, which a keyword search may name.
 
 The anchor (hence the point id) is what identifies a dependency within its file whatever else the
 file holds: ecosystem, name, type, group and marker; for a lockfile also the version, because a
@@ -105,7 +105,7 @@ def dense_text(dep: Dependency, path: str) -> str:
 
 
 def sparse_text(dep: Dependency, path: str) -> str:
-    extra = " ".join(p for p in (dep.specifier, dep.group, dep.marker) if p)
+    extra = " ".join(p for p in (dep.specifier, " ".join(dep.extras), dep.group, dep.marker) if p)
     return f"{dense_text(dep, path)} {extra}".rstrip()
 
 
@@ -130,6 +130,7 @@ def payload_of(dep: Dependency, df: DepFile, root: str, anchor: str, found: Asse
         "format": df.format,
         "project": df.project,
         "group": dep.group,
+        "extras": list(dep.extras),
         "marker": dep.marker,
         "source": dep.source,
         "description": dep.description,

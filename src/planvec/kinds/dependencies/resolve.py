@@ -4,7 +4,7 @@
    with ``npm-shrinkwrap.json``, ``package-lock.json`` or ``yarn.lock``; ``pyproject.toml`` with
    ``poetry.lock`` or ``uv.lock``; ``Pipfile`` with ``Pipfile.lock``; ``Cargo.toml`` with
    ``Cargo.lock``; ``go.mod`` with ``go.sum``): the manifest's dependencies get the locked version,
-   the lockfile's entries the manifest declares become direct, with the manifest's type;
+   the lockfile's entries the manifest declares directly become direct, with the manifest's type;
 2. describes the dependencies from what is installed next to the file (:mod:`.describe`);
 3. assesses each dependency against the imported advisories (:mod:`.advisories`).
 """
@@ -79,7 +79,8 @@ def _paired(manifest: tuple[str, DepFile], lock: tuple[str, DepFile]) -> tuple[t
             declared.append(dep)
             continue
         entry = entries[i]
-        entries[i] = replace(entry, direct=True, dep_type=dep.dep_type)
+        # (a go.mod "// indirect" require is declared but not direct: its go.sum entry is neither)
+        entries[i] = replace(entry, direct=entry.direct or dep.direct, dep_type=dep.dep_type)
         declared.append(replace(dep, version=entry.version or dep.version))
     paired_manifest = replace(mdf, dependencies=tuple(declared))
     return (mroot, paired_manifest), (lroot, replace(ldf, dependencies=tuple(entries)))

@@ -55,6 +55,7 @@ class DependencyOut(BaseModel):
     advisory_fixed: list[str] | None
     lockfile: bool | None
     group: str | None
+    extras: list[str] | None
     marker: str | None
     source: str | None
     description: str | None
