@@ -359,3 +359,20 @@ def test_real_repository(tmp_path: Path, capsys, monkeypatch) -> None:  # type: 
     code = main(["index", str(repo), "--kind", "dependencies", "--json"])
     again = json.loads(capsys.readouterr().out)
     assert again["embedded"] == 0 and again["added"] == 0 and again["deleted"] == 0
+
+
+def test_a_lockfile_over_the_size_cap_is_a_problem_not_a_silent_skip(
+    project: Path, tmp_path: Path, embedder
+) -> None:  # type: ignore[no-untyped-def]
+    """``max_file_bytes`` (default 5 MB) applies to lockfiles too: a bigger one is refused with a
+    problem naming the limit (its points, if any, are kept), the rest of the project indexes; the
+    manifest then has no locked versions."""
+    lock = project / "web" / "package-lock.json"
+    cap = lock.stat().st_size - 1
+    assert all(p.stat().st_size <= cap for p in project.rglob("*") if p.is_file() and p != lock)
+    with Engine(Settings(data_dir=tmp_path / "capped", max_file_bytes=cap), embedder=embedder) as eng:
+        report = eng.index([project], kinds=["dependencies"])
+        assert [p.path for p in report.problems] == ["web/package-lock.json"]
+        assert f"over the {cap}-byte limit" in report.problems[0].reason and report.exit_code == 3
+        points = _points(eng)
+    assert len(points) == 6 and points[("web/package.json", "axios")]["version"] is None
