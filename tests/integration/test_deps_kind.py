@@ -376,3 +376,13 @@ def test_a_lockfile_over_the_size_cap_is_a_problem_not_a_silent_skip(
         assert f"over the {cap}-byte limit" in report.problems[0].reason and report.exit_code == 3
         points = _points(eng)
     assert len(points) == 6 and points[("web/package.json", "axios")]["version"] is None
+
+
+def test_check_compares_files_and_points(eng: Engine, project: Path) -> None:
+    eng.index([project], kinds=["dependencies"])
+    clean = eng.check([project], kind="dependencies")
+    assert clean.collection == "dependencies" and clean.tasks == 10 and clean.problems == []
+    (project / "api" / "requirements.txt").write_text("requests==2.31.0\nhttpx>=0.27\n", encoding="utf-8")
+    report = eng.check([project], kind="dependencies")
+    assert [r.title for r in report.missing] == ["httpx >=0.27"]
+    assert [r.title for r in report.orphaned] == ["flask >=2.0"]
