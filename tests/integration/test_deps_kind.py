@@ -386,3 +386,21 @@ def test_check_compares_files_and_points(eng: Engine, project: Path) -> None:
     report = eng.check([project], kind="dependencies")
     assert [r.title for r in report.missing] == ["httpx >=0.27"]
     assert [r.title for r in report.orphaned] == ["flask >=2.0"]
+
+
+def test_a_damaged_advisory_database_leaves_states_unknown_and_says_so(eng: Engine, project: Path) -> None:
+    from planvec.kinds.dependencies.advisories import ADVISORIES_FILE, AdvisoryDB
+
+    damaged = eng.settings.data_dir / ADVISORIES_FILE
+    damaged.parent.mkdir(parents=True, exist_ok=True)
+    damaged.write_bytes(b"this is not a database" * 100)
+    try:
+        AdvisoryDB.open(damaged)
+        refused = False
+    except Exception:
+        refused = True
+    report = eng.index([project], kinds=["dependencies"])
+    assert report.problems == [] and report.added == 10
+    assert {p["advisory"] for p in _points(eng).values()} == {"unknown"}
+    said = [w for w in report.warnings if "could not be read" in w and "advisory states unknown" in w]
+    assert len(said) == (1 if refused else 0)

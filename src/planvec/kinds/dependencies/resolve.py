@@ -40,13 +40,25 @@ def combine(files: Sequence[tuple[str, Any]], advisories: str | None) -> list[tu
     _describe(out)
     db, warning = _open(advisories)
     resolved: list[tuple[str, Any]] = []
-    for i, (root, df) in enumerate(out):
-        if not isinstance(df, DepFile):
-            resolved.append((root, df))
-            continue
-        if warning and i == 0:
-            df = replace(df, warnings=(*df.warnings, warning))
-        resolved.append((root, Resolved(df, tuple(_assess(db, d) for d in df.dependencies))))
+    try:
+        for i, (root, df) in enumerate(out):
+            if not isinstance(df, DepFile):
+                resolved.append((root, df))
+                continue
+            found, failed = _assess_all(db, df.dependencies)
+            notes = [warning] if warning and i == 0 else []
+            if failed:
+                count = len(failed)
+                notes.append(
+                    f"advisories: {count} dependencies not assessed (state unknown), first: {failed[0]}"
+                )
+            if notes:
+                df = replace(df, warnings=(*df.warnings, *notes))
+            resolved.append((root, Resolved(df, found)))
+    finally:
+        close = getattr(db, "close", None)  # (the database is read once per run: not kept open)
+        if close is not None:
+            close()
     return resolved
 
 
@@ -142,10 +154,19 @@ def _open(path: str | None) -> tuple[AdvisoryDB | None, str]:
         return None, f"advisories database {path} could not be read ({reason}): advisory states unknown"
 
 
-def _assess(db: AdvisoryDB | None, dep: Dependency) -> Assessment:
+def _assess_all(
+    db: AdvisoryDB | None, deps: Sequence[Dependency]
+) -> tuple[tuple[Assessment, ...], list[str]]:
+    """Each dependency's assessment, and what went wrong for those that could not be assessed (an
+    odd version string must not stop the index: that dependency stays unknown, and it is said)."""
     if db is None:
-        return UNKNOWN
-    try:
-        return db.assess(dep)
-    except Exception:  # one odd version string must not stop the index: that dependency stays unknown
-        return UNKNOWN
+        return (UNKNOWN,) * len(deps), []
+    found: list[Assessment] = []
+    failed: list[str] = []
+    for dep in deps:
+        try:
+            found.append(db.assess(dep))
+        except Exception as exc:
+            found.append(UNKNOWN)
+            failed.append(f"{dep.name} {dep.version or dep.specifier}: {type(exc).__name__}: {exc}")
+    return tuple(found), failed
