@@ -1,13 +1,14 @@
 """Run every planvec benchmark, each in its own process, and print one JSON object.
 
-    python benchmarks/all.py                       # core, ops, migration, service
+    python benchmarks/all.py                       # core, ops, migration, service, deps
     python benchmarks/all.py --only core,service   # a subset
     python benchmarks/all.py --quick               # smaller samples everywhere (a smoke run)
 
 Keys of the output: ``core`` (benchmarks/run.py: embedding, indexing, search, upsert), ``ops``
 (benchmarks/ops.py: check and verify), ``migration`` (benchmarks/migration.py: backup, restore,
-migrate, validate), ``service`` (benchmarks/service_load.py: HTTP load), plus ``machine`` (cores and
-load average at the start and end: these machines are shared, read the numbers with it). Progress
+migrate, validate), ``service`` (benchmarks/service_load.py: HTTP load), ``deps``
+(benchmarks/bench_deps.py: a 1,000-package lockfile indexed), plus ``machine`` (cores and load
+average at the start and end: these machines are shared, read the numbers with it). Progress
 goes to stderr. A benchmark that fails is reported under its key as ``{"error": ...}`` and the exit
 code is 1.
 """
@@ -29,6 +30,7 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "ops": ("ops.py", [], ["--repeat", "1"]),
     "migration": ("migration.py", [], ["--points", "20000", "--sizes", "5000,20000"]),
     "service": ("service_load.py", [], ["--quick"]),
+    "deps": ("bench_deps.py", [], ["--packages", "200"]),
 }
 
 

@@ -46,6 +46,7 @@ from .wiring import embedder_from_settings, model_key, sparse_encoder, store_fro
 if TYPE_CHECKING:
     from .ops.backup import BackupReport, RestoreReport
     from .ops.check import CheckReport
+    from .ops.dependencies import DependencyList
     from .ops.diagnose import DiagnoseReport
     from .ops.fix import FixReport
     from .ops.legacy import ImportReport
@@ -690,6 +691,20 @@ class Engine:
                 continue
             hits.append(Hit.from_payload(p.id, 1.0, p.payload, coll, self._kind_of(coll)))
         return sorted(hits, key=lambda h: (h.file, h.line))
+
+    def dependencies(
+        self,
+        filters: Mapping[str, Any] | None = None,
+        *,
+        paths: Sequence[str | Path] = (),
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> DependencyList:
+        """The indexed dependencies matching the dependencies kind's filters, sorted and paged
+        (``planvec deps list``, ``GET /api/v1/dependencies``)."""
+        from .ops.dependencies import list_dependencies
+
+        return list_dependencies(self.store, self.settings, filters, paths=paths, limit=limit, offset=offset)
 
     def drop(self, collection: str) -> None:
         if self.store.collection_info(collection) is None:

@@ -12,6 +12,7 @@ from ..errors import UsageError
 from ..kinds import ALL, DEFAULT_KIND, filter_pairs
 from ..settings import SearchMode
 from .common import engine, out_console, print_json
+from .deps import DevOpt, DirectOpt, EcosystemOpt, ManifestOpt, VulnerableOpt, dependency_filters
 from .display import absolute_path, display_path, linked, trimmed, words
 
 HIT_KEYS = (
@@ -70,6 +71,11 @@ def search_cmd(
             "--filter", help="A filter of the kind as NAME=VALUE (repeatable), e.g. status=pending."
         ),
     ] = None,
+    ecosystem: EcosystemOpt = None,
+    dev: DevOpt = None,
+    direct: DirectOpt = None,
+    manifest: ManifestOpt = None,
+    vulnerable: VulnerableOpt = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
     oneline: Annotated[
         bool,
@@ -96,8 +102,9 @@ def search_cmd(
         task_id_prefix=task_id,
     )
     filters: SearchFilters | Mapping[str, Any] = plan_filters
-    if where or (kind or DEFAULT_KIND) not in (DEFAULT_KIND, ALL):
-        filters = {**plan_filters.values(), **filter_pairs(where or [])}
+    deps = dependency_filters(ecosystem, dev, direct, manifest, vulnerable)  # --kind dependencies
+    if where or deps or (kind or DEFAULT_KIND) not in (DEFAULT_KIND, ALL):
+        filters = {**plan_filters.values(), **deps, **filter_pairs(where or [])}
     with engine(ctx, read_only=True) as eng:
         hits = eng.search(
             query,
@@ -176,6 +183,9 @@ def print_hits(hits: list[Hit], parents: dict[str, Hit] | None = None) -> None:
 
 def _print_other(out: Any, rank: int, h: Hit, several: bool) -> None:
     """A hit of a kind other than plans: its title, then where it is and the kind's other fields."""
+    if h.kind_name == "dependencies":
+        _print_dependency(out, rank, h, several)
+        return
     out.print(f"{rank:>3}. {h.score:.3f} {h.title}", markup=False)
     shown = ("title", "file", "line", "section")
     extra = "  ".join(
@@ -184,4 +194,24 @@ def _print_other(out: Any, rank: int, h: Hit, several: bool) -> None:
     tail = f"  [{h.kind_name}: {h.collection}]" if several else ""
     line = linked(out, f"{'':>11}{display_path(h.root, h.file)}:{h.line}", h.root, h.file, style="dim")
     line.append(f"  {extra}{tail}".rstrip(), style="dim")
+    out.print(line, soft_wrap=True)
+
+
+def _print_dependency(out: Any, rank: int, h: Hit, several: bool) -> None:
+    """``  1. 0.612 requests ==2.31.0  pypi runtime direct`` then where, the description and the
+    advisory state when an advisory names it."""
+    f = h.fields
+    how = " ".join(str(v) for v in (f.get("ecosystem"), f.get("dep_type")) if v)
+    how += " direct" if f.get("direct") else " transitive"
+    out.print(f"{rank:>3}. {h.score:.3f} {h.title}  {how}", markup=False)
+    advisory = f.get("advisory")
+    flagged = (
+        f"  {advisory}: {', '.join(f.get('advisory_ids') or [])}"
+        if advisory in ("affected", "possibly_affected")
+        else ""
+    )
+    about = f"  {f['description']}" if f.get("description") else ""
+    tail = f"  [{h.kind_name}: {h.collection}]" if several else ""
+    line = linked(out, f"{'':>11}{display_path(h.root, h.file)}:{h.line}", h.root, h.file, style="dim")
+    line.append(f"{about}{flagged}{tail}", style="dim")
     out.print(line, soft_wrap=True)

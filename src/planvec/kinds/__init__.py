@@ -15,15 +15,18 @@ from .base import (
     Source,
     filter_pairs,
 )
+from .dependencies import DEPENDENCIES
 from .plans import PLANS
 
 REGISTRY.register(PLANS)
+REGISTRY.register(DEPENDENCIES)
 
 DEFAULT_KIND = PLANS.name  # what search and check read unless told otherwise
 
 __all__ = [
     "ALL",
     "DEFAULT_KIND",
+    "DEPENDENCIES",
     "PLANS",
     "REGISTRY",
     "DocContext",

@@ -26,6 +26,7 @@ from .routes import (
     browse,
     collections,
     data,
+    dependencies,
     dependency_checks,
     documents,
     health,
@@ -81,7 +82,10 @@ def create_app(
     )
     app.state.svc = svc
     install_handlers(app)
-    modules = (search, collections, browse, index, documents, jobs, health, data, ops, web, dependency_checks)
+    modules = (
+        search, collections, browse, index, documents, jobs, health, data, ops, web,
+        dependency_checks, dependencies,
+    )  # fmt: skip
     for module in modules:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
