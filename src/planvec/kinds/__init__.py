@@ -16,8 +16,10 @@ from .base import (
     filter_pairs,
 )
 from .plans import PLANS
+from .security import SECURITY
 
 REGISTRY.register(PLANS)
+REGISTRY.register(SECURITY)
 
 DEFAULT_KIND = PLANS.name  # what search and check read unless told otherwise
 
