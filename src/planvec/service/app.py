@@ -22,7 +22,7 @@ from .auditing import AuditMiddleware
 from .errors import install_handlers
 from .guard import RequestGuard
 from .middleware import ServiceMiddleware
-from .routes import collections, data, documents, health, index, jobs, ops, search, web
+from .routes import collections, data, documents, health, index, jobs, ops, search, security, web
 from .routes.search import SearchFastPath
 from .state import Service
 
@@ -69,7 +69,8 @@ def create_app(
     )
     app.state.svc = svc
     install_handlers(app)
-    modules = (search, collections, index, documents, jobs, health, data, ops, web)
+    security.attach_metrics(svc)
+    modules = (search, collections, index, documents, jobs, health, data, ops, security, web)
     for module in modules:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")

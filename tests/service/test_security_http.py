@@ -1,0 +1,114 @@
+"""The security endpoints over HTTP: the scan of the configured paths and the anomalies of the
+audit log (admin scope), the anomalies gauge, and the policies through the normal search."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from security_log import START, normal_log, refused_burst, write_log
+
+from planvec.engine import Engine
+from planvec.service import create_app
+from planvec.service.keys import KeyStore
+from planvec.settings import Settings
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "security"
+
+
+@pytest.fixture(scope="module")
+def served(
+    tmp_path_factory: pytest.TempPathFactory, embedder
+) -> Iterator[tuple[TestClient, dict[str, str], Path]]:  # type: ignore[no-untyped-def]
+    base = tmp_path_factory.mktemp("security-http")
+    tree = base / "repo"
+    shutil.copytree(FIXTURES, tree)
+    (tree / ".env.example").write_text("DB_USER=app\nDB_PASSWORD=admin123\n", encoding="utf-8")
+    home = base / "home"
+    settings = Settings(data_dir=home, index_paths=(tree,), keys_file=home / "api_keys.json")
+    with Engine(settings, embedder=embedder) as eng:
+        eng.index([tree])
+    store = KeyStore(home / "api_keys.json")
+    keys = {scope: store.create(f"k-{scope}", scope)[1] for scope in ("read", "admin")}
+    app = create_app(settings, embedder=embedder)
+    with TestClient(app, base_url="http://127.0.0.1:8080", client=("127.0.0.1", 50000)) as client:
+        yield client, keys, home
+
+
+def test_scan_of_the_index_paths(served) -> None:  # type: ignore[no-untyped-def]
+    client, keys, _ = served
+    r = client.get("/api/v1/security/scan", headers={"X-API-Key": keys["admin"]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    where = {(f["rule"], f["where"]) for f in body["findings"]}
+    assert ("SEC007", ".env.example:2") in where and ("SEC003", "k8s/deploy.yaml:14") in where
+    assert body["ok"] is False and body["sources"]["secrets"]["status"] == "not available"
+    ok = client.get(
+        "/api/v1/security/scan", params={"fail_on": "critical"}, headers={"X-API-Key": keys["admin"]}
+    )
+    assert ok.json()["fail_on"] == "critical"
+    bad = client.get(
+        "/api/v1/security/scan", params={"fail_on": "severe"}, headers={"X-API-Key": keys["admin"]}
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_request"
+    assert "unknown severity" in bad.json()["error"]["message"]
+
+
+def test_security_endpoints_need_the_admin_scope(served) -> None:  # type: ignore[no-untyped-def]
+    client, keys, _ = served
+    for path in ("/api/v1/security/scan", "/api/v1/security/anomalies"):
+        r = client.get(path, headers={"X-API-Key": keys["read"]})
+        assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+        assert client.get(path).status_code == 401
+
+
+def test_anomalies_and_their_gauge(served) -> None:  # type: ignore[no-untyped-def]
+    client, keys, home = served
+    log = home / "audit.jsonl"
+    before = log.read_text() if log.exists() else ""
+    write_log(log, normal_log() + refused_burst("ci", START + timedelta(days=8, hours=11)))
+    try:
+        r = client.get("/api/v1/security/anomalies", headers={"X-API-Key": keys["admin"]})
+        assert r.status_code == 200, r.text
+        found = [(a["key_id"], a["type"]) for a in r.json()["anomalies"]]
+        assert ("ci", "refused_burst") in found
+        burst = next(a for a in r.json()["anomalies"] if a["type"] == "refused_burst")
+        assert burst["count"] == 12 and burst["reason"].startswith("12 refused requests in 10 min")
+        since = client.get(
+            "/api/v1/security/anomalies",
+            params={"since": "2026-11-11T00:00:00Z"},
+            headers={"X-API-Key": keys["admin"]},
+        )
+        assert ("ci", "refused_burst") not in [(a["key_id"], a["type"]) for a in since.json()["anomalies"]]
+        metrics = client.get("/metrics").text
+        assert 'planvec_security_anomalies{type="refused_burst"}' in metrics  # (a 2026-11 burst: 0 today)
+    finally:
+        log.write_text(before)
+
+
+def test_policies_through_the_normal_search(served) -> None:  # type: ignore[no-untyped-def]
+    client, keys, _ = served
+    r = client.get(
+        "/api/v1/search",
+        params={"q": "who may read secrets in the cluster?", "kind": "security", "limit": 3},
+        headers={"X-API-Key": keys["read"]},
+    )
+    assert r.status_code == 200, r.text
+    hits = r.json()["hits"]
+    assert {"Role secret-reader", "RoleBinding platform-reads-secrets"} & {h["title"] for h in hits}
+    role = next(h for h in hits if h["title"] in ("Role secret-reader", "RoleBinding platform-reads-secrets"))
+    assert role["fields"]["category"] == "access-control" and role["fields"]["format"] == "kubernetes"
+    r = client.get(
+        "/api/v1/search",
+        params={"q": "privileged", "kind": "security", "filter": ["severity=critical", "format=kubernetes"]},
+        headers={"X-API-Key": keys["read"]},
+    )
+    assert [h["title"] for h in r.json()["hits"]] == ["Deployment node-agent security context"]
+    kinds = client.get("/api/v1/kinds", headers={"X-API-Key": keys["read"]}).json()["kinds"]
+    security = next(k for k in kinds if k["name"] == "security")
+    assert security["collections"] == {"policies": "security_policies"}
+    assert security["filters"] == ["category", "severity", "format", "kind", "file_glob"]
