@@ -112,3 +112,48 @@ def test_policies_through_the_normal_search(served) -> None:  # type: ignore[no-
     security = next(k for k in kinds if k["name"] == "security")
     assert security["collections"] == {"policies": "security_policies"}
     assert security["filters"] == ["category", "severity", "format", "kind", "file_glob"]
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+
+
+@pytest.mark.browser
+def test_security_view_in_the_browser(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """The #security view: a policies search with a severity filter, the scan's findings and the
+    anomalies panel, against ``planvec serve`` (open mode on loopback: admin)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}; browser test skipped")
+    pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+    from playwright.sync_api import expect, sync_playwright
+    from serving import serve_env, served
+
+    tree = tmp_path / "repo"
+    shutil.copytree(FIXTURES, tree)
+    (tree / ".env.example").write_text("DB_PASSWORD=admin123\n", encoding="utf-8")
+    home = tmp_path / "home"
+    with Engine(Settings(data_dir=home), embedder=embedder) as eng:
+        eng.index([tree], kinds=["security"])
+    write_log(home / "audit.jsonl", normal_log() + refused_burst("ci", START + timedelta(days=8, hours=11)))
+    env = serve_env(home=home, keys_file=home / "keys.json", index_paths=tree)
+    with served(env, home / "serve.log") as srv, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(srv.url + "/#security")
+            expect(page.locator("#view-security")).to_be_visible()
+            findings = page.locator("#sec-findings")
+            expect(findings).to_contain_text(".env.example:1", timeout=15_000)
+            expect(findings).to_contain_text("SEC007")
+            expect(findings).to_contain_text("secret detection not available")
+            expect(page.locator("#sec-anomalies")).to_contain_text("refused_burst", timeout=15_000)
+            page.fill("#sec-q", "how do we report a vulnerability?")
+            expect(page.locator("#sec-hits .hit").first).to_be_visible(timeout=15_000)
+            expect(page.locator("#sec-hits")).to_contain_text("Reporting a vulnerability")
+            page.select_option("#sec-severity", "critical")
+            expect(page.locator("#sec-hits .hit .badge.sev-critical").first).to_be_visible(timeout=15_000)
+            assert page.locator("#sec-hits .badge.sev-high").count() == 0
+            page.click("nav.views a[data-view=search]")
+            expect(page.locator("#view-security")).to_be_hidden()
+        finally:
+            browser.close()
