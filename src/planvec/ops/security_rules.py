@@ -284,7 +284,7 @@ def _no_verify(entries: list[Entry], text: str, rel: str) -> list[tuple[Entry, s
         (e, f"{e.key}: {e.value} (certificates are not checked)")
         for e in entries
         if (e.norm in keys and e.value.lower() in off)
-        or (e.norm == "insecureskipverify" and e.value.lower() in _TRUE)
+        or (e.norm in ("insecureskipverify", "insecureskiptlsverify") and e.value.lower() in _TRUE)
     ]
 
 
