@@ -8,9 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from security_log import START, normal_log, refused_burst, write_log
 
 from planvec.cli import main
+from security_log import START, normal_log, refused_burst, write_log
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "security"
 REPO = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "repo"
@@ -41,7 +41,8 @@ def risky(tmp_path: Path) -> Path:
     )
     (root / "deploy" / "agent.yaml").write_text(
         "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  template:\n    spec:\n"
-        "      containers:\n        - name: agent\n          securityContext:\n            privileged: true\n",
+        "      containers:\n        - name: agent\n"
+        "          securityContext:\n            privileged: true\n",
         encoding="utf-8",
     )
     (root / "config" / "dev.yaml").write_text("debug: true\nhost: 127.0.0.1\n", encoding="utf-8")

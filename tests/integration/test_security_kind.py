@@ -53,7 +53,9 @@ def test_fixture_tree_indexes_one_point_per_policy_rule_and_section(eng: Engine,
         "opa/authz.rego": 5,
     }
     info = eng.store.collection_info(COLLECTION)
-    assert info is not None and {"category", "severity", "format", "kind", "file"} <= set(info.payload_indexes)
+    assert info is not None and {"category", "severity", "format", "kind", "file"} <= set(
+        info.payload_indexes
+    )
     again = eng.index([tree], kinds=["security"])
     assert (again.embedded, again.added, again.deleted, again.updated) == (0, 0, 0, 0)
 
@@ -100,7 +102,8 @@ def test_filters(eng: Engine, tree: Path) -> None:
 def test_edit_then_check_and_resync(eng: Engine, tree: Path) -> None:
     eng.index([tree], kinds=["security"])
     (tree / "SECURITY.md").write_text(
-        "# Security Policy\n\n## Reporting a vulnerability\n\nWrite to security@example.org.\n", encoding="utf-8"
+        "# Security Policy\n\n## Reporting a vulnerability\n\nWrite to security@example.org.\n",
+        encoding="utf-8",
     )
     report = eng.check([tree], kind="security")
     assert report.collection == COLLECTION

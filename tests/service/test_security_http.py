@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from security_log import START, normal_log, refused_burst, write_log
 
 from planvec.engine import Engine
 from planvec.service import create_app
 from planvec.service.keys import KeyStore
 from planvec.settings import Settings
+from security_log import START, normal_log, refused_burst, write_log
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "security"
 
@@ -126,6 +126,7 @@ def test_security_view_in_the_browser(tmp_path: Path, embedder) -> None:  # type
         pytest.skip(f"Chromium not found at {CHROMIUM}; browser test skipped")
     pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
     from playwright.sync_api import expect, sync_playwright
+
     from serving import serve_env, served
 
     tree = tmp_path / "repo"

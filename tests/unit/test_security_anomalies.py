@@ -7,10 +7,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from security_log import START, audit_line, normal_log, refused_burst, write_log
 
 from planvec.errors import UsageError
 from planvec.ops.anomalies import detect_anomalies, fold_target, robust_score
+from security_log import START, audit_line, normal_log, refused_burst, write_log
 
 
 def test_normal_log_has_no_findings(tmp_path: Path) -> None:

@@ -105,3 +105,21 @@ def test_sensitive_files() -> None:
         reason(".npmrc", "//registry.npmjs.org/:_authToken=npm_xxx\n")
         == "high: a .npmrc file holding a token or a password"
     )
+
+
+def test_a_secret_finding_where_a_rule_says_more_is_left_out() -> None:
+    from planvec.ops.security_findings import Finding
+    from planvec.ops.security_scan import without_overlaps
+
+    def f(rule: str, source: str, line: int) -> Finding:
+        return Finding(rule, source, "high", rule, ".env.example", line, "d", "fix", f"{rule}{line}")
+
+    found = [
+        f("SEC007", "config", 3),
+        f("secret:default-password", "secrets", 3),
+        f("secret:default-password", "secrets", 4),
+    ]
+    assert [(x.rule, x.line) for x in without_overlaps(found)] == [
+        ("SEC007", 3),
+        ("secret:default-password", 4),
+    ]

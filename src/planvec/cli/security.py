@@ -64,7 +64,9 @@ def scan_cmd(
     else:
         _print_scan(r)
     if written:
-        (err_console() if json_out else out_console()).print(f"reports: {written[0]}  {written[1]}", markup=False)
+        (err_console() if json_out else out_console()).print(
+            f"reports: {written[0]}  {written[1]}", markup=False
+        )
     raise typer.Exit(0 if r.ok else 1)
 
 

@@ -145,11 +145,11 @@ class Secrets:
                     Finding(
                         f"secret:{f.type}",
                         self.name,
-                        "high",
+                        "critical" if f.type == "private-key" else "high",
                         f"secret ({f.type})",
                         name,
                         f.line,
-                        f"a {f.type} value (redacted; fingerprint {f.fingerprint})",
+                        f"{f.type} value, redacted (fingerprint {f.fingerprint})",
                         SECRET_FIX,
                         fingerprint("secret", sf.rel, f.hash),
                     )
