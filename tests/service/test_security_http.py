@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -85,7 +85,11 @@ def test_anomalies_and_their_gauge(served) -> None:  # type: ignore[no-untyped-d
         )
         assert ("ci", "refused_burst") not in [(a["key_id"], a["type"]) for a in since.json()["anomalies"]]
         metrics = client.get("/metrics").text
-        assert 'planvec_security_anomalies{type="refused_burst"}' in metrics  # (a 2026-11 burst: 0 today)
+        assert 'planvec_security_anomalies{type="refused_burst"} 0.0' in metrics  # (November's: not today)
+        recent = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
+        write_log(log, normal_log() + refused_burst("ci", recent.replace(minute=recent.minute // 10 * 10)))
+        metrics = client.get("/metrics").text
+        assert 'planvec_security_anomalies{type="refused_burst"} 1.0' in metrics
     finally:
         log.write_text(before)
 
