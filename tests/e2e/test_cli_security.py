@@ -97,6 +97,14 @@ def test_scan_markdown_report_and_usage_errors(capsys, risky: Path, tmp_path: Pa
     assert "| critical | SEC003 | deploy/agent.yaml:11 |" in md
     assert "| secrets | not available | 0 | secret detection not available" in md
     assert json.loads((reports / "security-scan.json").read_text())["files"] == 5
+    # Without --report-dir the reports go under the data directory, which a scan never reads.
+    home = risky / ".planvec"
+    code, out, _ = run(capsys, "--data-dir", str(home), "security", "scan", str(risky))
+    assert code == 1 and f"reports: {home / 'reports' / 'security-scan.json'}" in out
+    code, out, _ = run(capsys, "--data-dir", str(home), "security", "scan", str(risky), "--json")
+    assert json.loads(out)["files"] == 5
+    code, out, _ = run(capsys, "security", "scan", str(risky), "--no-report")
+    assert code == 1 and "reports:" not in out
     code, _, err = run(capsys, "security", "scan", str(risky), "--fail-on", "severe")
     assert code == 2 and "unknown severity 'severe' for --fail-on" in err
     code, _, err = run(capsys, "security", "scan", str(tmp_path / "missing"))

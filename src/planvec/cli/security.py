@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import UsageError
 from ..ops.anomalies import AnomalyReport, detect_anomalies
 from ..ops.security_scan import ScanReport, scan, write_baseline, write_scan_reports
 from .common import err_console, make_settings, out_console, print_json
@@ -35,8 +36,12 @@ def scan_cmd(
     paths: Annotated[list[Path] | None, typer.Argument(help="Directories or files (default: .).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     report_dir: Annotated[
-        Path | None, typer.Option("--report-dir", help="Also write security-scan.json and .md there.")
+        Path | None,
+        typer.Option(
+            "--report-dir", help="Where to write security-scan.json and .md (default DATA_DIR/reports)."
+        ),
     ] = None,
+    no_report: Annotated[bool, typer.Option("--no-report", help="Do not write report files.")] = False,
     baseline: Annotated[
         Path | None, typer.Option("--baseline", help="Accept the findings of this baseline file.")
     ] = None,
@@ -55,7 +60,7 @@ def scan_cmd(
     """
     settings = make_settings(ctx)
     r = scan(paths or [Path(".")], settings, fail_on=fail_on, baseline=baseline)
-    written = write_scan_reports(r, report_dir) if report_dir is not None else None
+    written = None if no_report else _reports(r, report_dir, Path(settings.data_dir).expanduser() / "reports")
     if new_baseline is not None:
         where = write_baseline(r, new_baseline)
         err_console().print(f"baseline: {where} ({len(r.findings) + len(r.accepted)} findings)", markup=False)
@@ -68,6 +73,18 @@ def scan_cmd(
             f"reports: {written[0]}  {written[1]}", markup=False
         )
     raise typer.Exit(0 if r.ok else 1)
+
+
+def _reports(r: ScanReport, asked: Path | None, default: Path) -> tuple[Path, Path] | None:
+    """The report files: where ``--report-dir`` says (an error when it cannot be written), else
+    under the data directory (a warning when it cannot: the report itself still prints)."""
+    if asked is not None:
+        return write_scan_reports(r, asked)
+    try:
+        return write_scan_reports(r, default)
+    except UsageError as e:
+        err_console().print(f"warning: {e.message} (--report-dir DIR writes elsewhere)", highlight=False)
+        return None
 
 
 def _print_scan(r: ScanReport) -> None:

@@ -77,6 +77,7 @@ class ScanTarget:
     paths: Sequence[Path]
     exclude: Sequence[str] = DEFAULT_EXCLUDE
     max_bytes: int = 5_000_000
+    skip_dir: Path | None = None  # planvec's data directory, when it lies under a PATH: not scanned
     problems: list[FileProblem] = field(default_factory=list)
     _files: list[SourceFile] | None = None
     _texts: dict[str, str | None] = field(default_factory=dict)
@@ -84,7 +85,8 @@ class ScanTarget:
     def files(self) -> list[SourceFile]:
         if self._files is None:
             found, problems = discover(list(self.paths), ("**/*", "**/.*"), tuple(self.exclude))
-            self._files = found
+            skip = self.skip_dir.resolve() if self.skip_dir is not None else None
+            self._files = [sf for sf in found if skip is None or not sf.path.resolve().is_relative_to(skip)]
             self.problems.extend(problems)
         return self._files
 

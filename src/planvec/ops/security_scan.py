@@ -99,7 +99,10 @@ def scan(
         )
     accepted_fps = load_baseline(baseline) if baseline else set()
     target = ScanTarget(
-        [Path(p).expanduser() for p in paths], tuple(settings.exclude), settings.max_file_bytes
+        [Path(p).expanduser() for p in paths],
+        tuple(settings.exclude),
+        settings.max_file_bytes,
+        skip_dir=Path(settings.data_dir).expanduser(),
     )
     report = ScanReport(
         now_iso(), [str(p) for p in paths], fail_on, baseline=str(baseline) if baseline else None
