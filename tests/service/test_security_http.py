@@ -162,3 +162,15 @@ def test_security_view_in_the_browser(tmp_path: Path, embedder) -> None:  # type
             expect(page.locator("#view-security")).to_be_hidden()
         finally:
             browser.close()
+
+
+def test_scan_without_index_paths_is_a_clear_error(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(data_dir=tmp_path / "home", qdrant_url=":memory:")
+    app = create_app(settings, embedder=embedder)
+    with TestClient(app, base_url="http://127.0.0.1:8080", client=("127.0.0.1", 50000)) as client:
+        r = client.get("/api/v1/security/scan")
+        assert r.status_code == 409 and r.json()["error"]["code"] == "no_index_paths"
+        assert "PLANVEC_INDEX_PATHS" in r.json()["error"]["hint"]
+        # The refused scan is in the audit log; one request is no history: no anomaly.
+        body = client.get("/api/v1/security/anomalies").json()
+        assert body["events"] == 1 and body["keys"] == {"anonymous": 1} and body["anomalies"] == []
