@@ -9,6 +9,7 @@ The CLI and the HTTP service are thin shells around it::
 
 from __future__ import annotations
 
+import fnmatch
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -621,21 +622,47 @@ class Engine:
                 return Hit.from_payload(found[0].id, 1.0, found[0].payload, name, self._kind_of(name))
         return None
 
+    def parents(self, hits: Sequence[Hit]) -> dict[str, Hit]:
+        """The parent task of each hit that has one (payload ``parent_id``), by the hit's point id:
+        one read per collection."""
+        wanted: dict[str, dict[str, str]] = {}
+        for h in hits:
+            pid = (h.payload or {}).get("parent_id")
+            if pid:
+                wanted.setdefault(h.collection, {})[h.point_id] = str(pid)
+        out: dict[str, Hit] = {}
+        for coll, by_child in wanted.items():
+            found = {p.id: p for p in self.store.retrieve(coll, sorted(set(by_child.values())))}
+            for child, pid in by_child.items():
+                if pid in found:
+                    p = found[pid]
+                    out[child] = Hit.from_payload(p.id, 1.0, p.payload, coll, self._kind_of(coll))
+        return out
+
     def _kind_of(self, collection: str) -> str:
         """The kind that writes ``collection`` ("" for a collection no enabled kind writes)."""
         owner = REGISTRY.owner(self.settings, collection)
         return owner[0].name if owner else ""
 
-    def find_by_task_id(self, task_id: str, collection: str | None = None) -> list[Hit]:
-        """Tasks whose explicit id equals ``task_id``."""
+    def find_by_task_id(
+        self, task_id: str, collection: str | None = None, file_glob: str | None = None
+    ) -> list[Hit]:
+        """Tasks whose explicit id equals ``task_id`` (in the files ``file_glob`` matches: the
+        whole path or its end after a '/'), by file and line."""
         coll = collection or self.settings.tasks_collection
         if self.store.collection_info(coll) is None:
             return []
         hits = []
         for p in self.store.scroll(coll, fields=None):
-            if p.payload.get("task_id") == task_id:
-                hits.append(Hit.from_payload(p.id, 1.0, p.payload, coll))
-        return hits
+            if p.payload.get("task_id") != task_id:
+                continue
+            file = str(p.payload.get("file") or "")
+            if file_glob and not (
+                fnmatch.fnmatch(file, file_glob) or fnmatch.fnmatch(file, f"*/{file_glob}")
+            ):
+                continue
+            hits.append(Hit.from_payload(p.id, 1.0, p.payload, coll, self._kind_of(coll)))
+        return sorted(hits, key=lambda h: (h.file, h.line))
 
     def drop(self, collection: str) -> None:
         if self.store.collection_info(collection) is None:

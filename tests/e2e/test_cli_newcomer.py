@@ -152,3 +152,89 @@ def test_keys_list_has_a_header(capsys, tmp_path: Path, monkeypatch) -> None:  #
     code, out, _ = run(capsys, "keys", "list")
     lines = out.splitlines()
     assert code == 0 and lines[0].split() == ["NAME", "SCOPE", "CREATED", "SOURCE"] and "ci-bot" in lines[1]
+
+
+# -- output people can use ------------------------------------------------------------------------
+def test_search_paths_open_from_the_current_directory(
+    capsys, corpus_home, corpus_dir, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(corpus_dir.parent)
+    code, out, _ = run(capsys, "search", "vectorisation Qdrant", "-n", "3")
+    assert code == 0
+    where = [ln.split()[0] for ln in out.splitlines() if ln.startswith(" " * 11) and ".md:" in ln]
+    assert where and all(w.startswith(f"{corpus_dir.name}/") for w in where)
+    path, line = where[0].rsplit(":", 1)
+    assert (corpus_dir.parent / path).is_file() and int(line) > 0
+    monkeypatch.chdir(tmp_path)  # the files are not below it: absolute paths
+    code, out, _ = run(capsys, "search", "vectorisation Qdrant", "-n", "1", "--oneline")
+    first = out.splitlines()[0]
+    assert first.startswith(str(corpus_dir.resolve()) + "/") and ".md:" in first and ": [" in first
+
+
+def test_search_json_has_root_path_and_parent(capsys, corpus_home: Path, corpus_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "search", "implémenter la vectorisation des requêtes", "--json", "-n", "10")
+    hits = json.loads(out)
+    assert code == 0 and hits
+    for h in hits:
+        assert h["path"] == f"{h['root']}/{h['file']}" and Path(h["path"]).is_file()
+    nested = [h for h in hits if h["task_id"] and h["task_id"].count(".") >= 2]
+    assert nested and all(h["parent"] and h["parent"]["title"] for h in nested)
+
+
+def test_oneline_is_path_line_status_id_title(
+    capsys, corpus_home: Path, corpus_dir: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(corpus_dir)
+    code, out, _ = run(capsys, "search", "tests unitaires", "-n", "5", "--oneline", "--status", "pending")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 5
+    for ln in lines:
+        path, lineno, rest = ln.split(":", 2)
+        assert (corpus_dir / path).is_file() and lineno.isdigit() and rest.startswith(" [ ] ")
+    assert "\x1b" not in out  # not a terminal: no colour, no hyperlink escapes
+
+
+def test_summary_shows_moved_and_dry_run_lists_deletions(capsys, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PLANVEC_HOME", str(tmp_path / "home"))
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    f = plans / "plan.md"
+    f.write_text("# Plan\n\n## A\n\n- [ ] 1.1 Keep this task\n- [ ] 1.2 Drop this task\n", encoding="utf-8")
+    assert run(capsys, "index", str(plans))[0] == 0
+    f.write_text("# Plan\n\nIntro.\n\n## A\n\n- [ ] 1.1 Keep this task\n", encoding="utf-8")
+    code, out, _ = run(capsys, "index", str(plans), "--dry-run", "--no-sections")
+    assert code == 0
+    assert "deleted  plan.md:6 1.2 Drop this task" in out
+    assert "moved    plan.md:7 1.1 Keep this task" in out
+    code, out, _ = run(capsys, "index", str(plans), "--no-sections")
+    assert "moved 1" in out and "deleted 1" in out
+    code, out, _ = run(capsys, "index", str(plans), "--full", "--dry-run", "--no-sections")
+    assert "updated 1" in out and "would be embedded 1" in out
+
+
+def test_warnings_only_for_changed_files_unless_verbose(capsys, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PLANVEC_HOME", str(tmp_path / "home"))
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    fenced = "# Plan\n\n```go\ncode\n```go\n\n- [ ] 1.1 A task after a fence\n"
+    (plans / "fenced.md").write_text(fenced, encoding="utf-8")
+    (plans / "other.md").write_text("# Other\n\n- [ ] 2.1 Another task\n", encoding="utf-8")
+    _, _, err = run(capsys, "index", str(plans))
+    assert "fenced.md: repaired 1 code fence" in err
+    _, _, err = run(capsys, "index", str(plans))
+    assert "repaired" not in err and "1 warning(s) about unchanged files not shown (-v shows them)" in err
+    _, _, err = run(capsys, "-v", "index", str(plans))
+    assert "fenced.md: repaired 1 code fence" in err
+    code, out, err = run(capsys, "index", str(plans), "-q")
+    assert code == 0 and out == "" and err == ""
+
+
+def test_show_task_id_with_file_and_words(capsys, corpus_home: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "show", "1.1")
+    assert code == 0 and "tasks have the id 1.1 (narrow with --file GLOB)" in out
+    assert "None" not in out and "False" not in out and "True" not in out
+    code, out, _ = run(capsys, "show", "1.1", "--file", "plan-dev-v18*", "--json")
+    hits = json.loads(out)
+    assert code == 0 and len(hits) == 1 and hits[0]["file"].startswith("plan-dev-v18")
+    code, _, err = run(capsys, "show", "1.1", "--file", "nope*")
+    assert code == 2 and "in files matching 'nope*'" in err

@@ -49,6 +49,12 @@ def _root(
         ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only errors and what was asked for (no summary lines).")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Every warning, also about files that did not change.")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
@@ -58,7 +64,7 @@ def _root(
         overrides["data_dir"] = data_dir
     if qdrant_url is not None:
         overrides["qdrant_url"] = qdrant_url
-    ctx.obj = State(overrides=overrides, debug=debug)
+    ctx.obj = State(overrides=overrides, debug=debug, verbosity=-1 if quiet else 1 if verbose else 0)
     _STATE["debug"] = debug
 
 
@@ -112,7 +118,7 @@ _python_showwarning = warnings.showwarning
 
 
 GLOBAL_VALUED = ("--data-dir", "--qdrant-url")  # the root's options that take a value
-GLOBAL_FLAGS = ("--debug",)
+GLOBAL_FLAGS = ("--debug", "--quiet", "-q", "--verbose", "-v")
 
 
 def hoist_globals(args: list[str]) -> list[str]:

@@ -8,7 +8,8 @@ import typer
 
 from ..errors import UsageError
 from .common import confirm, engine, make_settings, out_console, print_json
-from .search import HIT_KEYS
+from .display import display_path, words
+from .search import hit_json
 
 model_app = typer.Typer(help="Manage the embedding model.", no_args_is_help=True)
 
@@ -46,40 +47,47 @@ def show_cmd(
     ident: Annotated[
         str, typer.Argument(metavar="ID", help="A point id (UUID) or an explicit task id (1.2.3).")
     ],
-    collection: Annotated[str | None, typer.Option("--collection")] = None,
-    json_out: Annotated[bool, typer.Option("--json")] = False,
+    collection: Annotated[str | None, typer.Option("--collection", help="Collection to look in.")] = None,
+    file: Annotated[
+        str | None,
+        typer.Option(
+            "--file", help="With a task id: only in the files this glob matches, e.g. 'plan-dev-v5*'."
+        ),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
-    """Show one task (or section) with its full payload."""
+    """Show one task (or section) with its full payload; a task id shared by several files shows
+    each (narrow with --file)."""
     with engine(ctx, read_only=True) as eng:
         hit = eng.get(ident, collection) if _is_uuid(ident) else None
-        hits = [hit] if hit else ([] if _is_uuid(ident) else eng.find_by_task_id(ident, collection))
+        hits = [hit] if hit else ([] if _is_uuid(ident) else eng.find_by_task_id(ident, collection, file))
+        parents = eng.parents(hits)
     if not hits:
+        where = f" in files matching {file!r}" if file else ""
         raise UsageError(
-            f"no task or point with id {ident!r}", hint='find it with planvec search "..." first'
+            f"no task or point with id {ident!r}{where}", hint='find it with planvec search "..." first'
         )
     if json_out:
-        print_json(
-            [
-                {k: getattr(h, k) for k in HIT_KEYS}
-                | {"point_id": h.point_id, "body": h.body, "text": h.text, "root": h.root}
-                for h in hits
-            ]
-        )
+        print_json([hit_json(h, parents.get(h.point_id)) | {"body": h.body, "text": h.text} for h in hits])
         return
     out = out_console()
+    if len(hits) > 1:
+        out.print(f"{len(hits)} tasks have the id {ident} (narrow with --file GLOB):", markup=False)
     for h in hits:
+        parent = parents.get(h.point_id)
         out.print(f"{h.task_id or '-'}  {h.title}", markup=False, style="bold")
         for label, value in (
             ("status", h.status),
             ("priority", h.priority),
             ("mvp", h.is_mvp),
-            ("file", f"{h.file}:{h.line}"),
+            ("file", f"{display_path(h.root, h.file)}:{h.line}"),
             ("section", h.section),
+            ("parent", f"{parent.task_id or '-'} {parent.title}" if parent else None),
             ("point id", h.point_id),
             ("collection", h.collection),
             ("embedded text", h.text),
         ):
-            out.print(f"  {label:<14} {value}", markup=False)
+            out.print(f"  {label:<14} {words(value)}", markup=False)
         if h.body:
             out.print("  body:", markup=False)
             for line in h.body.splitlines():

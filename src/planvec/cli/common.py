@@ -22,6 +22,12 @@ from ..settings import Settings
 class State:
     overrides: dict[str, object] = field(default_factory=dict)
     debug: bool = False
+    verbosity: int = 0  # -1: --quiet (errors only), 0: normal, 1: --verbose
+
+
+def verbosity(ctx: typer.Context) -> int:
+    state = ctx.find_root().obj
+    return state.verbosity if isinstance(state, State) else 0
 
 
 def err_console() -> Console:
