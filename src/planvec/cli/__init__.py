@@ -16,7 +16,7 @@ import typer
 
 from .. import __version__
 from ..errors import ConfigWarning, PlanvecError
-from . import admin, deps, deps_checks, index, migration, ops, search, serve
+from . import admin, deps, deps_checks, index, migration, ops, search, security, serve
 from .common import State, err_console
 
 app = typer.Typer(
@@ -104,6 +104,7 @@ ops.register(app)
 migration.register(app)
 deps.register(app)
 deps_checks.register(app)
+security.register(app)
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *args: object, **kw: object) -> None:

@@ -50,6 +50,12 @@ def search_cmd(
         str | None, typer.Option("--section", help="Words that must appear in the section.")
     ] = None,
     task_id: Annotated[str | None, typer.Option("--task-id", help="Task id prefix, e.g. 1.2.")] = None,
+    category: Annotated[
+        str | None, typer.Option("--category", help="Security: policy category, e.g. access-control.")
+    ] = None,
+    severity: Annotated[
+        str | None, typer.Option("--severity", help="Security: info..critical (a,b for several; high+).")
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Number of results.")] = 10,
     min_score: Annotated[
         float | None, typer.Option("--min-score", help="Drop results scoring below this.")
@@ -103,8 +109,9 @@ def search_cmd(
     )
     filters: SearchFilters | Mapping[str, Any] = plan_filters
     deps = dependency_filters(ecosystem, dev, direct, manifest, vulnerable)  # --kind dependencies
-    if where or deps or (kind or DEFAULT_KIND) not in (DEFAULT_KIND, ALL):
-        filters = {**plan_filters.values(), **deps, **filter_pairs(where or [])}
+    security = {k: v for k, v in (("category", category), ("severity", severity)) if v}  # --kind security
+    if where or deps or security or (kind or DEFAULT_KIND) not in (DEFAULT_KIND, ALL):
+        filters = {**plan_filters.values(), **deps, **security, **filter_pairs(where or [])}
     with engine(ctx, read_only=True) as eng:
         hits = eng.search(
             query,

@@ -17,9 +17,11 @@ from .base import (
 )
 from .dependencies import DEPENDENCIES
 from .plans import PLANS
+from .security import SECURITY
 
 REGISTRY.register(PLANS)
 REGISTRY.register(DEPENDENCIES)
+REGISTRY.register(SECURITY)
 
 DEFAULT_KIND = PLANS.name  # what search and check read unless told otherwise
 

@@ -34,6 +34,7 @@ from .routes import (
     jobs,
     ops,
     search,
+    security,
     web,
 )
 from .routes.search import SearchFastPath
@@ -82,8 +83,9 @@ def create_app(
     )
     app.state.svc = svc
     install_handlers(app)
+    security.attach_metrics(svc)
     modules = (
-        search, collections, browse, index, documents, jobs, health, data, ops, web,
+        search, collections, browse, index, documents, jobs, health, data, ops, security, web,
         dependency_checks, dependencies,
     )  # fmt: skip
     for module in modules:
