@@ -166,6 +166,15 @@ class Hit:
         )
 
 
+def _set_filters(filters: SearchFilters | Mapping[str, Any] | None) -> dict[str, Any]:
+    """The filters of a request that are set, by name."""
+    if filters is None:
+        return {}
+    if isinstance(filters, SearchFilters):
+        return filters.values()
+    return {k: v for k, v in filters.items() if v is not None and v != () and v != []}
+
+
 def _with_spare(limit: int) -> int:
     """What to ask the store for ``limit`` hits: a few more, for the chunks :func:`_one_per_place`
     folds into one hit."""
@@ -412,7 +421,15 @@ class Engine:
         if r.collection:
             raise UsageError("--collection names one collection: it cannot go with --kind all")
         subs = []
-        for kind, config in self.kinds([ALL]):
+        names = set(_set_filters(r.filters))
+        kinds = [(k, c) for k, c in self.kinds([ALL]) if names <= set(k.filters.names)]
+        if names and not kinds:
+            raise UsageError(
+                f"no kind has the filter(s) {', '.join(sorted(names))}",
+                hint="each kind's filters: GET /api/v1/kinds (or planvec search --kind NAME --help)",
+            )
+        # Filters narrow the kinds: --kind all --status pending searches the kinds that have a status.
+        for kind, config in kinds:
             self._filter_values(kind, r.filters)
             for coll in dict.fromkeys(config.collections.values()):
                 if self.store.search_spec(coll) is not None:
@@ -497,12 +514,7 @@ class Engine:
     @staticmethod
     def _filter_values(kind: Kind, filters: SearchFilters | Mapping[str, Any] | None) -> dict[str, Any]:
         """The filters that are set, checked by the kind's filter model (unknown names refused)."""
-        if filters is None:
-            values: dict[str, Any] = {}
-        elif isinstance(filters, SearchFilters):
-            values = filters.values()
-        else:
-            values = {k: v for k, v in filters.items() if v is not None and v != () and v != []}
+        values = _set_filters(filters)
         unknown = [k for k in values if k not in kind.filters.names]
         if unknown:
             known = ", ".join(kind.filters.names) or "none"

@@ -312,3 +312,13 @@ def test_combine_sees_every_file_of_the_kind(todo_kind, eng: Engine, tree: Path,
     assert sorted(p for _, p in seen) == ["home.todo.txt", "work.todo.txt"]
     assert set(roots) == {tree.resolve().as_posix()}
     assert eng.store.count("todo_items") == 3
+
+
+def test_filters_narrow_kind_all_to_the_kinds_that_have_them(todo_kind, eng: Engine, tree: Path) -> None:  # type: ignore[no-untyped-def]
+    eng.index([tree])
+    plans_only = eng.search("milk", SearchFilters(status="pending"), kind="all", limit=10)
+    assert plans_only and {h.kind_name for h in plans_only} == {"plans"}
+    todo_only = eng.search("garden", {"done": "true"}, kind="all", limit=10)
+    assert [h.title for h in todo_only] == ["water the garden plants"]
+    with pytest.raises(UsageError, match="no kind has the filter"):
+        eng.search("milk", {"done": "true", "status": "pending"}, kind="all")
