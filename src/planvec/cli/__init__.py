@@ -21,7 +21,7 @@ from .common import State, err_console
 
 app = typer.Typer(
     name="planvec",
-    help="Index development plans (Markdown checkbox tasks) into Qdrant and search them.",
+    help="Index a repository's plans, dependencies, schemas and security policies into Qdrant; search them.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
