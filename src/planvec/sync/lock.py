@@ -8,8 +8,9 @@ end deletes the key only when the token is still ours (compare-and-delete, in Lu
 releases a lock that expired and was taken by another. A run that finds a root locked waits
 ``index_lock_wait`` seconds for it, then fails with :class:`~planvec.errors.IndexLockedError`.
 
-Redis unreachable: one :class:`~planvec.errors.CacheWarning` and the run goes on unlocked, as the
-embedding cache does (the data directory's own lock still keeps one writer per store).
+Redis unreachable: one :class:`~planvec.errors.CacheWarning` per outage (shared with the embedding
+cache) and the run goes on unlocked, as the embedding cache goes on without L2 (the data
+directory's own lock still keeps one writer per store).
 """
 
 from __future__ import annotations
@@ -22,13 +23,12 @@ import socket
 import threading
 import time
 import uuid
-import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..embedding.cache import redis_client
-from ..errors import CacheWarning, IndexLockedError
+from ..embedding.cache.l2 import redis_client, redis_down, redis_up
+from ..errors import IndexLockedError
 from ..settings import Settings
 
 log = logging.getLogger("planvec.sync")
@@ -118,12 +118,11 @@ def index_lock(settings: Settings, paths: Sequence[str | Path]) -> Iterator[Root
         except IndexLockedError:
             raise
         except Exception as e:  # redis.RedisError, OSError: Redis is down
-            warnings.warn(
-                f"cannot take the Redis index lock ({e}); indexing without it", CacheWarning, stacklevel=3
-            )
+            redis_down(settings.redis_url, e)
             locks.release()
             yield None
             return
+        redis_up(settings.redis_url)
         try:
             yield locks
         finally:

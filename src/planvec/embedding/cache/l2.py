@@ -122,24 +122,46 @@ class RedisLevel:
             self._down_until = time.monotonic() + self._backoff
             self.failures += 1
         if first:
-            warnings.warn(
-                f"the Redis embedding cache at {_safe(self.url)} is unreachable ({e}); "
-                "going on without it and retrying in the background",
-                CacheWarning,
-                stacklevel=4,
-            )
+            redis_down(self.url, e)
 
     def _succeeded(self) -> None:
         if self._backoff:
             with self._lock:
                 self._backoff = 0.0
-            log.warning("the Redis embedding cache at %s is reachable again", _safe(self.url))
+            redis_up(self.url)
 
     def close(self) -> None:
         try:
             self._client.close()
         except Exception:
             log.debug("closing the Redis client failed", exc_info=True)
+
+
+_outages: set[str] = set()  # the Redis URLs whose outage this process has already warned about
+_outages_lock = threading.Lock()
+
+
+def redis_down(url: str, e: BaseException) -> None:
+    """One :class:`CacheWarning` per outage of the Redis at ``url``, whoever meets it first (the
+    cache level or the index lock)."""
+    with _outages_lock:
+        first = url not in _outages
+        _outages.add(url)
+    if first:
+        warnings.warn(
+            f"Redis at {_safe(url)} is unreachable ({e}); going on without it (no shared embedding "
+            "cache, no index lock) and retrying in the background",
+            CacheWarning,
+            stacklevel=5,
+        )
+
+
+def redis_up(url: str) -> None:
+    with _outages_lock:
+        was = url in _outages
+        _outages.discard(url)
+    if was:
+        log.warning("Redis at %s is reachable again", _safe(url))
 
 
 def _safe(url: str) -> str:
