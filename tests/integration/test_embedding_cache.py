@@ -306,3 +306,54 @@ def test_full_reindex_computes_nothing_for_unchanged_texts(
         first = eng.index([small_plans])
         full = eng.index([small_plans], full=True)
     assert full.updated == first.added and full.computed == 0
+
+
+# -- what users see -----------------------------------------------------------------------------------
+
+
+def test_cli_reports_computed_and_cache_levels(
+    capsys: pytest.CaptureFixture[str], small_plans: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from planvec.cli import main
+
+    monkeypatch.setenv("PLANVEC_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PLANVEC_CACHE_L3_PATH", str(tmp_path / "l3.sqlite3"))
+    assert main(["index", str(small_plans / FILES[0]), "--json"]) == 0
+    cold = json.loads(capsys.readouterr().out)
+    assert cold["computed"] == cold["embedded"] > 0
+    assert cold["cache"]["l3"] == {"hits": 0, "misses": cold["embedded"]}
+    assert cold["cache"]["computed"] == cold["computed"]
+    shutil.rmtree(tmp_path / "home")  # an empty data directory: the disk cache answers
+    assert main(["index", str(small_plans / FILES[0]), "--json"]) == 0
+    warm = json.loads(capsys.readouterr().out)
+    assert warm["computed"] == 0 and warm["cache"]["l3"]["hits"] == warm["embedded"] == cold["embedded"]
+    shutil.rmtree(tmp_path / "home")
+    assert main(["index", str(small_plans / FILES[0])]) == 0
+    out = capsys.readouterr().out
+    assert f"embedded {cold['embedded']} (computed 0)" in out
+
+
+def test_metrics_count_cache_hits_per_level(embedder: Any, small_plans: Path, tmp_path: Path) -> None:
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from planvec.service.app import create_app
+
+    s = _settings(tmp_path / "data", index_paths=(small_plans,), open_mode=True)
+    app = create_app(s, embedder=embedder)
+    with TestClient(app, base_url="http://127.0.0.1:8080", client=("127.0.0.1", 50000)) as client:
+        report = client.post("/api/v1/index", json={}, params={"wait": 120}).json()["job"]["result"]
+        assert report["computed"] > 0 and "cache" in report
+        again = client.post("/api/v1/index", json={"full": True}, params={"wait": 120}).json()["job"][
+            "result"
+        ]
+        assert again["computed"] == 0
+        client.get("/api/v1/search", params={"q": "migration MCP", "limit": 2})
+        text = client.get("/metrics").text
+    computed = re.search(r"^planvec_embedding_computed_total (\S+)", text, re.M)
+    assert computed and float(computed.group(1)) >= report["computed"]
+    assert re.search(r'^planvec_embedding_cache_misses_total\{level="l1"\} [1-9]', text, re.M)
+    assert re.search(r'^planvec_embedding_cache_hits_total\{level="l1"\} \S+', text, re.M)
