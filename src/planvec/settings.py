@@ -189,6 +189,15 @@ class Settings(BaseSettings):
             raise ValueError(f"{p} exists and is not a directory (give a directory for the index)")
         return v
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            return None
+        if v is not None and not v.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"{v!r} is not a Redis URL (redis://host:6379/0, rediss://..., unix:///path)")
+        return v
+
     @field_validator("index_paths", "cors_origins", mode="before")
     @classmethod
     def _split_list(cls, v: Any) -> Any:
