@@ -378,7 +378,13 @@ class Engine:
 
     # -- search ---------------------------------------------------------------------------------
     def embed_query(self, text: str) -> np.ndarray:
-        """Embed one query, through an in-memory LRU cache."""
+        """Embed one query, through an in-memory LRU cache.
+
+        This LRU stays in front of the embedding cache (:mod:`planvec.embedding.cache`) on purpose:
+        keyed by the raw query, it answers a repeated search without hashing the text or asking
+        Redis or the disk, and its figures are the ``query_embedding_cache_*`` metrics. What it
+        misses goes to :attr:`embedder`, whose levels (memory, Redis, disk) serve queries and
+        documents alike before the model."""
         vec = self.cached_query(text)
         if vec is not None:
             return vec

@@ -357,3 +357,23 @@ def test_metrics_count_cache_hits_per_level(embedder: Any, small_plans: Path, tm
     assert computed and float(computed.group(1)) >= report["computed"]
     assert re.search(r'^planvec_embedding_cache_misses_total\{level="l1"\} [1-9]', text, re.M)
     assert re.search(r'^planvec_embedding_cache_hits_total\{level="l1"\} \S+', text, re.M)
+
+
+def test_an_existing_collection_gets_the_content_hash_index(
+    embedder: Any, small_plans: Path, tmp_path: Path
+) -> None:
+    from planvec.kinds.plans import PLANS
+    from planvec.store.base import CollectionSpec
+
+    with Engine(_settings(tmp_path / "data"), embedder=embedder) as eng:
+        coll = eng.settings.tasks_collection
+        old = dict(PLANS.payload_indexes)  # as planvec made collections before this index
+        eng.store.create_collection(
+            CollectionSpec(coll, embedder.dimension, embedder.model_id, payload_indexes=old)
+        )
+        assert "content_hash" not in eng.store.collection_info(coll).payload_indexes  # type: ignore[union-attr]
+        eng.index([small_plans / FILES[0]])
+        info = eng.store.collection_info(coll)
+    assert info is not None and info.payload_indexes == {**old, "content_hash": "keyword"}
+    with Engine(_settings(tmp_path / "data"), embedder=embedder) as eng:  # and it was written down
+        assert eng.store.collection_info(coll).payload_indexes["content_hash"] == "keyword"  # type: ignore[union-attr]

@@ -358,7 +358,8 @@ def ensure_collection(
         return
     check_compatible(info.name, info.dimension, embedder)
     if not set(SYNC_INDEXES) <= set(info.payload_indexes):
-        store.create_collection(spec)  # on an existing collection: adds the missing indexes
+        # on an existing collection (as it is: with or without BM25 vectors), adds the missing indexes
+        store.create_collection(replace(spec, sparse=info.sparse))
 
 
 def check_compatible(name: str, dimension: int, embedder: Embedder) -> None:
