@@ -243,11 +243,15 @@ def test_redis_killed_mid_run_warns_once_completes_and_reconnects(
     with RedisServer.start() as server:
         s = _settings(tmp_path / "data", redis_url=server.url)
         with Engine(s, embedder=embedder) as eng:
-            one = small_plans / FILES[0]
-            eng.index([one])
-            server.stop()  # Redis dies between two runs of one process
+            eng.index([small_plans / FILES[0]])
+
+            def kill_on_first_batch(stage: str, done: int, total: int) -> None:
+                if stage.startswith("embedding") and server.proc is not None:
+                    server.stop()  # Redis dies in the middle of the run
+
             with pytest.warns(CacheWarning, match="unreachable") as caught:
-                report = eng.index([small_plans])
+                report = eng.index([small_plans], progress=kill_on_first_batch)
+            assert server.proc is None  # it was killed during the run
             assert len([w for w in caught if issubclass(w.category, CacheWarning)]) == 1
             assert report.problems == [] and report.computed > 0
             assert eng.search("vectorisation Go native", limit=1)
