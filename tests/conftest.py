@@ -23,11 +23,34 @@ def corpus_dir() -> Path:
     return CORPUS
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_disk_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The disk embedding cache (L3) of this test session, not the user's: a test's vectors never
+    reach another run (subprocesses inherit it through the environment)."""
+    old = os.environ.get("PLANVEC_CACHE_L3_PATH")
+    os.environ["PLANVEC_CACHE_L3_PATH"] = str(tmp_path_factory.mktemp("l3") / "embeddings.sqlite3")
+    yield
+    if old is None:
+        os.environ.pop("PLANVEC_CACHE_L3_PATH", None)
+    else:
+        os.environ["PLANVEC_CACHE_L3_PATH"] = old
+
+
 @pytest.fixture(scope="session")
 def embedder():  # type: ignore[no-untyped-def]
+    """The real model, without the embedding cache: each Engine puts its settings' cache in front."""
     from planvec.wiring import embedder_from_settings
 
-    return embedder_from_settings(Settings(embedder="onnx"))
+    return embedder_from_settings(Settings(embedder="onnx"), cache=False)
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A real ``redis-server`` of this test alone, on a free loopback port."""
+    from redis_server import RedisServer
+
+    with RedisServer.start() as server:
+        yield server.url
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 import numpy as np
 
 from .embedding.base import Embedder
+from .embedding.cache import CacheCounts, find_cached
 from .errors import CollectionNotFound, UsageError
 from .kinds import ALL, DEFAULT_KIND, REGISTRY, Kind, KindConfig
 from .kinds.plans import SearchFilters
@@ -41,7 +42,8 @@ from .sync import (
     index_paths,
     parse_paths,
 )
-from .wiring import embedder_from_settings, model_key, sparse_encoder, store_from_settings
+from .sync.lock import index_lock
+from .wiring import embedder_from_settings, model_key, sparse_encoder, store_from_settings, with_cache
 
 if TYPE_CHECKING:
     from .ops.backup import BackupReport, RestoreReport
@@ -232,6 +234,8 @@ class Engine:
     ) -> None:
         self.settings = settings or Settings()
         self._embedder = embedder
+        self._cached: Embedder | None = None  # the embedder behind the cache levels, built once
+        self._owns_cache = False
         self._store = store
         self._sparse: Any | None = None
         self._read_only = read_only
@@ -243,9 +247,34 @@ class Engine:
     # -- wiring ---------------------------------------------------------------------------------
     @property
     def embedder(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = embedder_from_settings(self.settings)
-        return self._embedder
+        """The embedder behind the embedding cache the settings name (an embedder given that
+        already is or wraps a cached one is used as it is)."""
+        if self._cached is None:
+            with self._lock:
+                if self._cached is None:
+                    base = (
+                        self._embedder
+                        if self._embedder is not None
+                        else embedder_from_settings(self.settings, cache=False)
+                    )
+                    cached = with_cache(base, self.settings)
+                    self._owns_cache = cached is not base
+                    self._embedder = base
+                    self._cached = cached
+        return self._cached
+
+    @property
+    def model(self) -> Embedder:
+        """The model without the cache (what ``verify`` compares stored vectors with)."""
+        emb = self.embedder
+        found = find_cached(emb)
+        return found.inner if found is not None and found is emb else emb
+
+    def cache_stats(self) -> CacheCounts | None:
+        """Hits and misses per embedding cache level and vectors computed, since the engine began
+        (None before anything was embedded through it)."""
+        found = find_cached(self._cached) if self._cached is not None else None
+        return found.stats() if found is not None else None
 
     @property
     def sparse_encoder(self) -> Any:
@@ -269,6 +298,11 @@ class Engine:
         return REGISTRY.select(self.settings, names)
 
     def close(self) -> None:
+        if self._owns_cache and self._cached is not None:
+            found = find_cached(self._cached)
+            if found is not None:
+                found.close()
+            self._cached, self._owns_cache = None, False
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -314,7 +348,26 @@ class Engine:
         kinds: Sequence[str] | None = None,
     ) -> SyncReport:
         """Bring the collections of ``kinds`` (default: every enabled kind) in line with the files
-        under ``paths`` that the globs select; points of other files are kept unless ``prune``."""
+        under ``paths`` that the globs select; points of other files are kept unless ``prune``.
+
+        With ``redis_url`` set, the run holds the Redis index lock of each path (see
+        :mod:`planvec.sync.lock`): another process indexing one of them makes it wait, then fail."""
+        if dry_run:
+            return self._index(paths, full, True, progress, include, exclude, prune, kinds)
+        with index_lock(self.settings, paths):
+            return self._index(paths, full, False, progress, include, exclude, prune, kinds)
+
+    def _index(
+        self,
+        paths: Sequence[str | Path],
+        full: bool,
+        dry_run: bool,
+        progress: ProgressFn | None,
+        include: Sequence[str] | None,
+        exclude: Sequence[str] | None,
+        prune: bool,
+        kinds: Sequence[str] | None,
+    ) -> SyncReport:
         return index_paths(
             paths,
             self.kinds(kinds),
@@ -335,7 +388,13 @@ class Engine:
 
     # -- search ---------------------------------------------------------------------------------
     def embed_query(self, text: str) -> np.ndarray:
-        """Embed one query, through an in-memory LRU cache."""
+        """Embed one query, through an in-memory LRU cache.
+
+        This LRU stays in front of the embedding cache (:mod:`planvec.embedding.cache`) on purpose:
+        keyed by the raw query, it answers a repeated search without hashing the text or asking
+        Redis or the disk, and its figures are the ``query_embedding_cache_*`` metrics. What it
+        misses goes to :attr:`embedder`, whose levels (memory, Redis, disk) serve queries and
+        documents alike before the model."""
         vec = self.cached_query(text)
         if vec is not None:
             return vec
@@ -747,7 +806,7 @@ class Engine:
 
         return verify(
             self.store,
-            self.embedder,
+            self.model,
             self.settings,
             collection,
             sample,

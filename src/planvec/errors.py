@@ -59,5 +59,14 @@ class NotSupported(StoreError):
     """This store cannot do what was asked (a capability of the other kind of store)."""
 
 
+class IndexLockedError(StoreLockedError):
+    """Another process (here or on another machine) is indexing the same root (the Redis lock)."""
+
+
 class ConfigWarning(UserWarning):
     """A configuration that works but is probably not what was meant (an unknown planvec.toml key)."""
+
+
+class CacheWarning(ConfigWarning):
+    """An embedding cache level is unavailable (Redis down, an unusable disk cache): the run goes on
+    without it."""

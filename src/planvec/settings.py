@@ -82,6 +82,36 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=64, ge=1, le=4096)
     threads: int | None = Field(default=None, ge=1, le=256)
 
+    # -- embedding cache: L1 memory, L2 Redis (shared), L3 disk; the per-root index lock (Redis) -----
+    cache_l1_size: int = Field(
+        default=1000, ge=0, le=10_000_000, description="Vectors kept in memory per process (0: no L1)."
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis (redis://host:6379/0) holding the L2 embedding cache shared by every process "
+        "and machine with the same model, and the per-root index lock (unset: neither).",
+    )
+    cache_l2_ttl: float = Field(
+        default=30 * 86400.0, ge=0, description="Seconds an L2 (Redis) entry lives (0: until evicted)."
+    )
+    cache_l2_size: int = Field(
+        default=10_000, ge=0, description="Most L2 entries kept: the oldest written go first (0: no cap)."
+    )
+    cache_l3_size: int = Field(
+        default=100_000,
+        ge=0,
+        description="Most vectors in the disk cache, least recently used go first (0: no L3).",
+    )
+    cache_l3_path: Path | None = Field(
+        default=None, description="The disk cache's SQLite file (default CACHE_DIR/embeddings.sqlite3)."
+    )
+    index_lock_wait: float = Field(
+        default=30.0, ge=0, le=3600, description="Seconds an index run waits for another's lock on its root."
+    )
+    index_lock_ttl: float = Field(
+        default=30.0, ge=1, le=3600, description="Lease of the index lock, renewed while the run lasts."
+    )
+
     include: Annotated[tuple[str, ...], NoDecode] = DEFAULT_INCLUDE
     exclude: Annotated[tuple[str, ...], NoDecode] = DEFAULT_EXCLUDE
     max_file_bytes: int = Field(default=5_000_000, ge=1)
@@ -157,6 +187,15 @@ class Settings(BaseSettings):
         p = Path(v).expanduser()
         if p.exists() and not p.is_dir():
             raise ValueError(f"{p} exists and is not a directory (give a directory for the index)")
+        return v
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            return None
+        if v is not None and not v.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"{v!r} is not a Redis URL (redis://host:6379/0, rediss://..., unix:///path)")
         return v
 
     @field_validator("index_paths", "cors_origins", mode="before")

@@ -22,13 +22,44 @@ def is_url(location: str) -> bool:
     return location == ":memory:" or location.startswith(("http://", "https://"))
 
 
-def embedder_from_settings(s: Settings) -> Embedder:
-    """The dense embedder the settings name (built lazily by the backend: cheap until first used)."""
+def embedder_from_settings(s: Settings, *, cache: bool = True) -> Embedder:
+    """The dense embedder the settings name (built lazily by the backend: cheap until first used),
+    behind the embedding cache levels they name unless ``cache`` is False (the bare model)."""
     from .embedding import load_embedder
 
-    return load_embedder(
+    inner = load_embedder(
         s.embedder, model_path=s.model_path, cache_dir=s.cache_dir, batch_size=s.batch_size, threads=s.threads
     )
+    return with_cache(inner, s) if cache else inner
+
+
+def with_cache(embedder: Embedder, s: Settings) -> Embedder:
+    """``embedder`` behind the cache levels the settings name (L1 memory, L2 Redis, L3 disk); an
+    embedder that already is or wraps a cached one is returned as it is."""
+    from .embedding.cache import CachedEmbedder, build_cache, find_cached
+
+    if find_cached(embedder) is not None:
+        return embedder
+    cache = build_cache(
+        l1_size=s.cache_l1_size,
+        redis_url=s.redis_url,
+        l2_ttl=s.cache_l2_ttl,
+        l2_size=s.cache_l2_size,
+        l3_path=l3_path(s),
+        l3_size=s.cache_l3_size,
+    )
+    return CachedEmbedder(embedder, cache)
+
+
+def l3_path(s: Settings) -> Path:
+    """Where the disk embedding cache lives: ``cache_l3_path``, else under the cache directory."""
+    if s.cache_l3_path is not None:
+        return Path(s.cache_l3_path).expanduser()
+    from .embedding.cache import FILE_NAME
+    from .embedding.onnx import default_cache_dir
+
+    base = Path(s.cache_dir).expanduser() if s.cache_dir else default_cache_dir()
+    return base / FILE_NAME
 
 
 def sparse_encoder() -> Any:

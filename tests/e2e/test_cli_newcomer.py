@@ -209,7 +209,8 @@ def test_summary_shows_moved_and_dry_run_lists_deletions(capsys, tmp_path: Path,
     code, out, _ = run(capsys, "index", str(plans), "--no-sections")
     assert "moved 1" in out and "deleted 1" in out
     code, out, _ = run(capsys, "index", str(plans), "--full", "--dry-run", "--no-sections")
-    assert "updated 1" in out and "would be embedded 1" in out
+    # --full rewrites the point but its unchanged text keeps the stored vector: nothing to embed
+    assert "updated 1" in out and "would be embedded 0" in out
 
 
 def test_warnings_only_for_changed_files_unless_verbose(capsys, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

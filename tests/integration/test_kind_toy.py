@@ -141,7 +141,9 @@ def test_toy_kind_indexes_next_to_plans_and_resyncs_to_nothing(todo_kind, eng: E
     assert report.tasks == 2 and report.files == 2
     info = eng.store.collection_info("todo_items")
     assert info is not None and info.points == 3
-    assert info.payload_indexes == {"done": "bool", "file": "keyword", "kind": "keyword"}
+    # the kind's indexes, and content_hash's that every collection gets (sync finds vectors by it)
+    expected = {"done": "bool", "file": "keyword", "kind": "keyword", "content_hash": "keyword"}
+    assert info.payload_indexes == expected
     again = eng.index([tree])
     assert (again.embedded, again.added, again.deleted, again.updated) == (0, 0, 0, 0)
 

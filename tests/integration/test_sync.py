@@ -127,13 +127,15 @@ def test_deleted_task_and_file_are_removed(tmp_path: Path, engine: Engine) -> No
     assert len(titles) == 5  # 6 - 1 in the plan, the notes file gone
 
 
-def test_full_reembeds_everything(tmp_path: Path, engine: Engine) -> None:
+def test_full_rewrites_everything_and_reuses_identical_vectors(tmp_path: Path, engine: Engine) -> None:
     plans = tmp_path / "plans"
     plans.mkdir()
     _write(plans, "plan-v7.md", PLAN)
     engine.index([plans])
     r = engine.index([plans], full=True)
-    assert r.collections[0].embedded == 6 and r.collections[0].updated == 6
+    # every point rewritten; the unchanged texts keep their stored vectors: the model computes none
+    assert r.collections[0].updated == 6 and r.collections[0].reused == 6
+    assert r.computed == 0
 
 
 def test_dry_run_changes_nothing(tmp_path: Path, engine: Engine) -> None:

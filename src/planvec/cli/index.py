@@ -48,7 +48,14 @@ def index_cmd(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print what would change; change nothing.")
     ] = False,
-    full: Annotated[bool, typer.Option("--full", help="Re-embed everything, even unchanged tasks.")] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Rewrite every point (vectors, BM25 vectors, payloads), even unchanged ones; identical "
+            "texts reuse their stored or cached vectors (the model computes only new texts).",
+        ),
+    ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     no_sections: Annotated[bool, typer.Option("--no-sections", help="Index tasks only, not prose.")] = False,
 ) -> None:
@@ -122,9 +129,12 @@ def _print_summary(r: SyncReport) -> None:
                     out.print(f"  {coll:<17} {change:<8} ... and {len(changes[change]) - 50} more")
     embedded = "would be embedded" if r.dry_run else "embedded"
     reused = f"  reused {r.reused}" if r.reused else ""
+    # of the embedded, what the model computed (the rest came from the embedding cache)
+    computed = f" (computed {r.computed})" if r.embedded and not r.dry_run else ""
     out.print(
         f"files {r.files}  tasks {r.tasks}  sections {r.sections}  |  added {r.added}  updated {r.updated}  "
-        f"moved {r.moved}  deleted {r.deleted}  unchanged {r.unchanged}  {embedded} {r.embedded}{reused}  "
+        f"moved {r.moved}  deleted {r.deleted}  unchanged {r.unchanged}  {embedded} {r.embedded}{computed}"
+        f"{reused}  "
         f"|  {r.seconds:.2f} s"
     )
     if len(r.kinds) > 1:

@@ -141,6 +141,14 @@ class OnnxEmbedder:
                     self._session = self._create_session()
         return self._session
 
+    @property
+    def fingerprint(self) -> str:
+        """What the vectors depend on besides the model id: the converter version and the key of
+        the weights and configuration (part of the embedding cache's keys)."""
+        from .convert import CONVERTER_VERSION, cache_key
+
+        return f"onnx-c{CONVERTER_VERSION}-{cache_key(self.model_dir, self.cache_dir)}"
+
     def warm_up(self) -> None:
         """Build/verify the model and run one tiny inference so the first real call is fast."""
         self.embed(["warm up"])

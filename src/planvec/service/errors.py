@@ -18,6 +18,7 @@ from ..errors import (
     CollectionNotFound,
     DimensionMismatch,
     DiskFullError,
+    IndexLockedError,
     ModelError,
     ParseError,
     PlanvecError,
@@ -36,6 +37,7 @@ REQUEST_ID_KEY = "planvec.request_id"
 _PLANVEC_CODES: list[tuple[type[PlanvecError], int, str]] = [
     (CollectionNotFound, 404, "collection_not_found"),
     (DimensionMismatch, 409, "dimension_mismatch"),
+    (IndexLockedError, 409, "index_locked"),
     (StoreLockedError, 503, "store_locked"),
     (DiskFullError, 507, "insufficient_storage"),
     (StoreError, 503, "store_unavailable"),

@@ -2,7 +2,9 @@
 
 Names from the migration guide (a contract): ``vectorization_duration_seconds{type,success}`` and
 ``qdrant_operations_total{operation,collection,status}``. Plus request latency per route, points per
-collection and the query-embedding cache (hits, misses, hit ratio), read from the Engine at scrape time.
+collection, the query-embedding cache (hits, misses, hit ratio) and the embedding cache levels
+(``planvec_embedding_cache_hits_total{level}``, ``..._misses_total{level}``,
+``planvec_embedding_computed_total``), read from the Engine at scrape time.
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ class _EngineCollector(Collector):
         g = GaugeMetricFamily("query_embedding_cache_hit_ratio", "hits / (hits + misses) since start")
         g.add_metric([], hits / (hits + misses) if hits + misses else 0.0)
         yield g
+        yield from _cache_metrics(eng)
         g = GaugeMetricFamily("planvec_collection_points", "Points per collection", labels=["collection"])
         try:
             for col in eng.collections():
@@ -87,6 +90,28 @@ class _EngineCollector(Collector):
         except Exception:  # a store problem must not break the scrape; /readyz reports it
             pass
         yield g
+
+
+def _cache_metrics(eng: Engine) -> Iterator[Metric]:
+    """The embedding cache (documents and queries): hits and misses per level, vectors computed."""
+    stats = eng.cache_stats()
+    hits = CounterMetricFamily(
+        "planvec_embedding_cache_hits", "Vectors served by each embedding cache level", labels=["level"]
+    )
+    misses = CounterMetricFamily(
+        "planvec_embedding_cache_misses",
+        "Lookups each embedding cache level could not serve",
+        labels=["level"],
+    )
+    computed = CounterMetricFamily("planvec_embedding_computed", "Texts the model embedded (cache misses)")
+    if stats is not None:
+        for level in stats.hits:
+            hits.add_metric([level], stats.hits[level])
+            misses.add_metric([level], stats.misses[level])
+        computed.add_metric([], stats.computed)
+    yield hits
+    yield misses
+    yield computed
 
 
 class _KeysCollector(Collector):

@@ -8,7 +8,9 @@ BM25 config), ``payload_hash``, ``root`` and ``file``. A run:
    only: rewrite the payload, keep the vector) or unchanged; points in scope (:class:`Scope`: the
    files the run was asked to look at) that no document claims any more are deleted;
 3. embeds only added/changed texts (reusing a stored vector when an identical text already exists
-   under another id), upserts them in batches, rewrites moved payloads, and only then deletes.
+   under another id, e.g. a moved file or a renamed heading, and on ``full`` runs; the embedder's
+   cache levels answer next, the model last), upserts them in batches, rewrites moved payloads, and
+   only then deletes.
 
 Upsert before delete: a run killed at any point leaves every document with at least its old
 points, and the next run converges to exactly the files' state.
@@ -100,7 +102,8 @@ class ApplyStats:
 def diff_collection(
     store: VectorStore, collection: str, docs: Sequence[StoreDoc], scope: Scope, *, full: bool = False
 ) -> CollectionDiff:
-    """Compare documents with the store's points. ``full`` re-embeds every document."""
+    """Compare documents with the store's points. ``full`` rewrites every document (vector, BM25
+    vector, payload); a stored vector of the same content is still reused, not computed again."""
     diff = CollectionDiff(collection)
     existing: dict[str, tuple[Any, Any]] = {}
     if store.collection_info(collection) is not None:
@@ -124,8 +127,6 @@ def diff_collection(
         else:
             diff.unchanged += 1
     diff.deleted = [pid for pid in diff.deleted if pid not in claimed]
-    if full:
-        diff.reusable.clear()
     return diff
 
 
@@ -196,7 +197,7 @@ def _vectors_for(
         }
         for i, pid in list(reuse.items()):
             vec = got.get(pid)
-            if vec is not None and vec.shape == (embedder.dimension,):
+            if vec is not None and _sound(vec, embedder.dimension):
                 out[i] = vec
             else:
                 del reuse[i]
@@ -216,6 +217,14 @@ def _vectors_for(
             for i in need[text]:
                 out[i] = vec
     return out
+
+
+def _sound(vec: np.ndarray, dimension: int) -> bool:
+    """Whether a stored vector may be reused: the right length, finite, of unit norm (a damaged
+    vector is computed again, not copied)."""
+    if vec.shape != (dimension,) or not np.isfinite(vec).all():
+        return False
+    return abs(float(np.dot(vec, vec)) - 1.0) < 1e-3
 
 
 def _sparse_for(encoder: Any | None, chunk: Sequence[StoreDoc]) -> list[SparseVec] | None:

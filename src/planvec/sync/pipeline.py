@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from .. import __version__
 from ..clock import now_iso
 from ..embedding.base import Embedder
+from ..embedding.cache import find_cached, recording
 from ..errors import DimensionMismatch, UsageError
 from ..kinds import DEFAULT_KIND
 from ..kinds.base import DocContext, Kind, KindConfig, Parsed, Source, combine
@@ -26,6 +27,9 @@ from ..store.base import CollectionSpec, VectorStore
 from ..wiring import model_key, model_meta
 from .diff import ProgressFn, Scope, apply_diff, diff_collection
 from .report import CollectionReport, KindReport, SyncReport, dedupe, dry_run_detail, would_embed
+
+# Payload indexes of every collection, whatever its kind: sync looks stored vectors up by content.
+SYNC_INDEXES = {"content_hash": "keyword"}
 
 
 class Resources(Protocol):
@@ -242,6 +246,28 @@ def index_paths(
             documents={role: len(docs_by_coll[coll]) for role, coll in kf.config.indexed.items()},
         )
     report.parse_seconds = time.perf_counter() - t_start
+    with recording() as counts:
+        _sync_kinds(store, parsed, by_kind, embedder, sparse_encoder, settings, report, progress)
+    report.cache = counts.to_dict()
+    if not dry_run:
+        t0 = time.perf_counter()
+        store.flush()
+        report.write_seconds += time.perf_counter() - t0
+    report.total()
+    report.seconds = time.perf_counter() - t_start
+    return report
+
+
+def _sync_kinds(
+    store: VectorStore,
+    parsed: ParsedPaths,
+    by_kind: list[tuple[KindFiles, dict[str, list[StoreDoc]]]],
+    embedder: Embedder,
+    sparse_encoder: Any,
+    settings: Settings,
+    report: SyncReport,
+    progress: ProgressFn | None,
+) -> None:
     for kf, docs_by_coll in by_kind:
         scope = parsed.scope_of(kf)
         for coll, docs in docs_by_coll.items():
@@ -259,13 +285,6 @@ def index_paths(
             )
             report.collections.append(cr)
             report.kinds[kf.kind.name].collections.append(cr)
-    if not dry_run:
-        t0 = time.perf_counter()
-        store.flush()
-        report.write_seconds += time.perf_counter() - t0
-    report.total()
-    report.seconds = time.perf_counter() - t_start
-    return report
 
 
 def _idle(kf: KindFiles, store: VectorStore) -> bool:
@@ -305,10 +324,13 @@ def _sync_collection(
         report.changes[coll] = dry_run_detail(diff, store)
         cr.embedded = would_embed(diff)
         return cr
-    st = apply_diff(
-        store, diff, embedder, sparse_encoder, batch_size=settings.upsert_batch, progress=progress
-    )
+    with recording() as counts:
+        st = apply_diff(
+            store, diff, embedder, sparse_encoder, batch_size=settings.upsert_batch, progress=progress
+        )
     cr.embedded, cr.reused = st.embedded, st.reused
+    # an embedder without a cache computes what it is given
+    cr.computed = counts.computed if find_cached(embedder) is not None else st.embedded
     report.embed_seconds += st.embed_seconds
     report.write_seconds += st.write_seconds
     t0 = time.perf_counter()
@@ -330,19 +352,24 @@ def _sync_collection(
 def ensure_collection(
     store: VectorStore, name: str, kind: Kind, embedder: Embedder, sparse_encoder: Any
 ) -> None:
-    """Create ``name`` for ``kind`` (its payload indexes) when missing; refuse another dimension."""
+    """Create ``name`` for ``kind`` (its payload indexes and ``content_hash``'s, which finds the
+    stored vector of a text) when missing; refuse another dimension. An existing collection gets
+    the indexes it lacks where the store can add them."""
     info = store.collection_info(name)
+    spec = CollectionSpec(
+        name=name,
+        dimension=embedder.dimension,
+        model=embedder.model_id,
+        payload_indexes={**kind.payload_indexes, **SYNC_INDEXES},
+    )
     if info is None:
-        spec = CollectionSpec(
-            name=name,
-            dimension=embedder.dimension,
-            model=embedder.model_id,
-            payload_indexes=dict(kind.payload_indexes),
-        )
         store.create_collection(spec)
         store.set_meta(name, model_meta(embedder, sparse_encoder))
         return
     check_compatible(info.name, info.dimension, embedder)
+    if not set(SYNC_INDEXES) <= set(info.payload_indexes):
+        # on an existing collection (as it is: with or without BM25 vectors), adds the missing indexes
+        store.create_collection(replace(spec, sparse=info.sparse))
 
 
 def check_compatible(name: str, dimension: int, embedder: Embedder) -> None:

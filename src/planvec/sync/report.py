@@ -24,6 +24,7 @@ class CollectionReport:
     unchanged: int = 0
     embedded: int = 0
     reused: int = 0
+    computed: int = 0  # of the embedded, the texts the model computed (the rest: cache hits)
 
 
 @dataclass(slots=True)
@@ -50,6 +51,9 @@ class SyncReport:
     full: bool = False
     moved: int = 0  # payload-only changes (e.g. a line number), vector kept
     reused: int = 0  # vectors reused from an identical stored text instead of embedding
+    computed: int = 0  # texts the model embedded (``embedded`` minus the embedding cache's hits)
+    # the embedding cache of the run: {"l1"|"l2"|"l3": {"hits", "misses"}, "computed"}
+    cache: dict[str, Any] = field(default_factory=dict)
     parse_seconds: float = 0.0
     embed_seconds: float = 0.0
     write_seconds: float = 0.0
@@ -100,6 +104,7 @@ class SyncReport:
             self.unchanged += cr.unchanged
             self.embedded += cr.embedded
             self.reused += cr.reused
+            self.computed += cr.computed
         self.tasks = sum(k.documents.get("tasks", 0) for k in self.kinds.values())
         self.sections = sum(k.documents.get("sections", 0) for k in self.kinds.values())
 
