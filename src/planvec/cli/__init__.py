@@ -16,7 +16,7 @@ import typer
 
 from .. import __version__
 from ..errors import ConfigWarning, PlanvecError
-from . import admin, deps, index, migration, ops, search, serve, watch
+from . import admin, deps, index, migration, ops, search, serve, task, watch
 from .common import State, err_console
 
 app = typer.Typer(
@@ -104,6 +104,7 @@ ops.register(app)
 migration.register(app)
 deps.register(app)
 watch.register(app)
+task.register(app)
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *args: object, **kw: object) -> None:

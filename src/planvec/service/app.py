@@ -22,7 +22,7 @@ from .auditing import AuditMiddleware
 from .errors import install_handlers
 from .guard import RequestGuard
 from .middleware import ServiceMiddleware
-from .routes import collections, data, documents, health, index, jobs, ops, search, web
+from .routes import collections, data, documents, health, index, jobs, ops, search, tasks, web
 from .routes.search import SearchFastPath
 from .state import Service
 
@@ -69,7 +69,7 @@ def create_app(
     )
     app.state.svc = svc
     install_handlers(app)
-    modules = (search, collections, index, documents, jobs, health, data, ops, web)
+    modules = (search, collections, index, documents, jobs, health, data, ops, tasks, web)
     for module in modules:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
@@ -77,7 +77,7 @@ def create_app(
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
-            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["X-API-Key", "Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
         )
