@@ -328,6 +328,7 @@ class Engine:
         *,
         progress: ProgressFn | None = None,
         kinds: Sequence[str] | None = None,
+        flush: bool = True,
     ) -> ChangeSync:
         """Sync the paths under ``root`` that changed (written, created, deleted or renamed; paths
         relative to ``root``) as ``index ROOT`` would: see :func:`planvec.sync.changes.sync_changed`."""
@@ -342,6 +343,7 @@ class Engine:
             self.sparse_encoder,
             self.settings,
             progress=progress,
+            flush=flush,
         )
 
     def _check_compatible(self, name: str, dimension: int) -> None:

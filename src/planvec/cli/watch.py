@@ -19,7 +19,7 @@ import typer
 from ..engine import Engine
 from ..errors import PlanvecError
 from ..sync.changes import ChangeSync
-from ..sync.watch import DEBOUNCE_MS, STEP_MS, WatchRoot, changes, watch_roots
+from ..sync.watch import DEBOUNCE_MS, STEP_MS, FlushClock, WatchRoot, changes, watch_roots
 from .common import engine, err_console, out_console
 
 
@@ -75,10 +75,11 @@ def run_watch(
         where = ", ".join(r.root if r.only is None else f"{r.root}/{r.only}" for r in roots)
         say.event("watching", f"watching {where} (Ctrl-C stops)", paths=[str(r) for r in _paths(roots)])
 
+    clock = FlushClock()
     for batch in changes(roots, debounce_ms=debounce, step_ms=step, stop=stop, on_ready=ready):
         for root, rels in sorted(batch.items()):
             try:
-                say.sync(eng.sync_changed(root, sorted(rels)))
+                say.sync(eng.sync_changed(root, sorted(rels), flush=clock.due()))
             except PlanvecError as e:  # (the watch goes on: the next change may fix it)
                 say.error(e.message, e.hint)
 

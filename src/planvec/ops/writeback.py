@@ -126,6 +126,7 @@ def write_task(res: Resources, point_id: str, edit: TaskEdit, *, expect: str | N
         res.embedder,
         res.sparse_encoder,
         res.settings,
+        flush=False,  # (the store's write-ahead log holds it; segments are written on close)
     )
     after = next(iter(res.store.retrieve(res.settings.tasks_collection, [point_id])), None)
     task = _view_payload(after.payload) if after else {}

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from ..engine import Engine
 from ..errors import UsageError
 from ..settings import Settings
-from ..sync.watch import WatchRoot, changes, watch_roots
+from ..sync.watch import FlushClock, WatchRoot, changes, watch_roots
 from .jobs import JobManager
 
 log = logging.getLogger("planvec.service")
@@ -51,6 +51,7 @@ class ServiceWatcher:
         self.stop = threading.Event()
         self.ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="planvec-watch", daemon=True)
+        self._clock = FlushClock()
 
     def start(self) -> None:
         self._thread.start()
@@ -81,9 +82,10 @@ class ServiceWatcher:
 
     def _sync(self, root: str, rels: list[str]) -> None:
         eng = self.svc.engine
+        flush = self._clock.due()
 
         def run(progress: Any) -> dict[str, Any]:
-            return eng.sync_changed(root, rels, progress=progress).summary()
+            return eng.sync_changed(root, rels, progress=progress, flush=flush).summary()
 
         job = self.svc.jobs.submit("watch", root, run, key_id=WATCH_KEY, request_id="-")
         if job.future is not None:

@@ -73,8 +73,11 @@ def sync_changed(
     settings: Settings,
     *,
     progress: ProgressFn | None = None,
+    flush: bool = True,
 ) -> ChangeSync:
-    """Bring the points of ``changed`` (paths relative to ``root``) in line with the disk."""
+    """Bring the points of ``changed`` (paths relative to ``root``) in line with the disk.
+    ``flush=False``: see :func:`~planvec.sync.pipeline.index_paths` (watch mode flushes now and
+    then, not on every save: writing segments costs more than the sync itself)."""
     base = Path(os.path.realpath(Path(root).expanduser()))
     rels = sorted({_clean(r) for r in changed} - {""})
     walk = tuple(dict.fromkeys(g for _, c in kinds for g in c.include))
@@ -86,7 +89,9 @@ def sync_changed(
     files: set[str] = {r for r in rels for k, c in whole if k.claims(r, c)}
     if whole:
         reports.append(
-            index_paths([base], whole, store, embedder, sparse_encoder, settings, progress=progress)
+            index_paths(
+                [base], whole, store, embedder, sparse_encoder, settings, progress=progress, flush=flush
+            )
         )
     if plain and rels:
         parsed = _parse_changed(base, rels, plain, store, settings, walk, exc)
@@ -103,6 +108,7 @@ def sync_changed(
                     settings,
                     progress=progress,
                     parsed=parsed,
+                    flush=flush,
                 )
             )
     return ChangeSync(base.as_posix(), sorted(files), _merge(reports))

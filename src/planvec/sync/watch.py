@@ -14,17 +14,36 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
 
-__all__ = ["DEBOUNCE_MS", "STEP_MS", "WatchRoot", "changes", "watch_roots"]
+__all__ = ["DEBOUNCE_MS", "FLUSH_EVERY_S", "STEP_MS", "FlushClock", "WatchRoot", "changes", "watch_roots"]
 
 DEBOUNCE_MS = 1600  # the longest a burst of events is gathered before it is synced
 STEP_MS = 50  # a burst ends when no event came for this long
 _TICK_MS = 200  # how often the watcher wakes without events (readiness, stop requests)
+# A watch sync leaves its writes in the store's write-ahead log (durable: replayed on open) and
+# writes segments at most this often, and when the watch ends (the store's close).
+FLUSH_EVERY_S = 60.0
+
+
+class FlushClock:
+    """Whether a sync should also write the store's segments: once every ``every`` seconds."""
+
+    def __init__(self, every: float = FLUSH_EVERY_S) -> None:
+        self.every = every
+        self._last = time.monotonic()
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now - self._last < self.every:
+            return False
+        self._last = now
+        return True
 
 
 @dataclass(frozen=True, slots=True)
