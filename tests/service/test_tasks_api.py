@@ -64,6 +64,8 @@ def test_patch_task_edits_the_file_and_the_index(tmp_path: Path, embedder) -> No
         assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error"
         r = c.patch("/api/v1/tasks/00000000-0000-0000-0000-000000000000", json={"status": "pending"})
         assert r.status_code == 404 and r.json()["error"]["code"] == "task_not_found"
+        assert c.get("/api/v1/tasks/" + "-" * 36).status_code == 422
+        assert c.get(f"/api/v1/tasks/{str(pid).upper()}").json()["point_id"] == pid
     audit = [json.loads(x) for x in (tmp_path / "data" / "audit.jsonl").read_text().splitlines()]
     writes = [e for e in audit if e["action"] == "task"]
     assert [e["outcome"] for e in writes].count("success") == 2

@@ -6,6 +6,7 @@ current task."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -40,6 +41,13 @@ class TaskPatch(BaseModel):
     )
 
 
+def _uuid(point_id: str) -> str:
+    try:
+        return str(uuid.UUID(point_id))
+    except ValueError:
+        raise ApiError(422, "validation_error", f"{point_id!r} is not a point id (a UUID)") from None
+
+
 def _check_path(svc: Service, point_id: str) -> None:
     """The task's file must lie inside a configured index path or the documents root."""
     roots = configured_roots(svc)
@@ -61,7 +69,7 @@ async def get_task(
     _: Annotated[Principal, Depends(require("read", "tasks.get"))],
 ) -> dict[str, Any]:
     svc = get_service(request)
-    return await run_in_threadpool(read_task, svc.engine, point_id.lower())
+    return await run_in_threadpool(read_task, svc.engine, _uuid(point_id))
 
 
 @router.patch(
@@ -80,7 +88,7 @@ async def patch_task(
     """Edits the task's line in place (checkbox character, priority marker; encoding, line endings,
     BOM and every other byte kept), then re-syncs the file. The job's result is the task after it."""
     svc = get_service(request)
-    pid = point_id.lower()
+    pid = _uuid(point_id)
     await run_in_threadpool(_check_path, svc, pid)
     edit = TaskEdit(body.status, body.priority if "priority" in body.model_fields_set else KEEP)
     if edit.status is None and edit.priority == KEEP:
