@@ -29,8 +29,9 @@ GROUPS = (
     ("Plans", ("tasks_collection", "sections_collection", "index_sections", "task_text")),
     ("Search", ("search_mode",)),
     ("Embedding cache and index lock", ("cache_l1_size", "redis_url", "cache_l2_ttl", "cache_l2_size",
-                                        "cache_l3_size", "cache_l3_path", "index_lock_wait", "index_lock_ttl")),
+        "cache_l3_size", "cache_l3_path", "index_lock_wait", "index_lock_ttl")),
     ("Secrets and personal data", ("redact_personal", "index_secret_files")),
+    ("Live sync", ("watch",)),
 )  # fmt: skip
 
 

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from .ops.transfer import Location, Reembedder
     from .ops.validate import ValidationReport
     from .ops.verify import Probe, Thresholds, VerifyReport
+    from .sync.changes import ChangeSync
 
 RRF_K = 60
 QUERY_CACHE_SIZE = 1024
@@ -381,6 +382,31 @@ class Engine:
             include=include,
             exclude=exclude,
             prune=prune,
+        )
+
+    def sync_changed(
+        self,
+        root: str | Path,
+        changed: Sequence[str],
+        *,
+        progress: ProgressFn | None = None,
+        kinds: Sequence[str] | None = None,
+        flush: bool = True,
+    ) -> ChangeSync:
+        """Sync the paths under ``root`` that changed (written, created, deleted or renamed; paths
+        relative to ``root``) as ``index ROOT`` would: see :func:`planvec.sync.changes.sync_changed`."""
+        from .sync.changes import sync_changed
+
+        return sync_changed(
+            root,
+            changed,
+            self.kinds(kinds),
+            self.store,
+            self.embedder,
+            self.sparse_encoder,
+            self.settings,
+            progress=progress,
+            flush=flush,
         )
 
     def _check_compatible(self, name: str, dimension: int) -> None:

@@ -145,6 +145,11 @@ class Settings(BaseSettings):
         default=(), description="Paths POST /api/v1/index syncs (comma-separated in the environment)."
     )
     documents_root: Path | None = Field(default=None, description="Where PUT /api/v1/documents writes.")
+    watch: bool = Field(
+        default=False,
+        description="planvec serve keeps the index in line with the index paths' files as they change "
+        "(planvec serve --watch).",
+    )
     import_dir: Path | None = Field(default=None, description="Server-side folder imports may read from.")
     rate_limit: float = Field(default=200.0, ge=0, description="Requests/s per API key (0: no limit).")
     rate_burst: int = Field(default=400, ge=1)

@@ -16,7 +16,7 @@ import typer
 
 from .. import __version__
 from ..errors import ConfigWarning, PlanvecError
-from . import admin, deps, deps_checks, index, migration, ops, search, security, serve
+from . import admin, deps, deps_checks, index, migration, ops, search, security, serve, task, watch
 from .common import State, err_console
 
 app = typer.Typer(
@@ -105,6 +105,8 @@ migration.register(app)
 deps.register(app)
 deps_checks.register(app)
 security.register(app)
+watch.register(app)
+task.register(app)
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *args: object, **kw: object) -> None:

@@ -94,6 +94,14 @@ def serve_cmd(
             "even once a keys file exists (env PLANVEC_OPEN_MODE).",
         ),
     ] = False,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="Keep the index in line with the index paths (PLANVEC_INDEX_PATHS) as their files "
+            "change (env PLANVEC_WATCH).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the search page and the /api/v1 API (FastAPI on uvicorn); Ctrl-C stops it gracefully.
 
@@ -104,7 +112,7 @@ def serve_cmd(
 
     from ..service.app import create_app
 
-    settings = make_settings(ctx, host=host, port=port, open_mode=open_mode or None)
+    settings = make_settings(ctx, host=host, port=port, open_mode=open_mode or None, watch=watch or None)
     auth_line = _auth_line(ctx, settings)
     sock = _listen(settings.host, settings.port)
     try:

@@ -35,6 +35,7 @@ from .routes import (
     ops,
     search,
     security,
+    tasks,
     web,
 )
 from .routes.search import SearchFastPath
@@ -85,7 +86,7 @@ def create_app(
     install_handlers(app)
     security.attach_metrics(svc)
     modules = (
-        search, collections, browse, index, documents, jobs, health, data, ops, security, web,
+        search, collections, browse, index, documents, jobs, health, data, ops, security, tasks, web,
         dependency_checks, dependencies,
     )  # fmt: skip
     for module in modules:
@@ -95,7 +96,7 @@ def create_app(
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
-            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["X-API-Key", "Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
         )

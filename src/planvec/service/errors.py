@@ -28,6 +28,7 @@ from ..errors import (
 )
 from ..ops.archive import ArchiveError
 from ..ops.transfer import MigrationError
+from ..ops.writeback import TaskGone, WriteConflict
 
 log = logging.getLogger("planvec.service")
 
@@ -35,6 +36,8 @@ REQUEST_ID_KEY = "planvec.request_id"
 
 # most specific first
 _PLANVEC_CODES: list[tuple[type[PlanvecError], int, str]] = [
+    (WriteConflict, 409, "conflict"),
+    (TaskGone, 404, "task_not_found"),
     (CollectionNotFound, 404, "collection_not_found"),
     (DimensionMismatch, 409, "dimension_mismatch"),
     (IndexLockedError, 409, "index_locked"),

@@ -19,6 +19,7 @@ from .jobs import Job, JobManager
 from .keys import KeyStore
 from .metrics import ServiceMetrics
 from .ratelimit import TokenBucketLimiter
+from .watching import ServiceWatcher, configured_watch_roots
 
 if TYPE_CHECKING:
     from fastapi import Request
@@ -52,6 +53,7 @@ class Service:
         self._embedder: ServiceEmbedder | None = None
         self._engine: Engine | None = None
         self._searcher: SearchBatcher[SearchRequest, list[Hit]] | None = None
+        self._watcher: ServiceWatcher | None = None
 
     @property
     def engine(self) -> Engine:
@@ -76,6 +78,7 @@ class Service:
         directory is the likeliest failure) and load the model (once). Blocking."""
         s = self.settings
         self.jobs = self._job_manager()  # fresh on every start (a restarted lifespan)
+        roots = configured_watch_roots(s) if s.watch else None  # (refused before the store opens)
         store = store_from_settings(s, read_only=False)
         try:
             self._make_docs_root()
@@ -90,6 +93,9 @@ class Service:
             self._engine.search_many, workers=s.search_threads, max_batch=SEARCH_BATCH_MAX
         )
         self.metrics.attach_engine(self._engine)
+        if roots is not None:
+            self._watcher = ServiceWatcher(self, roots)
+            self._watcher.start()
 
     def _load_embedder(self) -> Embedder:
         inner = self._given_embedder or embedder_from_settings(self.settings)
@@ -109,7 +115,10 @@ class Service:
             ) from None
 
     def close(self) -> None:
-        """Finish write jobs, stop the batcher, flush and close the store."""
+        """Stop the file watcher, finish write jobs, stop the batcher, flush and close the store."""
+        if self._watcher is not None:
+            self._watcher.close()
+            self._watcher = None
         self.jobs.shutdown()
         if self._searcher is not None:
             self._searcher.close()

@@ -222,10 +222,12 @@ def index_paths(
     exclude: Sequence[str] | None = None,
     prune: bool = False,
     parsed: ParsedPaths | None = None,
+    flush: bool = True,
 ) -> SyncReport:
     """Bring the collections of ``kinds`` in line with the files under ``paths`` that their globs
     select; points of other files are kept unless ``prune`` (see :func:`parse_paths`). ``parsed``:
-    what :func:`parse_paths` already read for these arguments (not read again)."""
+    what :func:`parse_paths` already read for these arguments (not read again). ``flush=False``
+    leaves the writes in the store's write-ahead log (durable) without writing segments now."""
     t_start = time.perf_counter()
     report = SyncReport(dry_run=dry_run, full=full)
     if parsed is None:
@@ -249,7 +251,7 @@ def index_paths(
     with recording() as counts:
         _sync_kinds(store, parsed, by_kind, embedder, sparse_encoder, settings, report, progress)
     report.cache = counts.to_dict()
-    if not dry_run:
+    if not dry_run and flush:
         t0 = time.perf_counter()
         store.flush()
         report.write_seconds += time.perf_counter() - t0
