@@ -249,7 +249,9 @@ def test_plans_kind_settings_from_toml(tree: Path, tmp_path: Path, capsys, monke
     assert code == 0 and [c["name"] for c in report["kinds"]["plans"]["collections"]] == ["team_tasks"]
     code = main(["search", "oat milk", "--json", "--limit", "1"])
     assert code == 0 and json.loads(capsys.readouterr().out)[0]["collection"] == "team_tasks"
-    toml.write_text("[kinds.plans]\nenabled = false\n", encoding="utf-8")
+    # every built-in kind off (the other kinds would index nothing here, but are still enabled)
+    others = "".join(f"[kinds.{n}]\nenabled = false\n" for n in REGISTRY.names() if n != "plans")
+    toml.write_text("[kinds.plans]\nenabled = false\n" + others, encoding="utf-8")
     code = main(["index", str(tree)])
     assert code == 2 and "every kind is disabled" in capsys.readouterr().err
 

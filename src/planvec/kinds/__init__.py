@@ -16,8 +16,10 @@ from .base import (
     filter_pairs,
 )
 from .plans import PLANS
+from .schemas import SCHEMAS
 
 REGISTRY.register(PLANS)
+REGISTRY.register(SCHEMAS)
 
 DEFAULT_KIND = PLANS.name  # what search and check read unless told otherwise
 
@@ -26,6 +28,7 @@ __all__ = [
     "DEFAULT_KIND",
     "PLANS",
     "REGISTRY",
+    "SCHEMAS",
     "DocContext",
     "FilterModel",
     "Kind",

@@ -17,6 +17,7 @@ from .. import __version__
 from ..clock import now_iso
 from ..embedding.base import Embedder
 from ..errors import DimensionMismatch, UsageError
+from ..kinds import DEFAULT_KIND
 from ..kinds.base import DocContext, Kind, KindConfig, Parsed, Source, combine
 from ..parsing.files import SourceFile, discover, read_source
 from ..records import FileProblem, StoreDoc
@@ -221,7 +222,7 @@ def index_paths(
     if parsed is None:
         parsed = parse_paths(paths, kinds, settings, include=include, exclude=exclude, prune=prune)
     key = model_key(embedder, sparse_encoder)
-    by_kind = [(kf, kind_documents(kf, embedder, key)) for kf in parsed.kinds]
+    by_kind = [(kf, kind_documents(kf, embedder, key)) for kf in parsed.kinds if not _idle(kf, store)]
     report.problems = [
         *parsed.problems,
         *(p for kf in parsed.kinds for _, pf in kf.parsed for p in pf.problems),
@@ -258,6 +259,15 @@ def index_paths(
     report.total()
     report.seconds = time.perf_counter() - t_start
     return report
+
+
+def _idle(kf: KindFiles, store: VectorStore) -> bool:
+    """A kind that claimed no file of the run and has no collection yet: nothing to add or delete, so
+    the run leaves it out (no empty collection, no report line) — a repository without schema files
+    does not get an empty ``schemas`` collection. The default kind (plans) always runs."""
+    if kf.parsed or kf.kind.name == DEFAULT_KIND:
+        return False
+    return all(store.collection_info(coll) is None for coll in kf.config.indexed.values())
 
 
 def _sync_collection(
