@@ -16,6 +16,7 @@ import typer
 from .. import __version__
 from ..errors import PlanvecError
 from . import admin, deps, index, migration, ops, search, serve
+from . import schemas as schemas_cli
 from .common import State, err_console
 
 app = typer.Typer(
@@ -96,6 +97,7 @@ serve.register(app)
 ops.register(app)
 migration.register(app)
 deps.register(app)
+schemas_cli.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -47,6 +47,12 @@ def search_cmd(
         str | None, typer.Option("--section", help="Words that must appear in the section.")
     ] = None,
     task_id: Annotated[str | None, typer.Option("--task-id", help="Task id prefix, e.g. 1.2.")] = None,
+    element: Annotated[
+        str | None, typer.Option("--element", help="Schemas: table, column, operation, … (a,b for several).")
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="Schemas: sql, jsonschema, openapi, proto or config.")
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Number of results.")] = 10,
     min_score: Annotated[
         float | None, typer.Option("--min-score", help="Drop results scoring below this.")
@@ -80,8 +86,9 @@ def search_cmd(
         task_id_prefix=task_id,
     )
     filters: SearchFilters | Mapping[str, Any] = plan_filters
-    if where or (kind or DEFAULT_KIND) not in (DEFAULT_KIND, ALL):
-        filters = {**plan_filters.values(), **filter_pairs(where or [])}
+    schema_filters = {k: v for k, v in (("element", element), ("format", fmt)) if v}
+    if where or schema_filters or (kind or DEFAULT_KIND) not in (DEFAULT_KIND, ALL):
+        filters = {**plan_filters.values(), **schema_filters, **filter_pairs(where or [])}
     with engine(ctx, read_only=True) as eng:
         hits = eng.search(
             query,

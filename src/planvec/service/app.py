@@ -23,6 +23,7 @@ from .errors import install_handlers
 from .guard import RequestGuard
 from .middleware import ServiceMiddleware
 from .routes import collections, data, documents, health, index, jobs, ops, search, web
+from .routes import schemas as schemas_routes
 from .routes.search import SearchFastPath
 from .state import Service
 
@@ -69,7 +70,7 @@ def create_app(
     )
     app.state.svc = svc
     install_handlers(app)
-    modules = (search, collections, index, documents, jobs, health, data, ops, web)
+    modules = (search, collections, index, documents, jobs, health, data, ops, web, schemas_routes)
     for module in modules:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")

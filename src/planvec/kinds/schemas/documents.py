@@ -12,8 +12,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ...records import StoreDoc, finish_doc

@@ -49,7 +49,9 @@ class SchemaFilters:
                 continue
             bad = [v for v in _many(values[key]) if v not in known]
             if bad:
-                raise UsageError(f"unknown {key} {', '.join(map(repr, bad))}", hint=f"use one of {', '.join(known)}")
+                raise UsageError(
+                    f"unknown {key} {', '.join(map(repr, bad))}", hint=f"use one of {', '.join(known)}"
+                )
             if not _many(values[key]):
                 raise UsageError(f"empty {key} filter", hint=f"use one of {', '.join(known)}")
 

@@ -62,7 +62,7 @@ _CONFIG_NAMES = ("*.toml", "*.ini", "*.cfg", "*.conf", ".env", ".env.*")
 _STRUCTURED = ("*.json", "*.yaml", "*.yml")
 
 # What the JSON/YAML routing falls back on when a parser module gives no ``looks_like`` of its own.
-_OPENAPI_RE = re.compile(r"""^\s*["']?openapi["']?\s*:\s*["']?3""", re.MULTILINE)
+_OPENAPI_RE = re.compile(r"""(?:^|[{,])\s*["']?openapi["']?\s*:\s*["']?3""", re.MULTILINE)
 _JSONSCHEMA_RE = re.compile(r"""["']?\$schema["']?\s*:|^\s*["']?\$defs["']?\s*:""", re.MULTILINE)
 
 

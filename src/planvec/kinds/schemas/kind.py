@@ -33,7 +33,18 @@ PAYLOAD_INDEXES: dict[str, str] = {
     "file": "keyword",
     "kind": "keyword",
 }
-HIT_FIELDS = ("title", "element", "name", "format", "type", "parent", "file", "line", "section", "description")
+HIT_FIELDS = (
+    "title",
+    "element",
+    "name",
+    "format",
+    "type",
+    "parent",
+    "file",
+    "line",
+    "section",
+    "description",
+)
 
 
 def _dialect(options: Mapping[str, Any]) -> str | None:
@@ -112,7 +123,9 @@ class SchemasKind:
         try:
             applied = migrations.apply_migrations(sql_files)
         except Exception as exc:  # the files as parsed, each on its own, rather than nothing
-            problem = FileProblem(sql_files[0][1].path, f"applying migrations failed: {type(exc).__name__}: {exc}")
+            problem = FileProblem(
+                sql_files[0][1].path, f"applying migrations failed: {type(exc).__name__}: {exc}"
+            )
             root, first = sql_files[0]
             sql_files[0] = (root, replace(first, problems=(*first.problems, problem)))
             applied = sql_files
