@@ -29,6 +29,7 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "ops": ("ops.py", [], ["--repeat", "1"]),
     "migration": ("migration.py", [], ["--points", "20000", "--sizes", "5000,20000"]),
     "service": ("service_load.py", [], ["--quick"]),
+    "schemas": ("bench_schemas.py", [], ["--tables", "10", "--operations", "14"]),
 }
 
 

@@ -40,7 +40,11 @@ def test_show_table_text_and_json(home: Path, capsys: pytest.CaptureFixture[str]
 def test_show_ambiguous_and_unknown(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schemas", "show", "email"]) == 2
     err = capsys.readouterr().err
-    assert "'email' names 2 elements" in err and "acme.User.email" in err and "hint: give the qualified name" in err
+    assert (
+        "'email' names 2 elements" in err
+        and "acme.User.email" in err
+        and "hint: give the qualified name" in err
+    )
     assert main(["schemas", "show", "userz"]) == 2
     err = capsys.readouterr().err
     assert "no schema element named 'userz'" in err and "did you mean" in err and "public.users" in err
@@ -85,7 +89,9 @@ def test_list(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_search_flags(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["search", "user email", "--kind", "schemas", "--element", "column", "--format", "sql", "--json"])
+    code = main(
+        ["search", "user email", "--kind", "schemas", "--element", "column", "--format", "sql", "--json"]
+    )
     hits = json.loads(capsys.readouterr().out)
     assert code == 0 and hits and {h["fields"]["element"] for h in hits} == {"column"}
     assert hits[0]["fields"]["name"] == "public.users.email"

@@ -67,7 +67,11 @@ def test_show(client: TestClient) -> None:
 def test_show_errors(client: TestClient) -> None:
     r = client.get("/api/v1/schemas/userz")
     err = r.json()["error"]
-    assert r.status_code == 404 and err["code"] == "schema_not_found" and "public.users" in err["details"]["close"]
+    assert (
+        r.status_code == 404
+        and err["code"] == "schema_not_found"
+        and "public.users" in err["details"]["close"]
+    )
     r = client.get("/api/v1/schemas/email")
     err = r.json()["error"]
     assert r.status_code == 409 and err["code"] == "schema_ambiguous"
@@ -87,7 +91,12 @@ def test_drift(client: TestClient) -> None:
 def test_search_kind_schemas(client: TestClient) -> None:
     r = client.get(
         "/api/v1/search",
-        params={"q": "which table stores user emails?", "kind": "schemas", "filter": "element=column", "limit": 3},
+        params={
+            "q": "which table stores user emails?",
+            "kind": "schemas",
+            "filter": "element=column",
+            "limit": 3,
+        },
     )
     assert r.status_code == 200, r.text
     hits = r.json()["hits"]
