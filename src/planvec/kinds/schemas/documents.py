@@ -44,13 +44,17 @@ def anchor(e: Element) -> str:
 
 def short_name(e: Element) -> str:
     """The name without its container: ``email`` for ``public.users.email``, ``User`` for
-    ``components.User``, ``database`` for ``app.yaml#database``; an operation keeps its name."""
+    ``components.User``, ``database`` for ``app.yaml#database``, ``app.yaml`` for the file
+    ``config/app.yaml``; an operation keeps its name."""
     if e.element == "operation":
         return e.name
-    name = e.name.rsplit("#", 1)[-1]
-    if e.parent and name.startswith(e.parent + "."):
-        return name[len(e.parent) + 1 :]
-    return name.rsplit(".", 1)[-1] if "." in name else name
+    if e.element == "config_file":
+        return e.name.rsplit("/", 1)[-1]
+    if "#" in e.name:
+        return e.name.split("#", 1)[1]
+    if e.parent and e.name.startswith(e.parent + "."):
+        return e.name[len(e.parent) + 1 :]
+    return e.name.rsplit(".", 1)[-1]
 
 
 def jsonable(value: Any, depth: int = 0) -> Any:
