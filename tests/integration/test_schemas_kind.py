@@ -393,3 +393,21 @@ def test_real_json_schemas_and_config(repo_index: Engine) -> None:
     assert "admin123" not in stored  # the .env.example's default password, redacted by key name
     hits = repo_index.search("grafana password", kind="schemas", limit=5, filters={"format": "config"})
     assert hits and all(h.fields["format"] == "config" for h in hits)
+
+
+def test_the_data_directory_inside_an_indexed_tree_is_not_indexed(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """``planvec index .`` with the data directory in the tree: the store's own JSON files (metadata,
+    API keys) are not schema or configuration files of the repository."""
+    repo = tmp_path / "repo"
+    (repo / "config").mkdir(parents=True)
+    (repo / "config" / "app.ini").write_text("[http]\nretry_timeout = 30\n", encoding="utf-8")
+    (repo / "plan.md").write_text("# Plan\n\n- [ ] 1.1 Write the schema\n", encoding="utf-8")
+    with Engine(Settings(data_dir=repo / ".planvec"), embedder=embedder) as e:
+        for _ in range(2):
+            report = e.index([repo])
+            assert not [p for p in report.problems if ".planvec" in p.path], report.problems
+            assert report.kinds["schemas"].files == 1 and report.tasks == 1
+    # the data directory given as the tree itself is still walked (nothing is hidden from a user
+    # who asks for it)
+    with Engine(Settings(data_dir=tmp_path / "other"), embedder=embedder) as e:
+        assert e.parse([repo / ".planvec"], kinds=["schemas"]).kinds[0].parsed
