@@ -112,3 +112,21 @@ def test_nothing_indexed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
     assert main(["schemas", "show", "users"]) == 1
     err = capsys.readouterr().err
     assert "no schema or configuration file is indexed" in err and "planvec index PATH" in err
+
+
+def test_real_repository_through_the_cli(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """``planvec index`` on the shared corpus repository, then show and drift (once the SQL parser
+    exists): contextual_actions is defined by the migrations and by postgresql/001 differently."""
+    from test_schemas_kind import REPO, SQL_PENDING
+
+    if SQL_PENDING or not REPO.is_dir():
+        pytest.skip("the SQL parser is still the placeholder (or the shared corpus is missing)")
+    monkeypatch.setenv("PLANVEC_HOME", str(tmp_path / "home"))
+    main(["index", str(REPO), "--kind", "schemas", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["kinds"]["schemas"]["documents"]["elements"] > 50
+    assert main(["schemas", "show", "contextual_actions", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["definitions"]) >= 2
+    assert main(["schemas", "drift"]) == 1
+    assert "contextual_actions" in capsys.readouterr().out

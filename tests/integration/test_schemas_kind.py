@@ -380,6 +380,8 @@ def test_real_sql_files(repo_index: Engine) -> None:
     assert any("project_errors" in h.fields["name"] for h in hits)
     again = repo_index.index([REPO], kinds=["schemas"])
     assert again.embedded == 0 and again.added == 0 and again.deleted == 0
+    checked = repo_index.check([REPO], kind="schemas")
+    assert checked.collection == "schemas" and not checked.missing and not checked.orphaned
 
 
 @pytest.mark.skipif(_docs_pending(), reason="the JSON Schema / config parsers are still placeholders")
@@ -411,3 +413,23 @@ def test_the_data_directory_inside_an_indexed_tree_is_not_indexed(tmp_path: Path
     # who asks for it)
     with Engine(Settings(data_dir=tmp_path / "other"), embedder=embedder) as e:
         assert e.parse([repo / ".planvec"], kinds=["schemas"]).kinds[0].parsed
+
+
+def test_combine_keeps_every_file_and_applies_the_configured_dialect(tmp_path: Path) -> None:
+    """``combine`` hands the SQL files to the migrations and keeps the others; with ``sql_dialect``
+    set, an SQL file is parsed again with it (a parser that cannot is a warning, never an error)."""
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "a.sql").write_text(
+        "CREATE TABLE `t` (id INT AUTO_INCREMENT PRIMARY KEY);\n", encoding="utf-8"
+    )
+    root = tmp_path.as_posix()
+    files = [(root, SchemaFile("db/a.sql", "sql", dialect="postgres")), (root, FILES[5])]
+    plain = SCHEMAS.combine(files, SCHEMAS.configure(Settings()))
+    assert sorted(pf.path for _, pf in plain) == ["config/app.yaml", "db/a.sql"]
+    config = SCHEMAS.configure(Settings(kinds={"schemas": {"options": {"sql_dialect": "mysql"}}}))
+    (_, again), (_, other) = SCHEMAS.combine(files, config)
+    assert other is FILES[5]
+    if SQL_PENDING:  # the placeholder takes no dialect: said, not raised
+        assert "could not parse again with sql_dialect mysql" in again.warnings[-1]
+    else:
+        assert again.dialect == "mysql" and any(e.element == "table" for e in again.elements)
