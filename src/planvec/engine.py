@@ -9,6 +9,7 @@ The CLI and the HTTP service are thin shells around it::
 
 from __future__ import annotations
 
+import fnmatch
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -162,6 +163,27 @@ class Hit:
             fields=_hit_fields(kind_name, payload),
             payload=payload,
         )
+
+
+def _with_spare(limit: int) -> int:
+    """What to ask the store for ``limit`` hits: a few more, for the chunks :func:`_one_per_place`
+    folds into one hit."""
+    return limit + min(limit, 5)
+
+
+def _one_per_place(scored: Sequence[ScoredHit]) -> list[ScoredHit]:
+    """The best-scored chunk of each chunked record (a long prose section is several points at one
+    file and line); other hits pass unchanged, in order."""
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for h in scored:
+        if h.payload.get("chunk") is not None:
+            place = (h.payload.get("root"), h.payload.get("file"), h.payload.get("line"))
+            if place in seen:
+                continue
+            seen.add(place)
+        out.append(h)
+    return out
 
 
 def _hit_fields(kind_name: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -448,9 +470,7 @@ class Engine:
         coll = r.collection or config.search_collection
         spec = self.store.search_spec(coll)
         if spec is None:
-            raise CollectionNotFound(
-                f"collection {coll!r} does not exist", hint="index some files first: planvec index PATH"
-            )
+            raise self._no_collection(coll, explicit=r.collection is not None)
         dimension, sparse = spec
         f = kind.filters.to_store(values, lambda name: self.store.distinct_values(coll, name))
         if matches_nothing(f):
@@ -460,6 +480,18 @@ class Engine:
         if mode != "keyword":
             self._check_compatible(coll, dimension)
         return _Prepared(index, r, mode, coll, f, r.vector, kind.name)
+
+    def _no_collection(self, coll: str, *, explicit: bool) -> CollectionNotFound:
+        """The error for a search of a collection the store does not hold: a mistyped
+        ``--collection`` lists those there are; a kind never indexed says how to index it."""
+        names = sorted(c.name for c in self.collections())
+        if explicit and names:
+            return CollectionNotFound(
+                f"collection {coll!r} does not exist", hint=f"the collections are: {', '.join(names)}"
+            )
+        return CollectionNotFound(
+            f"collection {coll!r} does not exist", hint="index some files first: planvec index PATH"
+        )
 
     @staticmethod
     def _filter_values(kind: Kind, filters: SearchFilters | Mapping[str, Any] | None) -> dict[str, Any]:
@@ -511,15 +543,15 @@ class Engine:
                 self._run_prepared(coll, hybrid, [p], out)
             return
         for p, scored in zip(prepared, results, strict=True):
-            hits = [Hit.from_payload(h.id, h.score, h.payload, coll, p.kind) for h in scored]
+            hits = [Hit.from_payload(h.id, h.score, h.payload, coll, p.kind) for h in _one_per_place(scored)]
             if p.request.min_score is not None:
                 hits = [h for h in hits if h.score >= p.request.min_score]
-            out[p.index] = hits
+            out[p.index] = hits[: p.request.limit]
 
     def _execute(self, coll: str, hybrid: bool, prepared: list[_Prepared]) -> list[list[ScoredHit]]:
         queries: list[tuple[np.ndarray | SparseVec, Filters | None, int]] = []
         for p in prepared:
-            limit = p.request.limit
+            limit = _with_spare(p.request.limit)
             if hybrid:
                 n = _candidates(limit)
                 assert p.vector is not None
@@ -535,9 +567,10 @@ class Engine:
         # Fuse ids and scores, then read the payloads of the hits kept only.
         fused_lists = []
         for i, p in enumerate(prepared):
-            n = _candidates(p.request.limit)
+            limit = _with_spare(p.request.limit)
+            n = _candidates(limit)
             dense, sparse = found[2 * i], found[2 * i + 1]
-            fused_lists.append(rrf_fuse([_whole_ties(dense, n), _whole_ties(sparse, n)])[: p.request.limit])
+            fused_lists.append(rrf_fuse([_whole_ties(dense, n), _whole_ties(sparse, n)])[:limit])
         wanted = list(dict.fromkeys(h.id for fused in fused_lists for h in fused))
         payloads = {sp.id: sp.payload for sp in self.store.retrieve(coll, wanted)} if wanted else {}
         return [
@@ -589,21 +622,47 @@ class Engine:
                 return Hit.from_payload(found[0].id, 1.0, found[0].payload, name, self._kind_of(name))
         return None
 
+    def parents(self, hits: Sequence[Hit]) -> dict[str, Hit]:
+        """The parent task of each hit that has one (payload ``parent_id``), by the hit's point id:
+        one read per collection."""
+        wanted: dict[str, dict[str, str]] = {}
+        for h in hits:
+            pid = (h.payload or {}).get("parent_id")
+            if pid:
+                wanted.setdefault(h.collection, {})[h.point_id] = str(pid)
+        out: dict[str, Hit] = {}
+        for coll, by_child in wanted.items():
+            found = {p.id: p for p in self.store.retrieve(coll, sorted(set(by_child.values())))}
+            for child, pid in by_child.items():
+                if pid in found:
+                    p = found[pid]
+                    out[child] = Hit.from_payload(p.id, 1.0, p.payload, coll, self._kind_of(coll))
+        return out
+
     def _kind_of(self, collection: str) -> str:
         """The kind that writes ``collection`` ("" for a collection no enabled kind writes)."""
         owner = REGISTRY.owner(self.settings, collection)
         return owner[0].name if owner else ""
 
-    def find_by_task_id(self, task_id: str, collection: str | None = None) -> list[Hit]:
-        """Tasks whose explicit id equals ``task_id``."""
+    def find_by_task_id(
+        self, task_id: str, collection: str | None = None, file_glob: str | None = None
+    ) -> list[Hit]:
+        """Tasks whose explicit id equals ``task_id`` (in the files ``file_glob`` matches: the
+        whole path or its end after a '/'), by file and line."""
         coll = collection or self.settings.tasks_collection
         if self.store.collection_info(coll) is None:
             return []
         hits = []
         for p in self.store.scroll(coll, fields=None):
-            if p.payload.get("task_id") == task_id:
-                hits.append(Hit.from_payload(p.id, 1.0, p.payload, coll))
-        return hits
+            if p.payload.get("task_id") != task_id:
+                continue
+            file = str(p.payload.get("file") or "")
+            if file_glob and not (
+                fnmatch.fnmatch(file, file_glob) or fnmatch.fnmatch(file, f"*/{file_glob}")
+            ):
+                continue
+            hits.append(Hit.from_payload(p.id, 1.0, p.payload, coll, self._kind_of(coll)))
+        return sorted(hits, key=lambda h: (h.file, h.line))
 
     def drop(self, collection: str) -> None:
         if self.store.collection_info(collection) is None:

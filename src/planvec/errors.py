@@ -57,3 +57,7 @@ class DimensionMismatch(StoreError):
 
 class NotSupported(StoreError):
     """This store cannot do what was asked (a capability of the other kind of store)."""
+
+
+class ConfigWarning(UserWarning):
+    """A configuration that works but is probably not what was meant (an unknown planvec.toml key)."""

@@ -6,7 +6,10 @@ current directory (or the file named by ``PLANVEC_CONFIG``) > defaults.
 
 from __future__ import annotations
 
+import difflib
 import os
+import tomllib
+import warnings
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -14,12 +17,13 @@ import platformdirs
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
 
+from .errors import ConfigWarning, UsageError
 from .records import SECTIONS_COLLECTION, TASKS_COLLECTION
 
 SearchMode = Literal["dense", "keyword", "hybrid"]
@@ -148,6 +152,14 @@ class Settings(BaseSettings):
     )
     job_wait_seconds: float = Field(default=5.0, ge=0, le=600)
 
+    @field_validator("data_dir")
+    @classmethod
+    def _data_dir_is_a_directory(cls, v: Path) -> Path:
+        p = Path(v).expanduser()
+        if p.exists() and not p.is_dir():
+            raise ValueError(f"{p} exists and is not a directory (give a directory for the index)")
+        return v
+
     @field_validator("index_paths", "cors_origins", mode="before")
     @classmethod
     def _split_list(cls, v: Any) -> Any:
@@ -181,5 +193,33 @@ class Settings(BaseSettings):
         toml_path = Path(os.environ.get("PLANVEC_CONFIG", "planvec.toml"))
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         if toml_path.is_file():
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+            sources.append(InitSettingsSource(settings_cls, init_kwargs=read_toml(toml_path, settings_cls)))
         return tuple(sources)
+
+
+# Keys people carry over from the environment variables' names (PLANVEC_HOME -> home).
+_ENV_NAMES = {"home": "data_dir"}
+
+
+def read_toml(path: Path, settings_cls: type[BaseSettings]) -> dict[str, Any]:
+    """The settings of a ``planvec.toml``: a file that is not TOML is a configuration error naming
+    its line; an unknown key is a :class:`ConfigWarning` naming the valid ones (and ignored)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(
+            f"{path} is not valid TOML: {exc}",
+            hint="fix that line (the README's Configuration lists the keys)",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}", hint="make it a readable UTF-8 file") from None
+    valid = sorted(settings_cls.model_fields)
+    for key in sorted(set(data) - set(valid)):
+        close = [_ENV_NAMES[key]] if key in _ENV_NAMES else difflib.get_close_matches(key, valid, n=1)
+        guess = f" (did you mean {close[0]}?)" if close else ""
+        warnings.warn(
+            f"{path}: unknown key {key!r} ignored{guess}; valid keys: {', '.join(valid)}",
+            ConfigWarning,
+            stacklevel=2,
+        )
+    return {k: v for k, v in data.items() if k in valid}

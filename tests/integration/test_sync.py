@@ -144,7 +144,7 @@ def test_dry_run_changes_nothing(tmp_path: Path, engine: Engine) -> None:
     before = _state(engine)
     f.write_text(PLAN.replace("Write the Redis cache adapter", "Write the Memcached adapter"))
     r = engine.index([plans], dry_run=True)
-    assert r.dry_run and r.embedded == 0
+    assert r.dry_run and r.embedded == 1  # would be embedded: the one changed text
     plan = r.plan[TASKS_COLLECTION]
     assert len(plan["updated"]) == 1 and "Memcached" in plan["updated"][0]
     assert _state(engine) == before

@@ -10,6 +10,7 @@ import json
 import os
 import random
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from planvec.embedding import (
 )
 from planvec.embedding.convert import (
     CONVERTER_VERSION,
+    STALE_DAYS,
     build_onnx_model,
     cached_model_path,
     checksum_path,
@@ -291,10 +293,40 @@ def test_dimensions_come_from_config_and_weights_change_the_key(tmp_path: Path) 
     (alone,) = sess.run(None, {"input_ids": ids[1:, :3], "attention_mask": mask[1:, :3]})
     np.testing.assert_allclose(out[1], alone[0], atol=1e-5)
 
+    # Keyed by content: a touched copy of the same weights (another clone, another venv) shares the
+    # file; other weights get another one.
     weights = tiny / "model.safetensors"
     st = weights.stat()
     os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert cached_model_path(tiny, tmp_path / "cache") == path
+    clone = shutil.copytree(tiny, tmp_path / "clone")
+    assert ensure_onnx_model(clone, tmp_path / "cache") == path
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 1
+    weights.write_bytes(bytes(data))
     assert cached_model_path(tiny, tmp_path / "cache") != path
+
+
+def test_stale_cache_entries_are_removed(tmp_path: Path) -> None:
+    """A build removes ONNX files of older converters and those unused for STALE_DAYS days; a use
+    keeps an entry fresh."""
+    tiny = _tiny_bert(tmp_path / "tiny")
+    cache = tmp_path / "cache"
+    folder = cache / "onnx"
+    folder.mkdir(parents=True)
+    old_converter = folder / "bert-c0-0123456789abcdef.onnx"
+    unused = folder / f"bert-c{CONVERTER_VERSION}-fedcba9876543210.onnx"
+    for p in (old_converter, unused):
+        p.write_bytes(b"x")
+        checksum_path(p).write_text("00  x\n")
+    month_ago = time.time() - (STALE_DAYS + 1) * 86400
+    os.utime(checksum_path(unused), (month_ago, month_ago))
+    path = ensure_onnx_model(tiny, cache)
+    assert sorted(p.name for p in folder.glob("*.onnx")) == [path.name]
+    assert not checksum_path(unused).exists() and not checksum_path(old_converter).exists()
+    os.utime(checksum_path(path), (month_ago, month_ago))
+    assert ensure_onnx_model(tiny, cache) == path  # a hit: marked as used again
+    assert checksum_path(path).stat().st_mtime > month_ago + 86400
 
 
 def test_weights_not_matching_config_is_a_model_error(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..errors import UsageError
-from .common import engine, make_settings, out_console, print_json
+from .common import confirm, engine, make_settings, out_console, print_json
 from .search import HIT_KEYS
 
 model_app = typer.Typer(help="Manage the embedding model.", no_args_is_help=True)
@@ -92,8 +92,8 @@ def drop_cmd(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Delete a collection (re-create it with planvec index)."""
-    if not yes and not typer.confirm(f"delete collection {collection!r} and all its points?"):
-        raise typer.Exit(1)
+    if not yes:
+        confirm(f"delete collection {collection!r} and all its points?")
     with engine(ctx) as eng:
         eng.drop(collection)
     out_console().print(f"dropped {collection}")

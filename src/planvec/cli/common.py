@@ -22,6 +22,12 @@ from ..settings import Settings
 class State:
     overrides: dict[str, object] = field(default_factory=dict)
     debug: bool = False
+    verbosity: int = 0  # -1: --quiet (errors only), 0: normal, 1: --verbose
+
+
+def verbosity(ctx: typer.Context) -> int:
+    state = ctx.find_root().obj
+    return state.verbosity if isinstance(state, State) else 0
 
 
 def err_console() -> Console:
@@ -43,6 +49,24 @@ def make_settings(ctx: typer.Context, **extra: object) -> Settings:
             f"invalid configuration: {problems}",
             hint="check PLANVEC_* environment variables and planvec.toml",
         ) from None
+
+
+def confirm(question: str) -> None:
+    """Ask ``question``; go on only on yes. No answer possible (stdin is not a terminal, or closed)
+    is a usage error that names ``--yes``; "no" exits 1 saying nothing was done."""
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"this needs a confirmation ({question}) and stdin is not a terminal",
+            hint="add --yes to confirm in a script",
+        )
+    try:
+        answer = typer.confirm(question)
+    except typer.Abort:
+        err_console().print("aborted: nothing was done")
+        raise typer.Exit(130) from None
+    if not answer:
+        err_console().print("nothing was done (answered no; --yes skips the question)")
+        raise typer.Exit(1)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from ..engine import SyncReport
-from .common import engine, err_console, out_console, print_json, progress_bar
+from .common import engine, err_console, out_console, print_json, progress_bar, verbosity
 
 
 def register(app: typer.Typer) -> None:
@@ -78,24 +78,54 @@ def index_cmd(
     if json_out:
         print_json(report.to_dict())
     else:
-        _print_report(report)
+        _print_report(report, verbosity(ctx))
     raise typer.Exit(report.exit_code)
 
 
-def _print_report(r: SyncReport) -> None:
+def _print_report(r: SyncReport, level: int = 0) -> None:
+    if level >= 0:
+        _print_summary(r)
+    _print_warnings(r, level)
+    err = err_console()
+    for p in r.problems:
+        err.print(f"[red]not indexed:[/] {p.path}: {p.reason}", highlight=False)
+    if r.problems:
+        files = len({p.path for p in r.problems})  # a file can have several (one per task it lost)
+        err.print(f"partial run: {len(r.problems)} problem(s) in {files} file(s), listed above (exit code 3)")
+
+
+def _print_warnings(r: SyncReport, level: int) -> None:
+    """Warnings about the files this run changed (all of them with -v, none with -q): a file that
+    did not change repeats the same warning on every run otherwise."""
+    if level < 0:
+        return
+    shown = r.warnings if level > 0 else r.warnings_of_changed()
+    err = err_console()
+    for w in shown[:20]:
+        err.print(f"[yellow]warning:[/] {w}", highlight=False)
+    if len(shown) > 20:
+        err.print(f"[yellow]warning:[/] ... and {len(shown) - 20} more (see --json)")
+    hidden = len(r.warnings) - len(shown)
+    if hidden:
+        err.print(f"{hidden} warning(s) about unchanged files not shown (-v shows them)", style="dim")
+
+
+def _print_summary(r: SyncReport) -> None:
     out = out_console()
     if r.dry_run:
         out.print("[bold]dry run[/]: nothing was changed")
         for coll, changes in r.changes.items():
             for change in ("added", "updated", "moved", "deleted"):
                 for item in changes[change][:50]:
-                    out.print(f"  {coll:<17} {change:<8} {item}")
+                    out.print(f"  {coll:<17} {change:<8} {item}", markup=False)
                 if len(changes[change]) > 50:
                     out.print(f"  {coll:<17} {change:<8} ... and {len(changes[change]) - 50} more")
     embedded = "would be embedded" if r.dry_run else "embedded"
+    reused = f"  reused {r.reused}" if r.reused else ""
     out.print(
         f"files {r.files}  tasks {r.tasks}  sections {r.sections}  |  added {r.added}  updated {r.updated}  "
-        f"deleted {r.deleted}  unchanged {r.unchanged}  {embedded} {r.embedded}  |  {r.seconds:.2f} s"
+        f"moved {r.moved}  deleted {r.deleted}  unchanged {r.unchanged}  {embedded} {r.embedded}{reused}  "
+        f"|  {r.seconds:.2f} s"
     )
     if len(r.kinds) > 1:
         for name, k in r.kinds.items():
@@ -104,13 +134,3 @@ def _print_report(r: SyncReport) -> None:
             )
             docs = " ".join(f"{role} {n}" for role, n in k.documents.items())
             out.print(f"  {name:<12} files {k.files}  {docs}  |  {colls}", markup=False)
-    err = err_console()
-    for w in r.warnings[:20]:
-        err.print(f"[yellow]warning:[/] {w}", highlight=False)
-    if len(r.warnings) > 20:
-        err.print(f"[yellow]warning:[/] ... and {len(r.warnings) - 20} more (see --json)")
-    for p in r.problems:
-        err.print(f"[red]not indexed:[/] {p.path}: {p.reason}", highlight=False)
-    if r.problems:
-        files = len({p.path for p in r.problems})  # a file can have several (one per task it lost)
-        err.print(f"partial run: {len(r.problems)} problem(s) in {files} file(s), listed above (exit code 3)")

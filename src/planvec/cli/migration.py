@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..engine import Engine
 from ..errors import UsageError
 from .common import engine, err_console, out_console, print_json
 
@@ -25,10 +26,10 @@ Collections = Annotated[
     list[str] | None,
     typer.Option("--collections", "--collection", "-c", help="Collection(s): repeat, or comma-separated."),
 ]
-REPORT_DIR_HELP = "Where the JSON validation report goes."
+REPORT_DIR_HELP = "Where the JSON validation report goes (default DATA_DIR/reports)."
 TOLERANCE_HELP = "Max abs difference per vector component."
 SAMPLE_HELP = "Queries for search parity."
-ReportDir = Annotated[Path, typer.Option("--report-dir", help=REPORT_DIR_HELP)]
+ReportDir = Annotated[Path | None, typer.Option("--report-dir", help=REPORT_DIR_HELP)]
 Tolerance = Annotated[float, typer.Option("--tolerance", help=TOLERANCE_HELP)]
 SampleQueries = Annotated[int, typer.Option("--sample-queries", help=SAMPLE_HELP)]
 
@@ -221,7 +222,7 @@ def migrate_cmd(
     with engine(ctx) as eng, _progress() as prog:
         report = eng.migrate(
             source, target, _names(collections), reembed=reembed, batch=batch, workers=workers, progress=prog,
-            method=method, validate=validate, report_dir=report_dir or Path("."), tolerance=tolerance,
+            method=method, validate=validate, report_dir=report_dir or _reports(eng), tolerance=tolerance,
             sample_queries=sample_queries,
         )  # fmt: skip
     failed = not report.complete or (report.validation is not None and not report.validation.success)
@@ -287,12 +288,17 @@ def import_cmd(
     )
 
 
+def _reports(eng: Engine) -> Path:
+    """Where reports go unless --report-dir says: under the data directory, not the current one."""
+    return eng.settings.data_dir.expanduser() / "reports"
+
+
 def validate_cmd(
     ctx: typer.Context,
     source: Annotated[str, typer.Option("--source", help="Source: a data directory or a Qdrant URL.")],
     target: Annotated[str, typer.Option("--target", help="Target: a data directory or a Qdrant URL.")],
     collections: Collections = None,
-    report_dir: ReportDir = Path("."),
+    report_dir: ReportDir = None,
     tolerance: Tolerance = 1e-6,
     sample_queries: SampleQueries = 50,
     json_out: JsonOut = False,
@@ -303,7 +309,7 @@ def validate_cmd(
             source,
             target,
             _names(collections),
-            report_dir=report_dir,
+            report_dir=report_dir or _reports(eng),
             tolerance=tolerance,
             sample_queries=sample_queries,
             progress=prog,

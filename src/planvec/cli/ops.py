@@ -1,7 +1,7 @@
 """``planvec check``, ``verify``, ``diagnose``, ``fix``: keep the index honest.
 
 Each prints a summary (or ``--json``), writes ``<command>.json`` and ``<command>.md`` into
-``--report-dir`` (default ``reports/``; ``--no-report`` to skip) and exits 0 when all is well,
+``--report-dir`` (default ``DATA_DIR/reports``; ``--no-report`` to skip) and exits 0 when all is well,
 1 when problems were found, 2 on a usage error.
 """
 
@@ -15,10 +15,13 @@ import typer
 
 from ..errors import UsageError
 from ..ops.reports import Problem, Report, write_reports
-from .common import engine, err_console, out_console, print_json
+from .common import confirm, engine, err_console, make_settings, out_console, print_json
 
 ReportDir = Annotated[
-    Path, typer.Option("--report-dir", help="Where to write the JSON and Markdown reports.")
+    Path | None,
+    typer.Option(
+        "--report-dir", help="Where to write the JSON and Markdown reports (default DATA_DIR/reports)."
+    ),
 ]
 NoReport = Annotated[bool, typer.Option("--no-report", help="Do not write report files.")]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
@@ -32,10 +35,27 @@ def register(app: typer.Typer) -> None:
     app.command("fix")(fix_cmd)
 
 
-def _finish(kind: str, report: Report, json_out: bool, report_dir: Path, no_report: bool) -> None:
-    paths = None if no_report else write_reports(kind, report, report_dir)
+def _finish(
+    ctx: typer.Context, kind: str, report: Report, json_out: bool, report_dir: Path | None, no_report: bool
+) -> None:
+    """Write the reports (``--report-dir``, else under the data directory), print the report or
+    where they went (on stderr with ``--json``), exit 0 when all is well, else 1."""
+    paths = None
+    if not no_report:
+        if report_dir is not None:
+            paths = write_reports(kind, report, report_dir)
+        else:
+            default = make_settings(ctx).data_dir.expanduser() / "reports"
+            try:
+                paths = write_reports(kind, report, default)
+            except UsageError as e:  # not asked for: the report itself still prints
+                err_console().print(
+                    f"warning: {e.message} (--report-dir DIR writes elsewhere)", highlight=False
+                )
     if json_out:
         print_json(report.to_dict())
+        if paths:
+            err_console().print(f"reports: {paths[0]}  {paths[1]}", markup=False, highlight=False)
     elif paths:
         out_console().print(f"reports: {paths[0]}  {paths[1]}", markup=False)
     raise typer.Exit(0 if report.ok else 1)
@@ -59,7 +79,7 @@ def check_cmd(
     collection: Annotated[
         str | None, typer.Option("--collection", help="Collection to check (default: the kind's first).")
     ] = None,
-    report_dir: ReportDir = Path("reports"),
+    report_dir: ReportDir = None,
     no_report: NoReport = False,
     json_out: JsonOut = False,
 ) -> None:
@@ -85,7 +105,7 @@ def check_cmd(
                 out.print(f"  {title:<9} ... and {len(items) - LIST_SHOWN} more (see the report)")
         _print_problems(r.problems)
         out.print("[green]consistent[/]" if r.ok else "[red]not consistent[/]")
-    _finish("check", r, json_out, report_dir, no_report)
+    _finish(ctx, "check", r, json_out, report_dir, no_report)
 
 
 def verify_cmd(
@@ -103,7 +123,7 @@ def verify_cmd(
     norm_tolerance: Annotated[float, typer.Option("--norm-tolerance")] = 1e-3,
     probe_margin: Annotated[float, typer.Option("--probe-margin")] = 0.0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random sample.")] = 0,
-    report_dir: ReportDir = Path("reports"),
+    report_dir: ReportDir = None,
     no_report: NoReport = False,
     json_out: JsonOut = False,
 ) -> None:
@@ -123,12 +143,12 @@ def verify_cmd(
             out.print(f"  {key:<16} {value}", markup=False)
         _print_problems(r.problems)
         out.print("[green]vectors OK[/]" if r.ok else "[red]problems found[/]")
-    _finish("verify", r, json_out, report_dir, no_report)
+    _finish(ctx, "verify", r, json_out, report_dir, no_report)
 
 
 def diagnose_cmd(
     ctx: typer.Context,
-    report_dir: ReportDir = Path("reports"),
+    report_dir: ReportDir = None,
     no_report: NoReport = False,
     json_out: JsonOut = False,
 ) -> None:
@@ -170,7 +190,7 @@ def diagnose_cmd(
             )
         _print_problems(r.problems)
         out.print("[green]no problem found[/]" if r.ok else "[red]problems found[/]")
-    _finish("diagnose", r, json_out, report_dir, no_report)
+    _finish(ctx, "diagnose", r, json_out, report_dir, no_report)
 
 
 def fix_cmd(
@@ -188,7 +208,7 @@ def fix_cmd(
             help="Put back a safety backup made by fix (the archive it printed, or its directory).",
         ),
     ] = None,
-    report_dir: ReportDir = Path("reports"),
+    report_dir: ReportDir = None,
     no_report: NoReport = False,
     json_out: JsonOut = False,
 ) -> None:
@@ -209,13 +229,12 @@ def fix_cmd(
         _print_fix(plan)
         if plan.nothing_to_fix:
             raise typer.Exit(0)
-        if not typer.confirm("apply this plan (a backup is taken first)?"):
-            raise typer.Exit(1)
+        confirm("apply this plan (a backup is taken first)?")
     with engine(ctx, read_only=dry_run) as eng:
         r = eng.fix(plist, dry_run=dry_run, sample=sample)
     if not json_out:
         _print_fix(r)
-    _finish("fix", r, json_out, report_dir, no_report)
+    _finish(ctx, "fix", r, json_out, report_dir, no_report)
 
 
 def _print_fix(r: Any) -> None:
@@ -237,8 +256,8 @@ def _print_fix(r: Any) -> None:
 def _restore(ctx: typer.Context, backup: Path, yes: bool) -> None:
     from ..ops.fix import restore_backup
 
-    if not yes and not typer.confirm(f"replace the collections saved in {backup} with that backup?"):
-        raise typer.Exit(1)
+    if not yes:
+        confirm(f"replace the collections saved in {backup} with that backup?")
     with engine(ctx) as eng:
         r = restore_backup(eng.store, backup)
     names = [c["name"] for c in r.collections]

@@ -8,9 +8,11 @@ from typing import Annotated, Any, cast
 import typer
 
 from ..engine import Hit, SearchFilters
+from ..errors import UsageError
 from ..kinds import ALL, DEFAULT_KIND, filter_pairs
 from ..settings import SearchMode
 from .common import engine, out_console, print_json
+from .display import absolute_path, display_path, linked, trimmed, words
 
 HIT_KEYS = (
     "score",
@@ -35,7 +37,7 @@ def register(app: typer.Typer) -> None:
 def search_cmd(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="What you are looking for, in your own words.")],
-    status: Annotated[str | None, typer.Option("--status", help="pending or completed.")] = None,
+    status: Annotated[list[str] | None, typer.Option("--status", help="pending or completed.")] = None,
     priority: Annotated[list[str] | None, typer.Option("--priority", help="P0..P3 (repeatable).")] = None,
     mvp: Annotated[
         bool | None, typer.Option("--mvp/--no-mvp", help="Only MVP (or only non-MVP) tasks.")
@@ -75,10 +77,24 @@ def search_cmd(
         ),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
+    oneline: Annotated[
+        bool,
+        typer.Option(
+            "--oneline", help="One line per hit, 'path:line: [status] id title' (opens in editors)."
+        ),
+    ] = False,
 ) -> None:
-    """Search tasks (or prose sections, or another kind) by meaning, keywords, or both."""
+    """Search tasks (or prose sections, or another kind) by meaning, keywords, or both.
+
+    Paths are relative to the current directory when the files lie below it, absolute otherwise.
+    """
+    if status and len(set(status)) > 1:
+        raise UsageError(
+            f"--status given {len(status)} times ({', '.join(status)}): a task has one status",
+            hint="give --status once, or leave it out to get both",
+        )
     plan_filters = SearchFilters(
-        status=status,
+        status=status[0] if status else None,
         priorities=tuple(priority or ()),
         mvp=mvp,
         file_glob=file,
@@ -99,35 +115,80 @@ def search_cmd(
             collection=collection,
             kind=kind,
         )
+        parents = eng.parents(hits) if not oneline else {}
     if json_out:
-        print_json([{k: getattr(h, k) for k in HIT_KEYS} | {"point_id": h.point_id} for h in hits])
+        print_json([hit_json(h, parents.get(h.point_id)) for h in hits])
         return
-    print_hits(hits)
+    if oneline:
+        print_oneline(hits)
+        return
+    print_hits(hits, parents)
 
 
-def print_hits(hits: list[Hit]) -> None:
+def hit_json(h: Hit, parent: Hit | None = None) -> dict[str, Any]:
+    """A hit as ``--json`` prints it: the hit fields, its root and absolute path, its parent task."""
+    return (
+        {k: getattr(h, k) for k in HIT_KEYS}
+        | {"point_id": h.point_id, "root": h.root, "path": absolute_path(h.root, h.file)}
+        | {"parent": None if parent is None else {"task_id": parent.task_id, "title": parent.title}}
+    )
+
+
+def _mark(h: Hit) -> str:
+    return "[x]" if h.status == "completed" else "[ ]" if h.status == "pending" else "   "
+
+
+def print_oneline(hits: list[Hit]) -> None:
+    """ripgrep-like lines an editor or a terminal opens: ``path:line: [ ] 1.2 title``."""
+    out = out_console()
+    for h in hits:
+        where = f"{display_path(h.root, h.file)}:{h.line}"
+        text = linked(out, where, h.root, h.file)
+        mark = f"{_mark(h)} " if h.status else ""
+        tid = f"{h.task_id} " if h.task_id else ""
+        text.append(f": {mark}{tid}{h.title}")
+        out.print(text, soft_wrap=True)
+
+
+def print_hits(hits: list[Hit], parents: dict[str, Hit] | None = None) -> None:
     out = out_console()
     if not hits:
         out.print("no results")
         return
     several = len({h.collection for h in hits}) > 1
+    parents = parents or {}
     for rank, h in enumerate(hits, 1):
         if h.kind_name not in ("", DEFAULT_KIND):
             _print_other(out, rank, h, several)
             continue
-        mark = "[x]" if h.status == "completed" else "[ ]" if h.status == "pending" else "   "
         tid = h.task_id or "-"
         prio = f" {h.priority}" if h.priority else ""
         mvp = " MVP" if h.is_mvp else ""
-        out.print(f"{rank:>3}. {h.score:.3f} {mark} {tid:<10} {h.title}{prio}{mvp}", markup=False)
-        where = f"  [{h.kind_name}: {h.collection}]" if several else ""
-        out.print(f"{'':>11}{h.file}:{h.line}  {h.section}{where}", markup=False, style="dim")
+        out.print(f"{rank:>3}. {h.score:.3f} {_mark(h)} {tid:<10} {h.title}{prio}{mvp}", markup=False)
+        where = f"{display_path(h.root, h.file)}:{h.line}"
+        line = linked(out, f"{'':>11}{where}", h.root, h.file, style="dim")
+        tail = f"  [{h.kind_name}: {h.collection}]" if several else ""
+        room = out.width - len(line.plain) - len(tail) - 2
+        if h.section and room > 8:
+            line.append(f"  {trimmed(h.section, room)}", style="dim")
+        line.append(tail, style="dim")
+        out.print(line, soft_wrap=True)
+        parent = parents.get(h.point_id)
+        if parent is not None:
+            under = f"{'':>11}under {parent.task_id or '-'} {parent.title}"
+            out.print(
+                trimmed(under, out.width) if len(under) > out.width else under, markup=False, style="dim"
+            )
 
 
 def _print_other(out: Any, rank: int, h: Hit, several: bool) -> None:
     """A hit of a kind other than plans: its title, then where it is and the kind's other fields."""
     out.print(f"{rank:>3}. {h.score:.3f} {h.title}", markup=False)
     shown = ("title", "file", "line", "section")
-    extra = "  ".join(f"{k}={v}" for k, v in h.fields.items() if k not in shown and v not in (None, "", []))
-    where = f"  [{h.kind_name}: {h.collection}]" if several else ""
-    out.print(f"{'':>11}{h.file}:{h.line}  {extra}{where}".rstrip(), markup=False, style="dim")
+    extra = "  ".join(
+        f"{k}={words(v)}" for k, v in h.fields.items() if k not in shown and v not in (None, "", [])
+    )
+    tail = f"  [{h.kind_name}: {h.collection}]" if several else ""
+    line = linked(out, f"{'':>11}{display_path(h.root, h.file)}:{h.line}", h.root, h.file, style="dim")
+    line.append(f"  {extra}{tail}".rstrip(), style="dim")
+    out.print(line, soft_wrap=True)

@@ -204,6 +204,7 @@ def keys_list(
         else:
             out.print("no API keys: the service runs open on loopback only")
         return
+    out.print(f"{'NAME':<24} {'SCOPE':<6} {'CREATED':<26} SOURCE", markup=False, style="bold")
     for k in keys:
         out.print(f"{k.name:<24} {k.scope:<6} {k.created or '-':<26} {k.source}", markup=False)
 

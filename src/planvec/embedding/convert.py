@@ -22,11 +22,12 @@ Layout under ``cache_dir``::
     onnx/bert-c<CONVERTER_VERSION>-<key>.onnx.sha256   "<sha256 of the .onnx>  <file name>" (sha256sum format)
 
 ``key`` is the first 16 hex digits of a SHA-256 over the converter version, the bytes of
-``config.json`` and the ``(size, mtime_ns)`` of ``model.safetensors``. Keying on the weights' stat
-instead of their content keeps the start-up check cheap (no read of the 90 MB weights); a reinstall
-or edit of the weights changes their mtime and so the key (worst case: a harmless rebuild). The
-SHA-256 of the weights actually converted is recorded inside the ONNX file's metadata
-(``planvec.source_sha256``) for provenance.
+``config.json`` and the SHA-256 of ``model.safetensors``: two clones or virtual environments with the
+same weights share one ONNX file. Hashing the 90 MB of weights is kept off the start-up path by a
+memo, ``onnx/weights.json`` (weights path, size and mtime → their SHA-256): the weights are read
+again only when their stat changes. After a build, entries of older converter versions and entries
+not used for :data:`STALE_DAYS` days are removed (each use refreshes the sidecar's mtime), so the
+cache holds what is in use, not one 90 MB file per install.
 
 Every load re-hashes the ``.onnx`` (≈60 ms for 90 MB) and compares it with the sidecar; the verified
 bytes are the ones handed to ONNX Runtime, so what was checked is what runs. A missing, truncated or
@@ -37,6 +38,7 @@ concurrent processes at worst both rebuild the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -53,8 +55,9 @@ from ..errors import ModelError
 
 log = logging.getLogger(__name__)
 
-#: Bump whenever the emitted graph changes: it is part of the cache file name.
-CONVERTER_VERSION = 1
+#: Bump whenever the emitted graph or the cache key changes: it is part of the cache file name, and a
+#: build removes the files of older versions (2: keyed by the weights' content, not their mtime).
+CONVERTER_VERSION = 2
 OPSET = 17
 IR_VERSION = 8  # the IR version that goes with opset 17: loadable by every onnxruntime >= 1.13
 CACHE_SUBDIR = "onnx"
@@ -298,13 +301,18 @@ def build_onnx_model(model_dir: Path) -> Any:
 # --------------------------------------------------------------------------------------------------
 
 
-def cache_key(model_dir: Path) -> str:
-    """Cheap identity of the weights: converter version + config.json bytes + safetensors (size, mtime)."""
+STALE_DAYS = 30  # an ONNX file unused this long is removed at the next build
+_MEMO = "weights.json"
+
+
+def cache_key(model_dir: Path, cache_dir: Path | None = None) -> str:
+    """Identity of the model by content: converter version + config.json bytes + the weights' SHA-256
+    (memoised by their stat under ``cache_dir``, see the module docstring)."""
     model_dir = Path(model_dir)
     weights = model_dir / "model.safetensors"
     try:
-        st = weights.stat()
         config = (model_dir / "config.json").read_bytes()
+        digest = _weights_sha256(weights, cache_dir)
     except OSError as exc:
         raise ModelError(
             f"cannot read the model files in {model_dir}: {exc}", hint=_reinstall_hint()
@@ -312,15 +320,66 @@ def cache_key(model_dir: Path) -> str:
     h = hashlib.sha256()
     h.update(f"planvec-bert-converter:{CONVERTER_VERSION}\n".encode())
     h.update(config)
-    h.update(f"\n{st.st_size}:{st.st_mtime_ns}".encode())
+    h.update(f"\n{digest}".encode())
     return h.hexdigest()[:16]
+
+
+def _weights_sha256(weights: Path, cache_dir: Path | None) -> str:
+    st = weights.stat()
+    stamp = f"{st.st_size}:{st.st_mtime_ns}"
+    memo_path = None if cache_dir is None else Path(cache_dir).expanduser() / CACHE_SUBDIR / _MEMO
+    memo: dict[str, dict[str, str]] = {}
+    if memo_path is not None:
+        try:
+            loaded = json.loads(memo_path.read_text(encoding="utf-8"))
+            memo = loaded if isinstance(loaded, dict) else {}
+        except (OSError, ValueError):
+            memo = {}
+    key = str(weights.resolve())
+    entry = memo.get(key)
+    if isinstance(entry, dict) and entry.get("stat") == stamp and isinstance(entry.get("sha256"), str):
+        return entry["sha256"]
+    digest = file_sha256(weights)
+    if memo_path is not None:
+        memo[key] = {"stat": stamp, "sha256": digest}
+        try:
+            memo_path.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(memo_path, json.dumps(memo, indent=1, sort_keys=True).encode())
+        except OSError:
+            pass  # a read-only cache: the hash is recomputed next time, nothing else changes
+    return digest
 
 
 def cached_model_path(model_dir: Path, cache_dir: Path) -> Path:
     """Where :func:`ensure_onnx_model` keeps the ONNX file for the weights in ``model_dir``."""
-    return (
-        Path(cache_dir).expanduser() / CACHE_SUBDIR / f"bert-c{CONVERTER_VERSION}-{cache_key(model_dir)}.onnx"
-    )
+    key = cache_key(model_dir, cache_dir)
+    return Path(cache_dir).expanduser() / CACHE_SUBDIR / f"bert-c{CONVERTER_VERSION}-{key}.onnx"
+
+
+def remove_stale(cache_dir: Path, keep: Path, now: float | None = None) -> list[Path]:
+    """Delete the cached ONNX files (and sidecars) of older converter versions and those unused for
+    :data:`STALE_DAYS` days, never ``keep``; returns what was removed."""
+    folder = Path(cache_dir).expanduser() / CACHE_SUBDIR
+    limit = (time.time() if now is None else now) - STALE_DAYS * 86400
+    removed = []
+    for onnx in folder.glob("bert-c*-*.onnx"):
+        if onnx == keep:
+            continue
+        old_converter = not onnx.name.startswith(f"bert-c{CONVERTER_VERSION}-")
+        try:
+            used = checksum_path(onnx).stat().st_mtime
+        except OSError:
+            used = 0.0
+        if old_converter or used < limit:
+            for p in (onnx, checksum_path(onnx)):
+                try:
+                    p.unlink()
+                except FileNotFoundError:
+                    pass
+                except OSError:
+                    continue
+            removed.append(onnx)
+    return removed
 
 
 def checksum_path(onnx_path: Path) -> Path:
@@ -384,6 +443,11 @@ def load_onnx_model(model_dir: Path, cache_dir: Path) -> tuple[Path, bytes]:
     data = _read_verified(path)
     if data is None:
         data = build_and_cache(model_dir, path)
+        for stale in remove_stale(cache_dir, path):
+            log.info("removed the unused cached ONNX model %s", stale)
+    else:
+        with contextlib.suppress(OSError):  # a read-only cache is still usable
+            os.utime(checksum_path(path))  # "in use": what remove_stale reads
     return path, data
 
 

@@ -251,11 +251,13 @@ class ArchiveReader:
     def __init__(self, src: IO[bytes], key: bytes | None = None, *, name: str = "the archive") -> None:
         self.src = src
         self.name = name
-        head = self._read(len(MAGIC) + 4, "header")
-        if not is_archive(head):
+        head = self.src.read(len(MAGIC) + 4)
+        if not is_archive(head) and not (head and MAGIC.startswith(head)):
             raise ArchiveError(
                 f"{name} is not a planvec backup archive", hint="give a file made by planvec backup"
             )
+        if len(head) < len(MAGIC) + 4:
+            raise ArchiveError(f"{name} is truncated (in the header)", hint="give a complete backup file")
         version, flags, compression = struct.unpack(">HBB", head[len(MAGIC) :])
         if version != FORMAT_VERSION or compression != COMPRESSION_ZLIB:
             raise ArchiveError(

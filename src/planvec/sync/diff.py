@@ -149,7 +149,14 @@ def apply_diff(
     group = max(batch_size, 512)
     for start in range(0, total, group):
         chunk = todo[start : start + group]
-        vectors = _vectors_for(store, diff, chunk, embedder, stats)
+        ticks = [start, start + len(chunk)]
+
+        def on_batch(n: int, ticks: list[int] = ticks) -> None:  # each embedder batch moves the bar
+            ticks[0] = min(ticks[0] + n, ticks[1])
+            if progress:
+                progress(f"embedding {name}", ticks[0], total)
+
+        vectors = _vectors_for(store, diff, chunk, embedder, stats, on_batch if progress else None)
         t0 = time.perf_counter()
         sparse = _sparse_for(sparse_encoder, chunk)
         points = [
@@ -173,7 +180,12 @@ def apply_diff(
 
 
 def _vectors_for(
-    store: VectorStore, diff: CollectionDiff, chunk: Sequence[StoreDoc], embedder: Embedder, stats: ApplyStats
+    store: VectorStore,
+    diff: CollectionDiff,
+    chunk: Sequence[StoreDoc],
+    embedder: Embedder,
+    stats: ApplyStats,
+    on_batch: Callable[[int], None] | None = None,
 ) -> np.ndarray:
     out = np.zeros((len(chunk), embedder.dimension), dtype=np.float32)
     reuse = {i: diff.reusable[d.content_hash] for i, d in enumerate(chunk) if d.content_hash in diff.reusable}
@@ -197,7 +209,7 @@ def _vectors_for(
     if need:
         t0 = time.perf_counter()
         texts = list(need)
-        vecs = embedder.embed(texts)
+        vecs = embedder.embed(texts, progress=on_batch) if on_batch else embedder.embed(texts)
         stats.embed_seconds += time.perf_counter() - t0
         stats.embedded += len(texts)
         for text, vec in zip(texts, vecs, strict=True):

@@ -25,7 +25,7 @@ from ..settings import Settings
 from ..store.base import CollectionSpec, VectorStore
 from ..wiring import model_key, model_meta
 from .diff import ProgressFn, Scope, apply_diff, diff_collection
-from .report import CollectionReport, KindReport, SyncReport, dedupe, dry_run_detail
+from .report import CollectionReport, KindReport, SyncReport, dedupe, dry_run_detail, would_embed
 
 
 class Resources(Protocol):
@@ -85,6 +85,7 @@ def parse_paths(
     include: Sequence[str] | None = None,
     exclude: Sequence[str] | None = None,
     prune: bool = False,
+    progress: ProgressFn | None = None,
 ) -> ParsedPaths:
     """Walk ``paths`` once and give each file to the kinds that claim it.
 
@@ -112,11 +113,15 @@ def parse_paths(
         _require_matches(tuple(include), sources, given)
     run = [KindFiles(k, c) for k, c in kinds]
     protected: set[str] = set()
-    for src in sources:
+    for i, src in enumerate(sources, 1):
+        if progress:
+            progress("parsing files", i - 1, len(sources))
         root = Path(src.root).resolve().as_posix()
         failed = _parse_one(src, root, run, settings.max_file_bytes, problems)
         if failed:
             protected.add(f"{root.rstrip('/')}/{src.rel}")
+    if progress and sources:
+        progress("parsing files", len(sources), len(sources))
     for kf in run:
         kf.parsed = combine(kf.kind, kf.parsed, kf.config)
     scope = Scope(
@@ -240,7 +245,9 @@ def index_paths(
     t_start = time.perf_counter()
     report = SyncReport(dry_run=dry_run, full=full)
     if parsed is None:
-        parsed = parse_paths(paths, kinds, settings, include=include, exclude=exclude, prune=prune)
+        parsed = parse_paths(
+            paths, kinds, settings, include=include, exclude=exclude, prune=prune, progress=progress
+        )
     key = model_key(embedder, sparse_encoder)
     by_kind = [(kf, kind_documents(kf, embedder, key)) for kf in parsed.kinds if not _idle(kf, store)]
     report.problems = [
@@ -313,8 +320,10 @@ def _sync_collection(
         deleted=len(diff.deleted),
         unchanged=diff.unchanged,
     )
+    report.note_changed([*diff.added, *diff.changed, *diff.moved])
     if report.dry_run:
-        report.changes[coll] = dry_run_detail(diff)
+        report.changes[coll] = dry_run_detail(diff, store)
+        cr.embedded = would_embed(diff)
         return cr
     st = apply_diff(
         store, diff, embedder, sparse_encoder, batch_size=settings.upsert_batch, progress=progress

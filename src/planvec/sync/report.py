@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..records import FileProblem, StoreDoc
+from ..store.base import VectorStore
 from .diff import CollectionDiff
 
 EXIT_OK = 0
@@ -58,6 +59,22 @@ class SyncReport:
     kinds: dict[str, KindReport] = field(default_factory=dict)
     # dry-run detail: collection -> {"added": [...], "updated": [...], "deleted": [...], "moved": [...]}
     changes: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # Files (relative to their root) whose records this run adds, updates or moves: the CLI shows
+    # the reading warnings of these only, unless asked for all (-v).
+    changed_files: list[str] = field(default_factory=list)
+
+    def note_changed(self, docs: Iterable[StoreDoc]) -> None:
+        seen = set(self.changed_files)
+        for d in docs:
+            f = str(d.payload.get("file") or "")
+            if f and f not in seen:
+                seen.add(f)
+                self.changed_files.append(f)
+
+    def warnings_of_changed(self) -> list[str]:
+        """The warnings about files this run changed (each warning starts with its file's path)."""
+        changed = set(self.changed_files)
+        return [w for w in self.warnings if w.split(":", 1)[0] in changed]
 
     @property
     def plan(self) -> dict[str, dict[str, list[str]]]:
@@ -110,14 +127,26 @@ def dedupe(docs: Iterable[StoreDoc], warnings: list[str] | None = None) -> list[
     return list(seen.values())
 
 
-def dry_run_detail(diff: CollectionDiff) -> dict[str, list[str]]:
-    def label(d: StoreDoc) -> str:
-        p = d.payload
+def dry_run_detail(diff: CollectionDiff, store: VectorStore | None = None) -> dict[str, list[str]]:
+    """What a dry run would change, as ``file:line id title`` lines (deleted points read from
+    ``store``; their ids when it is not given)."""
+
+    def label(p: dict[str, Any]) -> str:
         return f"{p.get('file')}:{p.get('line')} {p.get('task_id') or ''} {p.get('title')}".replace("  ", " ")
 
+    deleted: list[str] = list(diff.deleted)
+    if store is not None and diff.deleted:
+        found = {sp.id: sp.payload for sp in store.retrieve(diff.collection, diff.deleted)}
+        deleted = [label(found[i]) if i in found else i for i in diff.deleted]
     return {
-        "added": [label(d) for d in diff.added],
-        "updated": [label(d) for d in diff.changed],
-        "moved": [label(d) for d in diff.moved],
-        "deleted": list(diff.deleted),
+        "added": [label(d.payload) for d in diff.added],
+        "updated": [label(d.payload) for d in diff.changed],
+        "moved": [label(d.payload) for d in diff.moved],
+        "deleted": deleted,
     }
+
+
+def would_embed(diff: CollectionDiff) -> int:
+    """How many texts applying ``diff`` would give the model: the distinct texts to embed that no
+    stored point with the same content already holds (as :func:`~planvec.sync.diff.apply_diff`)."""
+    return len({d.text for d in diff.to_embed if d.content_hash not in diff.reusable})

@@ -1,43 +1,62 @@
-"""Python manifests and lockfiles into :class:`DepFile` records."""
+"""Python manifests and lockfiles into :class:`DepFile` records.
+
+One entry point per format (the formats table picks it by file name); the parsing itself lives in
+``python_requirements`` (pip requirements files), ``python_pyproject`` (+ ``python_poetry``),
+``python_locks`` (poetry.lock, uv.lock) and ``python_pipenv`` (Pipfile, Pipfile.lock). Each entry
+point never raises: an unexpected error becomes a FileProblem for the whole file.
+
+What the records hold, for every Python format (ecosystem "pypi"):
+
+* ``name``: the PEP 503 name; extras asked for (``requests[socks]``) are in ``extras``.
+* ``specifier``: a PEP 440 specifier set as ``packaging`` writes it (``<3,>=2``), "" for none;
+  Poetry's ``^1.2`` / ``~1.2`` / bare versions are converted (``>=1.2,<2``), an ``a || b`` stays as
+  written with a warning.
+* ``version``: the exact version of an ``==X`` (not ``==X.*``) or ``===X`` pin, or the locked one.
+* ``marker``: the PEP 508 environment marker (Poetry's ``python`` / ``platform`` and Pipfile's
+  marker keys become one).
+* ``source``: a non-registry origin as written (``-e ./pkg``, ``git+https://...@v1``, a URL).
+* ``group``: the extra, dependency group or Poetry group; ``constraint`` for the constraints of a
+  requirements ``-c`` file; the included file's path for dependencies copied from a ``-r`` include.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ...records import FileProblem
 from ..base import Source
+from . import python_locks, python_pipenv, python_pyproject, python_requirements
 from .records import DepFile
 
 
+def _never_raise(source: Source, fmt: str, lockfile: bool, parse: Callable[[Source], DepFile]) -> DepFile:
+    try:
+        return parse(source)
+    except Exception as exc:  # a parser bug must not stop the run: the file is reported instead
+        reason = f"cannot parse {fmt}: {type(exc).__name__}: {exc}"
+        problem = FileProblem(source.rel, reason)
+        return DepFile(source.rel, fmt, lockfile, warnings=source.warnings, problems=(problem,))
+
+
 def parse_requirements(source: Source) -> DepFile:
-    return DepFile(
-        source.rel, "requirements", False, problems=(FileProblem(source.rel, "parser not written yet"),)
-    )
+    return _never_raise(source, "requirements", False, python_requirements.parse_requirements)
 
 
 def parse_pyproject(source: Source) -> DepFile:
-    return DepFile(
-        source.rel, "pyproject", False, problems=(FileProblem(source.rel, "parser not written yet"),)
-    )
+    return _never_raise(source, "pyproject", False, python_pyproject.parse_pyproject)
 
 
 def parse_poetry_lock(source: Source) -> DepFile:
-    return DepFile(
-        source.rel, "poetry_lock", False, problems=(FileProblem(source.rel, "parser not written yet"),)
-    )
+    return _never_raise(source, "poetry.lock", True, python_locks.parse_poetry_lock)
 
 
 def parse_uv_lock(source: Source) -> DepFile:
-    return DepFile(
-        source.rel, "uv_lock", False, problems=(FileProblem(source.rel, "parser not written yet"),)
-    )
+    return _never_raise(source, "uv.lock", True, python_locks.parse_uv_lock)
 
 
 def parse_pipfile(source: Source) -> DepFile:
-    return DepFile(
-        source.rel, "pipfile", False, problems=(FileProblem(source.rel, "parser not written yet"),)
-    )
+    return _never_raise(source, "Pipfile", False, python_pipenv.parse_pipfile)
 
 
 def parse_pipfile_lock(source: Source) -> DepFile:
-    return DepFile(
-        source.rel, "pipfile_lock", False, problems=(FileProblem(source.rel, "parser not written yet"),)
-    )
+    return _never_raise(source, "Pipfile.lock", True, python_pipenv.parse_pipfile_lock)

@@ -31,6 +31,7 @@ class Dependency:
     marker: str = ""  # PEP 508 environment marker, cargo target cfg, npm "os"/"cpu" ...
     source: str = ""  # non-registry origin as written: URL, VCS, path, "-e ./pkg"
     description: str = ""  # found offline (node_modules/<name>/package.json, installed metadata)
+    extras: tuple[str, ...] = ()  # extras the declaration asks for (pypi ``requests[socks]``: socks)
 
 
 @dataclass(frozen=True, slots=True)
