@@ -150,12 +150,17 @@ def _keys(e: Element) -> list[str]:
     return _names(keys)
 
 
-def _config_text(e: Element) -> str:
-    where = e.file or ""
-    name = e.name.rsplit("#", 1)[-1] if e.element == "config_section" else e.name
-    head = f"{LABELS[e.element]} {name}" + (f" of {where}" if where and where != name else "")
-    keys = _keys(e)
-    return f"{head}: {'; '.join(keys[:LIST_ITEMS])}" if keys else head
+def _config_text(e: Element, members: Sequence[Element]) -> str:
+    """A configuration file or section: its name and where it is, then the parser's description
+    (a short text of its keys, written for embedding), else its keys and sections."""
+    name = short_name(e) if e.element == "config_section" else e.name
+    head = f"{LABELS[e.element]} {name}" + (f" of {e.file}" if e.file and e.file != name else "")
+    if e.description:  # (a file's description names the file already)
+        return e.description if e.name in e.description else f"{head}: {e.description}"
+    keys = _keys(e)[:LIST_ITEMS]
+    if members:
+        keys.append(f"sections {_listed([short_name(m) for m in members])}")
+    return f"{head}: {'; '.join(keys)}" if keys else head
 
 
 def element_text(e: Element, parent: Element | None, members: Sequence[Element], path: str) -> str:
@@ -163,9 +168,7 @@ def element_text(e: Element, parent: Element | None, members: Sequence[Element],
     if e.element == "operation":
         text = _operation_text(e)
     elif e.element in ("config_section", "config_file"):
-        text = _config_text(e if e.file else replace(e, file=path))
-        if members:
-            text += f"; sections {_listed([short_name(m) for m in members])}"
+        return _config_text(e if e.file else replace(e, file=path), members)[:TEXT_CHARS]
     elif e.parent and e.element in ("column", "property", "field", "rpc", "index", "enum", "message"):
         text = _member_text(e, parent)
     else:
