@@ -65,7 +65,7 @@ MIGRATED = SchemaFile(
             "public.users", "id", "bigint", 2, "db/migrations/0001_init.sql", nullable=False, primary_key=True
         ),
         col("public.users", "email", "varchar(320)", 3, "db/migrations/0003_email.sql", nullable=False),
-        col("public.users", "name", "text", 4, "db/migrations/0001_init.sql"),
+        col("public.users", "name", "text", 4, "db/migrations/0004_name.sql", nullable=False),
         col("public.users", "phone", "text", 1, "db/migrations/0002_phone.sql", desc="mobile number"),
         col("public.users", "created_at", "TIMESTAMP WITH TIME ZONE", 5, "db/migrations/0001_init.sql"),
     ),

@@ -59,7 +59,8 @@ def test_drift_exit_code_json_and_markdown(
     out = capsys.readouterr().out
     assert out.startswith("2 drifts\n")
     assert "  [2] public.users  db/schema.sql:1  (4 members)" in out
-    assert "    email: varchar(320) in [1], varchar(255) in [2]" in out
+    assert "    email: varchar(320) NOT NULL in [1], varchar(255) NOT NULL in [2]" in out
+    assert "    name: text NOT NULL in [1], text in [2]" in out
     assert md.read_text(encoding="utf-8").startswith("# Schema drift\n")
     assert main(["schemas", "drift", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)

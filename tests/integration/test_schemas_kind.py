@@ -320,7 +320,10 @@ def test_drift_between_the_ddl_and_the_migrations_and_two_protos(indexed: Engine
     (diff,) = users.differences
     assert diff.only_a == ["phone"] and diff.only_b == []
     # timestamptz = TIMESTAMP WITH TIME ZONE: not a difference; the email's length is
-    assert diff.changed == [{"name": "email", "a": "varchar(320)", "b": "varchar(255)"}]
+    assert diff.changed == [
+        {"name": "email", "a": "varchar(320) NOT NULL", "b": "varchar(255) NOT NULL"},
+        {"name": "name", "a": "text NOT NULL", "b": "text"},  # NOT NULL added by a migration
+    ]
     (proto_diff,) = drifts[("message", "User")].differences
     assert proto_diff.only_b == ["phone"]
     md = markdown(list(drifts.values()))

@@ -46,7 +46,7 @@ def test_schemas_view(server: str) -> None:
             # the drift panel loads with the view
             drift = page.locator("#sch-drift")
             expect(drift).to_contain_text("table users", timeout=15_000)
-            expect(drift).to_contain_text("email: varchar(320) vs varchar(255)")
+            expect(drift).to_contain_text("email: varchar(320) NOT NULL vs varchar(255) NOT NULL")
             expect(drift).to_contain_text("message User")
             # search with a filter; clicking a column opens its table
             page.select_option("#sch-element", "column")

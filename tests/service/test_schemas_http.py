@@ -85,7 +85,11 @@ def test_drift(client: TestClient) -> None:
     assert body["drift"] is True and body["count"] == 2
     users = next(d for d in body["drifts"] if d["name"] == "users")
     assert [s["file"] for s in users["sides"]] == ["db/migrations/0001_init.sql", "db/schema.sql"]
-    assert users["differences"][0]["changed"] == [{"name": "email", "a": "varchar(320)", "b": "varchar(255)"}]
+    assert users["differences"][0]["changed"][0] == {
+        "name": "email",
+        "a": "varchar(320) NOT NULL",
+        "b": "varchar(255) NOT NULL",
+    }
 
 
 def test_search_kind_schemas(client: TestClient) -> None:

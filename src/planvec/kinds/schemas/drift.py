@@ -6,7 +6,7 @@ Schema titled ``User``); each group of two or more is compared member by member 
 properties by name, with their types (compared case-, space- and synonym-insensitively:
 ``TIMESTAMPTZ`` = ``timestamp with time zone``). A group whose definitions differ is a drift,
 reported with every side (file:line, members) and, per pair of sides that differ, the members found
-on one side only and those whose type changed. Typical drifts: a DDL file against the schema the
+on one side only and those whose type or nullability (required-ness, label) changed. Typical drifts: a DDL file against the schema the
 migrations give, two services' copies of one proto message.
 """
 
@@ -46,12 +46,26 @@ def normal_type(value: str) -> str:
     return _SYNONYMS.get(base, base) + paren + rest
 
 
+def signature(m: StoredElement) -> str:
+    """What a member's definition says, as compared: its type, then NOT NULL / required /
+    repeated when it says so (``varchar(255) NOT NULL``)."""
+    a = m.attributes
+    parts = [m.type]
+    if a.get("nullable") is False:
+        parts.append("NOT NULL")
+    if a.get("required") is True:
+        parts.append("required")
+    if a.get("label") in ("repeated", "optional", "required"):
+        parts.append(str(a["label"]))
+    return " ".join(p for p in parts if p)
+
+
 @dataclass(frozen=True, slots=True)
 class Side:
     """One definition of a drifting element."""
 
     element: StoredElement
-    members: dict[str, str]  # member name -> its type as written
+    members: dict[str, str]  # member name -> its signature (type and constraints, as written)
 
     def to_dict(self) -> dict[str, Any]:
         e = self.element
@@ -128,7 +142,7 @@ def find_drift(elements: Sequence[StoredElement]) -> list[Drift]:
         if family is None or (e.root, e.source, e.name) in seen:
             continue
         seen.add((e.root, e.source, e.name))
-        members = {m.short: m.type for m in members_of(e, index) if m.element in MEMBERS[family]}
+        members = {m.short: signature(m) for m in members_of(e, index) if m.element in MEMBERS[family]}
         groups.setdefault((family, e.short.lower()), []).append(Side(e, members))
     out = []
     for (family, _), sides in sorted(groups.items()):

@@ -138,7 +138,7 @@ def _key(m: StoredElement) -> str:
         for label, on in (
             ("PK", a.get("primary_key") is True),
             ("FK", bool(m.references) and m.element == "column"),
-            ("UQ", a.get("unique") is True),
+            ("UQ", a.get("unique") is True and a.get("primary_key") is not True),
         )
         if on
     ]
