@@ -6,8 +6,9 @@ Schema titled ``User``); each group of two or more is compared member by member 
 properties by name, with their types (compared case-, space- and synonym-insensitively:
 ``TIMESTAMPTZ`` = ``timestamp with time zone``). A group whose definitions differ is a drift,
 reported with every side (file:line, members) and, per pair of sides that differ, the members found
-on one side only and those whose type or nullability (required-ness, label) changed. Typical drifts: a DDL file against the schema the
-migrations give, two services' copies of one proto message.
+on one side only and those whose type or nullability (required-ness, label) changed. Typical
+drifts: a DDL file against the schema the migrations give, two services' copies of one proto
+message.
 """
 
 from __future__ import annotations
