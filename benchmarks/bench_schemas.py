@@ -103,8 +103,9 @@ def write_sql(path: Path, tables: int, columns: int) -> None:
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
-def operations(n: int) -> list[tuple[str, str, str, str]]:
-    """(method, path, operationId, summary) of ``n`` operations over the resources."""
+def operations(n: int) -> list[tuple[str, str, str, str, str]]:
+    """(method, path, operationId, summary, response schema) of ``n`` operations over the
+    resources (one component schema per resource)."""
     ops = []
     verbs = (
         ("get", "", "list", "List {r}"),
@@ -117,19 +118,18 @@ def operations(n: int) -> list[tuple[str, str, str, str]]:
         r = RESOURCES[(i // len(verbs)) % len(RESOURCES)]
         method, suffix, verb, summary = verbs[i % len(verbs)]
         prefix = f"/v{1 + i // (len(verbs) * len(RESOURCES))}"
-        ops.append((method, f"{prefix}/{r}{suffix}", f"{verb}{r.title()}{i}", summary.format(r=r)))
+        ops.append((method, f"{prefix}/{r}{suffix}", f"{verb}{r.title()}{i}", summary.format(r=r), r.title()))
     return ops
 
 
 def write_openapi(path: Path, n: int) -> None:
     lines = ["openapi: 3.0.3", "info:", "  title: bench", "  version: '1'", "paths:"]
-    by_path: dict[str, list[tuple[str, str, str]]] = {}
-    for method, p, op_id, summary in operations(n):
-        by_path.setdefault(p, []).append((method, op_id, summary))
+    by_path: dict[str, list[tuple[str, str, str, str]]] = {}
+    for method, p, op_id, summary, schema in operations(n):
+        by_path.setdefault(p, []).append((method, op_id, summary, schema))
     for p, ops in by_path.items():
         lines.append(f"  {p}:")
-        for method, op_id, summary in ops:
-            schema = op_id.rstrip("0123456789")
+        for method, op_id, summary, schema in ops:
             lines += [f"    {method}:", f"      operationId: {op_id}", f"      summary: {summary}"]
             if "{id}" in p:
                 lines += [
@@ -145,9 +145,9 @@ def write_openapi(path: Path, n: int) -> None:
                 f"              schema: {{$ref: '#/components/schemas/{schema}'}}",
             ]
     lines += ["components:", "  schemas:"]
-    for op_id in sorted({o[2].rstrip("0123456789") for o in operations(n)}):
+    for schema in sorted({o[4] for o in operations(n)}):
         lines += [
-            f"    {op_id}:",
+            f"    {schema}:",
             "      type: object",
             "      properties:",
             "        id: {type: string}",
@@ -192,11 +192,18 @@ def records(tables: int, columns: int, n_ops: int) -> tuple[SchemaFile, SchemaFi
                 "path": p,
                 "summary": summary,
                 "parameters": [{"name": "id", "in": "path", "required": True}] if "{id}" in p else [],
-                "responses": {"200": op_id.rstrip("0123456789")},
+                "responses": {"200": schema},
             },
         )
-        for i, (m, p, op_id, summary) in enumerate(operations(n_ops))
+        for i, (m, p, op_id, summary, schema) in enumerate(operations(n_ops))
     ]
+    for schema in sorted({o[4] for o in operations(n_ops)}):
+        comp = f"components.{schema}"
+        ops += [
+            Element("schema", comp, "openapi", 1, "object"),
+            Element("property", f"{comp}.id", "openapi", 2, "string", "", comp),
+            Element("property", f"{comp}.name", "openapi", 3, "string", "a display name", comp),
+        ]
     return SchemaFile("db/schema.sql", "sql", tuple(els), dialect="postgres"), SchemaFile(
         "api/openapi.yaml", "openapi", tuple(ops)
     )
