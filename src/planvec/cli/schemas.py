@@ -42,8 +42,11 @@ def show_cmd(
     ],
     json_out: JsonOut = False,
 ) -> None:
-    """A table with its columns, keys, indexes and foreign keys in and out; an operation with its
-    parameters and schemas; a message with its fields; a schema with its properties."""
+    """One element with its members and relations.
+
+    A table with its columns, keys, indexes and foreign keys in and out; an operation with its
+    parameters and schemas; a message with its fields; a schema with its properties.
+    """
     data = show(_elements(ctx), name)
     if json_out:
         print_json(data)
@@ -61,8 +64,11 @@ def drift_cmd(
         Path | None, typer.Option("--markdown", help="Also write the report as Markdown to this file.")
     ] = None,
 ) -> None:
-    """Tables, messages and schemas defined in several places with different members (a DDL file vs
-    the migrations, two services' copies of a proto). Exit code 1 when there is drift."""
+    """Elements defined differently in several places; exit code 1 when there are any.
+
+    Tables, messages and schemas of one name whose columns, fields or properties differ: a DDL
+    file vs the migrations, two services' copies of a proto. Both sides with file:line.
+    """
     drifts = find_drift(_elements(ctx))
     if markdown_path is not None:
         try:
