@@ -53,6 +53,8 @@ def indexed(eng: Engine, tmp_path: Path) -> Engine:
         ("settings.toml", "[db]\nhost = 'x'\n", "config"),
         ("deploy/.env.example", "DB_HOST=localhost\n", "config"),
         (".env", "A=1\n", "config"),
+        ("deploy/prod.env", "A=1\n", "config"),
+        (".vscode/settings.jsonc", '{"a": 1, // why\n}', "config"),
     ],
 )
 def test_routing_by_name_then_content(rel: str, text: str, fmt: str) -> None:
@@ -75,6 +77,8 @@ def test_routing_by_name_then_content(rel: str, text: str, fmt: str) -> None:
         "notes.txt",
         "main.go",
         "composer.lock",
+        "pnpm-lock.yaml",
+        "web/x-lock.json",
     ],
 )
 def test_files_other_kinds_own_are_not_claimed(rel: str) -> None:

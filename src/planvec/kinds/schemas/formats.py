@@ -3,8 +3,8 @@
 - ``*.sql`` → SQL DDL, ``*.proto`` → protobuf;
 - ``*.json``, ``*.yaml``, ``*.yml`` → OpenAPI when :func:`openapi.looks_like` says so, else JSON
   Schema when :func:`jsonschema.looks_like` does, else a configuration file;
-- ``*.toml``, ``*.ini``, ``*.cfg``, ``*.conf``, ``.env*`` (and ``docker-compose*.y*ml`` through the
-  YAML rule) → configuration.
+- ``*.toml``, ``*.ini``, ``*.cfg``, ``*.conf``, ``*.jsonc``, ``.env``, ``.env.*``, ``*.env`` (and
+  ``docker-compose*.y*ml`` through the YAML rule) → configuration.
 
 Files other kinds own are left to them (:data:`OWNED_ELSEWHERE`: manifests and lockfiles are the
 dependencies kind's, Markdown the plans kind's), listed here once: the kind excludes them from its
@@ -29,6 +29,7 @@ INCLUDE: tuple[str, ...] = (
     "**/*.sql",
     "**/*.proto",
     "**/*.json",
+    "**/*.jsonc",
     "**/*.yaml",
     "**/*.yml",
     "**/*.toml",
@@ -37,6 +38,7 @@ INCLUDE: tuple[str, ...] = (
     "**/*.conf",
     "**/.env",
     "**/.env.*",
+    "**/*.env",
 )
 
 # File names (patterns, case-insensitive) that other kinds index: never parsed as schemas or config.
@@ -51,6 +53,9 @@ OWNED_ELSEWHERE: tuple[str, ...] = (
     "composer.json",
     "composer.lock",
     "*.lock",
+    "*-lock.json",
+    "*-lock.yaml",
+    "*.lock.json",
     "go.sum",
     "go.mod",
     "*.md",
@@ -58,7 +63,7 @@ OWNED_ELSEWHERE: tuple[str, ...] = (
 )
 EXCLUDE: tuple[str, ...] = tuple(f"**/{name}" for name in OWNED_ELSEWHERE)
 
-_CONFIG_NAMES = ("*.toml", "*.ini", "*.cfg", "*.conf", ".env", ".env.*")
+_CONFIG_NAMES = ("*.toml", "*.ini", "*.cfg", "*.conf", ".env", ".env.*", "*.env", "*.jsonc")
 _STRUCTURED = ("*.json", "*.yaml", "*.yml")
 
 # What the JSON/YAML routing falls back on when a parser module gives no ``looks_like`` of its own.
