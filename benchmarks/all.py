@@ -31,6 +31,7 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "migration": ("migration.py", [], ["--points", "20000", "--sizes", "5000,20000"]),
     "service": ("service_load.py", [], ["--quick"]),
     "deps": ("bench_deps.py", [], ["--packages", "200"]),
+    "schemas": ("bench_schemas.py", [], ["--tables", "10", "--operations", "14"]),
 }
 
 

@@ -42,6 +42,7 @@ class KindSettings(BaseModel):
     include: tuple[str, ...] | None = None  # globs of the files it claims (None: the kind's own)
     exclude: tuple[str, ...] = ()  # globs of files it leaves to other kinds
     collections: dict[str, str] = Field(default_factory=dict)  # role -> collection name
+    options: dict[str, Any] = Field(default_factory=dict)  # kind-specific (schemas: sql_dialect)
 
 
 def _default_data_dir() -> Path:

@@ -17,6 +17,7 @@ import typer
 from .. import __version__
 from ..errors import ConfigWarning, PlanvecError
 from . import admin, deps, deps_checks, index, migration, ops, search, security, serve, task, watch
+from . import schemas as schemas_cli
 from .common import State, err_console
 
 app = typer.Typer(
@@ -104,6 +105,7 @@ ops.register(app)
 migration.register(app)
 deps.register(app)
 deps_checks.register(app)
+schemas_cli.register(app)
 security.register(app)
 watch.register(app)
 task.register(app)

@@ -56,6 +56,15 @@ def search_cmd(
     severity: Annotated[
         str | None, typer.Option("--severity", help="Security: info..critical (a,b for several; high+).")
     ] = None,
+    element: Annotated[
+        str | None, typer.Option("--element", help="Schemas: table, column, operation, … (a,b for several).")
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="Schemas: sql, jsonschema, openapi, proto, config; security: markdown, rego, …"
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Number of results.")] = 10,
     min_score: Annotated[
         float | None, typer.Option("--min-score", help="Drop results scoring below this.")
@@ -110,8 +119,10 @@ def search_cmd(
     filters: SearchFilters | Mapping[str, Any] = plan_filters
     deps = dependency_filters(ecosystem, dev, direct, manifest, vulnerable)  # --kind dependencies
     security = {k: v for k, v in (("category", category), ("severity", severity)) if v}  # --kind security
-    if where or deps or security or (kind or DEFAULT_KIND) not in (DEFAULT_KIND, ALL):
-        filters = {**plan_filters.values(), **deps, **security, **filter_pairs(where or [])}
+    schema_filters = {k: v for k, v in (("element", element), ("format", fmt)) if v}  # schemas, security
+    kind_filters = {**deps, **security, **schema_filters}
+    if where or kind_filters or (kind or DEFAULT_KIND) not in (DEFAULT_KIND, ALL):
+        filters = {**plan_filters.values(), **kind_filters, **filter_pairs(where or [])}
     with engine(ctx, read_only=True) as eng:
         hits = eng.search(
             query,

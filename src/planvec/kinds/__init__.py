@@ -17,10 +17,12 @@ from .base import (
 )
 from .dependencies import DEPENDENCIES
 from .plans import PLANS
+from .schemas import SCHEMAS
 from .security import SECURITY
 
 REGISTRY.register(PLANS)
 REGISTRY.register(DEPENDENCIES)
+REGISTRY.register(SCHEMAS)
 REGISTRY.register(SECURITY)
 
 DEFAULT_KIND = PLANS.name  # what search and check read unless told otherwise
@@ -31,6 +33,7 @@ __all__ = [
     "DEPENDENCIES",
     "PLANS",
     "REGISTRY",
+    "SCHEMAS",
     "DocContext",
     "FilterModel",
     "Kind",

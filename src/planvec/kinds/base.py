@@ -158,6 +158,7 @@ def configure_from(kind: Kind, settings: Settings) -> KindConfig:
         collections={role: ks.collections.get(role, name) for role, name in kind.collections.items()},
         include=tuple(ks.include) if ks.include else tuple(kind.include),
         exclude=tuple(ks.exclude),
+        options=dict(ks.options),
     )
 
 

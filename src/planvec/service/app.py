@@ -38,6 +38,7 @@ from .routes import (
     tasks,
     web,
 )
+from .routes import schemas as schemas_routes
 from .routes.search import SearchFastPath
 from .state import Service
 
@@ -87,7 +88,7 @@ def create_app(
     security.attach_metrics(svc)
     modules = (
         search, collections, browse, index, documents, jobs, health, data, ops, security, tasks, web,
-        dependency_checks, dependencies,
+        dependency_checks, dependencies, schemas_routes,
     )  # fmt: skip
     for module in modules:
         app.include_router(module.router)

@@ -112,6 +112,7 @@ def parse_paths(
     walk = tuple(dict.fromkeys(g for _, c in kinds for g in c.include))
     exc = (*settings.exclude, *(exclude or ()))
     sources, problems = discover(given, include=walk, exclude=exc)
+    sources = _outside_data_dir(sources, settings.data_dir)
     if include:
         _require_matches(tuple(include), sources, given)
     run = [KindFiles(k, c) for k, c in kinds]
@@ -136,6 +137,25 @@ def parse_paths(
         prune=prune,
     )
     return ParsedPaths(run, problems, scope)
+
+
+def _outside_data_dir(sources: list[SourceFile], data_dir: Path) -> list[SourceFile]:
+    """The sources without planvec's own files (store metadata, API keys, backups) when a walked
+    directory holds the data directory (``planvec index .`` with ``--data-dir .planvec``): a kind
+    that reads JSON or YAML would otherwise index them, and re-index them after every run."""
+    try:
+        data = data_dir.expanduser().resolve()
+    except OSError:
+        return sources
+    holds: dict[Path, bool] = {}  # root -> whether the data directory lies under it
+    out = []
+    for src in sources:
+        if src.root not in holds:
+            root = src.root.resolve()
+            holds[src.root] = data != root and data.is_relative_to(root)
+        if not (holds[src.root] and src.path.resolve().is_relative_to(data)):
+            out.append(src)
+    return out
 
 
 def _parse_one(
@@ -287,6 +307,15 @@ def _sync_kinds(
             )
             report.collections.append(cr)
             report.kinds[kf.kind.name].collections.append(cr)
+
+
+def _idle(kf: KindFiles, store: VectorStore) -> bool:
+    """A kind that claimed no file of the run and has no collection yet: nothing to add or delete, so
+    the run leaves it out (no empty collection, no report line) — a repository without schema files
+    does not get an empty ``schemas`` collection. The default kind (plans) always runs."""
+    if kf.parsed or kf.kind.name == DEFAULT_KIND:
+        return False
+    return all(store.collection_info(coll) is None for coll in kf.config.indexed.values())
 
 
 def _idle(kf: KindFiles, store: VectorStore) -> bool:
