@@ -318,15 +318,6 @@ def _idle(kf: KindFiles, store: VectorStore) -> bool:
     return all(store.collection_info(coll) is None for coll in kf.config.indexed.values())
 
 
-def _idle(kf: KindFiles, store: VectorStore) -> bool:
-    """A kind that claimed no file of the run and has no collection yet: nothing to add or delete, so
-    the run leaves it out (no empty collection, no report line) — a repository without schema files
-    does not get an empty ``schemas`` collection. The default kind (plans) always runs."""
-    if kf.parsed or kf.kind.name == DEFAULT_KIND:
-        return False
-    return all(store.collection_info(coll) is None for coll in kf.config.indexed.values())
-
-
 def _sync_collection(
     store: VectorStore,
     kf: KindFiles,
