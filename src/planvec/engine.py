@@ -24,6 +24,7 @@ from .errors import CollectionNotFound, UsageError
 from .kinds import ALL, DEFAULT_KIND, REGISTRY, Kind, KindConfig
 from .kinds.plans import SearchFilters
 from .records import StoreDoc
+from .secrets import SENSITIVITY_FIELD, sensitivity_filter, split_sensitivity
 from .settings import SearchMode, Settings
 from .store.base import Filters, ScoredHit, SparseVec, VectorStore
 from .store.filters import matches_nothing
@@ -452,7 +453,9 @@ class Engine:
                 f"collection {coll!r} does not exist", hint="index some files first: planvec index PATH"
             )
         dimension, sparse = spec
+        values, levels = split_sensitivity(values)  # (every kind's filter: not the kind's model)
         f = kind.filters.to_store(values, lambda name: self.store.distinct_values(coll, name))
+        f = sensitivity_filter(f, levels)
         if matches_nothing(f):
             return None
         if mode != "dense" and not sparse:
@@ -463,20 +466,22 @@ class Engine:
 
     @staticmethod
     def _filter_values(kind: Kind, filters: SearchFilters | Mapping[str, Any] | None) -> dict[str, Any]:
-        """The filters that are set, checked by the kind's filter model (unknown names refused)."""
+        """The filters that are set, checked by the kind's filter model (unknown names refused);
+        ``sensitivity``, the filter of every kind, is checked here and left in."""
         if filters is None:
             values: dict[str, Any] = {}
         elif isinstance(filters, SearchFilters):
             values = filters.values()
         else:
             values = {k: v for k, v in filters.items() if v is not None and v != () and v != []}
-        unknown = [k for k in values if k not in kind.filters.names]
+        own, _ = split_sensitivity(values)
+        unknown = [k for k in own if k not in kind.filters.names]
         if unknown:
-            known = ", ".join(kind.filters.names) or "none"
+            known = ", ".join((*kind.filters.names, SENSITIVITY_FIELD))
             raise UsageError(
                 f"kind {kind.name!r} has no filter {', '.join(unknown)}", hint=f"its filters: {known}"
             )
-        kind.filters.check(values)
+        kind.filters.check(own)
         return values
 
     def _embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]:

@@ -104,6 +104,7 @@ def _print_report(r: SyncReport) -> None:
             )
             docs = " ".join(f"{role} {n}" for role, n in k.documents.items())
             out.print(f"  {name:<12} files {k.files}  {docs}  |  {colls}", markup=False)
+    _print_secrets(r)
     err = err_console()
     for w in r.warnings[:20]:
         err.print(f"[yellow]warning:[/] {w}", highlight=False)
@@ -114,3 +115,17 @@ def _print_report(r: SyncReport) -> None:
     if r.problems:
         files = len({p.path for p in r.problems})  # a file can have several (one per task it lost)
         err.print(f"partial run: {len(r.problems)} problem(s) in {files} file(s), listed above (exit code 3)")
+
+
+def _print_secrets(r: SyncReport) -> None:
+    """One line on what the secret step redacted and classified (nothing when it found nothing)."""
+    if not (r.secrets or r.personal or r.sensitive_files):
+        return
+    types = ", ".join(f"{t} {n}" for t, n in r.secret_types.items())
+    people = ", ".join(f"{t} {n}" for t, n in r.personal.items())
+    parts = [f"secrets redacted {r.secrets}" + (f" ({types})" if types else "")]
+    if people:
+        parts.append(f"personal data {sum(r.personal.values())} ({people})")
+    if r.sensitive_files:
+        parts.append(f"secret files withheld {len(r.sensitive_files)} (listed below)")
+    out_console().print("  |  ".join(parts), markup=False)
