@@ -142,7 +142,12 @@ def test_toy_kind_indexes_next_to_plans_and_resyncs_to_nothing(todo_kind, eng: E
     info = eng.store.collection_info("todo_items")
     assert info is not None and info.points == 3
     # (sensitivity: the index every collection gets, see planvec.secrets)
-    assert info.payload_indexes == {"done": "bool", "file": "keyword", "kind": "keyword", "sensitivity": "keyword"}
+    assert info.payload_indexes == {
+        "done": "bool",
+        "file": "keyword",
+        "kind": "keyword",
+        "sensitivity": "keyword",
+    }
     again = eng.index([tree])
     assert (again.embedded, again.added, again.deleted, again.updated) == (0, 0, 0, 0)
 

@@ -81,6 +81,16 @@ _UNPREFIXED: tuple[tuple[BasePlugin, str], ...] = (
 # The words of the keyword detector and of the high-entropy context (the lines it runs on).
 _KEYWORDS = ("key", "pass", "pwd", "secret", "token", "credential", "creds", "contrase", "auth", "bearer",
              "priv", "signature", "cookie", "session")  # fmt: skip
+# Which detector wins where spans overlap: a private key block, a token plugin, then planvec's key
+# rules (rank 2, every other type), detect-secrets' keyword detector, and high entropy last.
+_RANK = {
+    "private-key": 0,
+    **{type_: 1 for _, type_, _ in _PLUGINS},
+    **{type_: 1 for _, type_ in _UNPREFIXED},
+    "secret-keyword": 3,
+    "bearer-token": 4,
+    "high-entropy-string": 4,
+}
 _KEYWORD = KeywordDetector()
 _B64 = Base64HighEntropyString(limit=4.5)
 _HEX = HexHighEntropyString(limit=3.0)
@@ -96,10 +106,8 @@ _MAX_KEY_BLOCK = 20_000  # characters searched for the END line of a private key
 def secret_spans(text: str, path: str) -> list[Span]:
     """Every secret in ``text`` (a file's content, or one string of a document) with its line,
     without overlaps (the most specific detector wins)."""
-    found = list(_private_keys(text))
-    found.extend(key_spans(text, path))
-    found.extend(_line_spans(text, path))
-    return merge(found)
+    found = [*_private_keys(text), *_line_spans(text, path), *key_spans(text, path)]
+    return merge(sorted(found, key=lambda sp: _RANK.get(sp.type, 2)))
 
 
 def merge(spans: Iterable[Span]) -> list[Span]:

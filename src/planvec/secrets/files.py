@@ -49,12 +49,6 @@ def sensitive_content(rel: str, text: str) -> str | None:
         return None
     if low in _TOKEN_RC and _RC_SECRET_RE.search(text):
         return f"a {low} file holding a token or a password"
-    if _KUBECONFIG_RE.search(text) and _KUBE_SECRET_RE.search(text):
+    if "Config" in text and _KUBECONFIG_RE.search(text) and _KUBE_SECRET_RE.search(text):
         return "a kubeconfig holding a token or a client key"
     return None
-
-
-def needs_content(rel: str) -> bool:
-    """Whether :func:`sensitive_content` may say yes for ``rel`` (its text is then worth a look)."""
-    low = rel.rsplit("/", 1)[-1].lower()
-    return low in _TOKEN_RC or low.endswith((".yaml", ".yml", "config")) or "kubeconfig" in low

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..records import StoreDoc, content_hash, payload_hash
 from .detect import merge, secret_spans
-from .files import needs_content, sensitive_content, sensitive_name
+from .files import sensitive_content, sensitive_name
 from .findings import Finding, Span, category_of, finding, marker
 from .personal import personal_spans
 from .salt import load_salt
@@ -109,7 +109,7 @@ class Guard:
 
     def withholds_content(self, rel: str, text: str) -> bool:
         """Whether the file ``rel`` is withheld from every kind by what it holds (reported)."""
-        return needs_content(rel) and self._withhold(rel, sensitive_content(rel, text))
+        return self._withhold(rel, sensitive_content(rel, text))
 
     def _withhold(self, rel: str, reason: str | None) -> bool:
         if reason is None:
