@@ -35,7 +35,8 @@ AWS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"  # AWS's documented example pair
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 GITHUB = "ghp_" + "Zq8vK2mN5pL7xR1tY4wB6cD9fH3jS0gA1uE2"
 PASSWORD = "S3cr3t-Pl4nv3c-Z9qW"
-JWT = f"{_b64url({'alg': 'HS256', 'typ': 'JWT'})}.{_b64url({'sub': 'planvec-test', 'n': 42})}.Qm9ndXNTaWduYXR1cmVQbGFudmVjWDk"
+JWT_SIGNATURE = "Qm9ndXNTaWduYXR1cmVQbGFudmVjWDk"
+JWT = f"{_b64url({'alg': 'HS256', 'typ': 'JWT'})}.{_b64url({'sub': 'planvec-test', 'n': 42})}.{JWT_SIGNATURE}"
 BASIC_PASSWORD = "B4s1cAuthPl4ntQ"
 KEY_BODY = (
     "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
