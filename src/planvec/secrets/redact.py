@@ -32,6 +32,8 @@ _MARKER_RE = re.compile(r"\[?REDACTED:([a-z0-9-]+)\]?")
 _KEEP_KEYS = frozenset({"root", "file", "content_hash", "payload_hash"})  # what sync reads back
 _CROSS_MIN = 8  # a value found in one string is also cut out of the others from this length on
 _YAML_SUFFIXES = (".yaml", ".yml")
+_BLOCK_RE = re.compile(r"[|>][+-]?\s*$")
+_SCALAR_START_RE = re.compile(r"(?:^|:|^\s*-|[\[{,])\s+$|^\s*$")
 
 
 def redact(text: str, spans: Iterable[Span], *, yaml: bool = False) -> str:
@@ -54,12 +56,16 @@ def redact(text: str, spans: Iterable[Span], *, yaml: bool = False) -> str:
 
 
 def _starts_scalar(text: str, start: int, end: int) -> bool:
-    before = text[text.rfind("\n", 0, start) + 1 : start]
-    after = text[end : end + 1]
-    if before[-1:] in ('"', "'") or after in ('"', "'"):
+    """Whether a value at ``start`` begins a plain YAML scalar: after ``key: ``, ``- `` or nothing."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[line_start:start]
+    if text[end : end + 1] in ('"', "'"):
         return False
-    head = before.rstrip()
-    return not head or head.endswith((":", "-")) or head.endswith("- ")
+    if not before.strip():  # the first line of a block scalar (``key: |``) is text, not a scalar
+        previous = text[text.rfind("\n", 0, max(line_start - 1, 0)) + 1 : max(line_start - 1, 0)]
+        if _BLOCK_RE.search(previous):
+            return False
+    return bool(_SCALAR_START_RE.search(before))
 
 
 def sensitivity(texts: Iterable[str], personal: bool = False, secret: bool = False) -> str:
