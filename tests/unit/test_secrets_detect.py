@@ -52,7 +52,7 @@ def _found(text: str, path: str = "notes.md") -> list[tuple[str, int, str]]:
             'headers = {"Authorization": "Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0ffeeddcc"}',
             "bearer-token",
             "9f8e7d6c5b4a39281706f5e4d3c2b1a0ffeeddcc",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_planted_secrets_are_found(line: str, type_: str, value: str) -> None:
@@ -68,8 +68,9 @@ def test_config_key_rules_in_config_files() -> None:
         ("default-password", 2, "admin123"),
         ("private-key", 7, "k3y-Mat3rial"),
     ]
-    yaml = 'db:\n  password: "CHANGE_ME_DB_PASSWORD"\n  credentials: config/credentials/gcp.json\n  secretName: x\n'
-    yaml += "  api-key: {{ .Values.key }}\n  token: ${TOKEN}\n  jwt-private-key: |\n  passphrase: hunter2hunter2\n"
+    yaml = 'db:\n  password: "CHANGE_ME_DB_PASSWORD"\n  credentials: config/credentials/gcp.json\n'
+    yaml += "  secretName: x\n  api-key: {{ .Values.key }}\n  token: ${TOKEN}\n  jwt-private-key: |\n"
+    yaml += "  passphrase: hunter2hunter2\n"
     assert _found(yaml, "k8s/app.yaml") == [("password", 8, "hunter2hunter2")]
 
 

@@ -29,9 +29,17 @@ def test_secret_by_name(rel: str) -> None:
 
 @pytest.mark.parametrize(
     "rel",
-    [".env.example", "config/.env.sample", ".env.template", "credentials.example.json", "id_rsa.pub", "plan.md",
-     "keys.md", "docs/credentials-guide.md.sample"],
-)  # fmt: skip
+    [
+        ".env.example",
+        "config/.env.sample",
+        ".env.template",
+        "credentials.example.json",
+        "id_rsa.pub",
+        "plan.md",
+        "keys.md",
+        "docs/credentials-guide.md.sample",
+    ],
+)
 def test_not_secret_by_name(rel: str) -> None:
     assert sensitive_name(rel) is None
 

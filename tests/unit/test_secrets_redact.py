@@ -13,11 +13,13 @@ from planvec.records import finish_doc
 from planvec.secrets import SALT_NAME, Guard, load_salt, redact, secret_spans, sensitivity
 
 GH = "ghp_" + "Zq8vK2mN5pL7xR1tY4wB6cD9fH3jS0gA1uE2"
-KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5jKo6GpSf9vsLoAoGCCqGSM49\n-----END EC PRIVATE KEY-----"
+KEY_LINE = "MHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5jKo6GpSf9vsLoAoGCCqGSM49"
+KEY = f"-----BEGIN EC PRIVATE KEY-----\n{KEY_LINE}\n-----END EC PRIVATE KEY-----"
 
 
 def test_redact_keeps_lines_and_yaml() -> None:
-    text = f"a: 1\nkey: |\n  {KEY.replace(chr(10), chr(10) + '  ')}\npassword: Zq9-vK2mN5pL\nurl: https://u:Pa55w0rdQ9@h/x\nz: 2\n"
+    block = KEY.replace("\n", "\n  ")
+    text = f"a: 1\nkey: |\n  {block}\npassword: Zq9-vK2mN5pL\nurl: https://u:Pa55w0rdQ9@h/x\nz: 2\n"
     spans = secret_spans(text, "c.yaml")
     out = redact(text, spans, yaml=True)
     assert out.count("\n") == text.count("\n")
