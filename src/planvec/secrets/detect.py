@@ -13,9 +13,11 @@ any detector used here, so the gate costs no recall; it skips most lines of pros
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from detect_secrets.filters.heuristic import (
     is_indirect_reference,
@@ -48,18 +50,17 @@ from detect_secrets.plugins.twilio import TwilioKeyDetector
 from detect_secrets.util.filetype import determine_file_type
 
 from .findings import Span
-from .keys import is_placeholder, key_spans, key_type
+from .keys import is_config_file, is_placeholder, key_spans, key_type
 
 # The token plugins, most specific first, with the type planvec reports and the literals (lower
 # case) one of which any match of the plugin contains. Left out: the IBM, Cloudant and SoftLayer
 # plugins (keyword rules that the general ones cover), Artifactory's ``AP...`` pattern and public IP
 # addresses (noise in plans and manifests).
-_GITLAB = ("glpat-", "gldt-", "glft-", "glsoat-", "glrt-", "glcbt-", "glimt-", "glptt-", "glagent-", "gloas-")
 _PLUGINS: tuple[tuple[BasePlugin, str, tuple[str, ...]], ...] = (
     (AWSKeyDetector(), "aws-key", ("akia", "asia", "abia", "acca", "a3t", "aws")),
-    (GitHubTokenDetector(), "github-token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
-    (GitLabTokenDetector(), "gitlab-token", (*_GITLAB, "gr1348941")),
-    (SlackDetector(), "slack-token", ("xox", "hooks.slack")),
+    (GitHubTokenDetector(), "github-token", ("gh",)),  # (few needles: each is a scan of the text)
+    (GitLabTokenDetector(), "gitlab-token", ("gl", "gr1348941")),
+    (SlackDetector(), "slack-token", ("xox", "slack")),
     (StripeDetector(), "stripe-key", ("k_live_",)),
     (OpenAIDetector(), "openai-key", ("t3blbkfj",)),
     (SendGridDetector(), "sendgrid-key", ("sg.",)),
@@ -78,9 +79,16 @@ _UNPREFIXED: tuple[tuple[BasePlugin, str], ...] = (
     (TelegramBotTokenDetector(), "telegram-token"),
     (TwilioKeyDetector(), "twilio-key"),
 )
+# What each of them needs, as a pattern that starts with a literal (which the regex engine finds
+# fast): two dots around 6 characters, a colon before 35, the two capitals.
+_UNPREFIXED_GATES = (
+    re.compile(r"\.[\w-]{6}\."),
+    re.compile(r":[\w-]{35}"),
+    re.compile(r"AC[a-z0-9]{32}|SK[a-z0-9]{32}"),
+)
 # The words of the keyword detector and of the high-entropy context (the lines it runs on).
-_KEYWORDS = ("key", "pass", "pwd", "secret", "token", "credential", "creds", "contrase", "auth", "bearer",
-             "priv", "signature", "cookie", "session")  # fmt: skip
+_KEYWORDS = ("key", "pass", "pwd", "secret", "token", "cred", "contrase", "auth", "bearer", "priv",
+             "signature", "cookie", "session")  # fmt: skip
 # Which detector wins where spans overlap: a private key block, a token plugin, then planvec's key
 # rules (rank 2, every other type), detect-secrets' keyword detector, and high entropy last.
 _RANK = {
@@ -95,6 +103,13 @@ _KEYWORD = KeywordDetector()
 _B64 = Base64HighEntropyString(limit=4.5)
 _HEX = HexHighEntropyString(limit=3.0)
 
+# Needle -> the plugins (indexes in _PLUGINS; -1: the keyword detectors) whose matches contain it.
+_NEEDLES: dict[str, list[int]] = {}
+for _i, (_plugin, _type, _needles) in enumerate(_PLUGINS):
+    for _n in _needles:
+        _NEEDLES.setdefault(_n, []).append(_i)
+for _n in _KEYWORDS:
+    _NEEDLES.setdefault(_n, []).append(-1)
 _BEARER_RE = re.compile(r"\bbearer\s+([A-Za-z0-9\-._~+/]{20,}=*)", re.IGNORECASE)
 _PRIVATE_KEY_RE = re.compile(
     r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----|PuTTY-User-Key-File-\d+:[^\n]*"
@@ -106,7 +121,17 @@ _MAX_KEY_BLOCK = 20_000  # characters searched for the END line of a private key
 def secret_spans(text: str, path: str) -> list[Span]:
     """Every secret in ``text`` (a file's content, or one string of a document) with its line,
     without overlaps (the most specific detector wins)."""
-    found = [*_private_keys(text), *_line_spans(text, path), *key_spans(text, path)]
+    if not text.strip():
+        return []
+    lower = text.lower()
+    owners = {i for n in _NEEDLES if n in lower for i in _NEEDLES[n]}
+    keywords = -1 in owners  # (every secret word of the key rules holds a keyword)
+    plugins = sorted(owners - {-1})
+    found = [*_private_keys(text), *_unprefixed(text)]
+    if plugins or keywords:
+        found.extend(_line_spans(text, lower, path, plugins, keywords))
+    if keywords:
+        found.extend(key_spans(text, path))
     return merge(sorted(found, key=lambda sp: _RANK.get(sp.type, 2)))
 
 
@@ -123,7 +148,7 @@ def merge(spans: Iterable[Span]) -> list[Span]:
 def _private_keys(text: str) -> Iterator[Span]:
     """``-----BEGIN ... PRIVATE KEY-----`` up to its END line; without an END line, as far as the
     lines look like the key's base64 body (and its headers)."""
-    if "PRIVATE KEY" not in text and "PuTTY" not in text:
+    if not multiline(text):
         return
     pos = 0
     while (m := _PRIVATE_KEY_RE.search(text, pos)) is not None:
@@ -150,18 +175,18 @@ def _body_end(text: str, pos: int) -> int:
     return end
 
 
-def _line_spans(text: str, path: str) -> Iterator[Span]:
-    """The one-line detectors, each on the lines that hold one of its literals."""
+def _line_spans(text: str, lower: str, path: str, plugins: list[int], keywords: bool) -> Iterator[Span]:
+    """The one-line detectors (the token ``plugins`` that the text holds a literal of, the keyword
+    ones when ``keywords``), each on the lines that hold one of its literals."""
     starts = line_starts(text)
     todo: dict[int, set[int]] = {}  # line index -> the detectors to run on it (-1: keyword ones)
-    lower = text.lower()
-    for index, (_, _, needles) in enumerate(_PLUGINS):
-        for ln in _lines_with(lower, needles, starts):
+    for index in plugins:
+        for ln in _lines_with(lower, _PLUGINS[index][2], starts):
             todo.setdefault(ln, set()).add(index)
-    for ln in _lines_with(lower, _KEYWORDS, starts):
-        todo.setdefault(ln, set()).add(-1)
-    keyword_regexes = REGEX_BY_FILETYPE.get(determine_file_type(path))
-    lockfile = is_lock_file(path)
+    if keywords:
+        for ln in _lines_with(lower, _KEYWORDS, starts):
+            todo.setdefault(ln, set()).add(-1)
+    keyword_regexes, lockfile = _file_rules(path)
     for n in sorted(todo):
         begin = starts[n]
         end = starts[n + 1] - 1 if n + 1 < len(starts) else len(text)
@@ -173,10 +198,36 @@ def _line_spans(text: str, path: str) -> Iterator[Span]:
         if -1 in todo[n] and not lockfile:  # (lockfiles: integrity hashes, only the token plugins)
             for t, a, b in _keyword_spans(line, keyword_regexes):
                 yield Span(t, begin + a, begin + b, n + 1)
-    for plugin, type_ in _UNPREFIXED:
+
+
+def _unprefixed(text: str) -> Iterator[Span]:
+    """The plugins whose matches start with no literal, over the whole text (each only when the
+    text holds a character its match needs)."""
+    for (plugin, type_), needed in zip(_UNPREFIXED, _UNPREFIXED_GATES, strict=True):
+        if not needed.search(text):
+            continue
         for regex in plugin.denylist:  # type: ignore[attr-defined]
             for m in regex.finditer(text):
-                yield Span(type_, m.start(), m.end(), bisect_right(starts, m.start()))
+                yield Span(type_, m.start(), m.end(), text.count("\n", 0, m.start()) + 1)
+
+
+@functools.lru_cache(maxsize=4096)
+def path_class(path: str) -> str:
+    """What the detectors' results on one line depend on besides the line: the file's type (the
+    keyword detector's patterns), whether it is a lockfile, whether it is a configuration file (the
+    key rules). Two lines equal in the same class give the same spans."""
+    return f"{determine_file_type(path).name}|{is_lock_file(path):d}|{is_config_file(path):d}"
+
+
+def multiline(text: str) -> bool:
+    """Whether ``text`` may hold a secret over several lines (a private key block)."""
+    return "PRIVATE KEY" in text or "PuTTY" in text
+
+
+@functools.lru_cache(maxsize=4096)
+def _file_rules(path: str) -> tuple[Any, bool]:
+    """The keyword detector's regexes for the file's type, and whether it is a lockfile."""
+    return REGEX_BY_FILETYPE.get(determine_file_type(path)), is_lock_file(path)
 
 
 def line_starts(text: str) -> list[int]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..records import StoreDoc, content_hash, payload_hash
-from .detect import merge, secret_spans
+from .detect import merge, multiline, path_class, secret_spans
 from .files import sensitive_content, sensitive_name
 from .findings import Finding, Span, category_of, finding, marker
 from .personal import personal_spans
@@ -101,6 +101,10 @@ class Guard:
         self._salt: bytes | None = None
         self._seen: set[tuple[str, str]] = set()
         self._personal_files: set[str] = set()
+        # Lines the detectors found nothing in, per path class (see detect.path_class): a document
+        # repeats its file's lines (a task's body, its heading in every task under it), and each
+        # line is scanned once per run.
+        self._clean: set[tuple[str, str]] = set()
 
     @property
     def salt(self) -> bytes:
@@ -130,6 +134,7 @@ class Guard:
         spans = secret_spans(text, rel)
         for sp in spans:
             self._record(finding(sp, text, rel, self.salt))
+        self._remember_clean(text, spans, path_class(rel))
         people = [
             p for p in personal_spans(text) if not any(p.start < s.end and s.start < p.end for s in spans)
         ]
@@ -142,6 +147,10 @@ class Guard:
             return text
         return redact(text, spans, yaml=rel.lower().endswith(_YAML_SUFFIXES))
 
+    def _remember_clean(self, text: str, spans: list[Span], cls: str) -> None:
+        hit = {ln for sp in spans for ln in range(sp.line, sp.line + text.count("\n", sp.start, sp.end) + 1)}
+        self._clean.update((cls, ln) for n, ln in enumerate(text.split("\n"), 1) if n not in hit)
+
     def _record(self, f: Finding) -> None:
         if (f.file, f.hash) not in self._seen:
             self._seen.add((f.file, f.hash))
@@ -152,25 +161,34 @@ class Guard:
         its hashes computed again."""
         file = str(doc.payload.get("file") or "")
         line = int(doc.payload.get("line") or 0)
-        strings = [doc.text, doc.sparse_text, *_payload_strings(doc.payload)]
+        # One text of every distinct string, one per line: the detectors run once per document.
+        strings: list[str] = [doc.text, doc.sparse_text]
+        _collect(doc.payload, strings)
+        joined = "\n".join(dict.fromkeys(strings))
+        cls = path_class(file)
+        if not multiline(joined):  # (line by line, the lines scanned before are clean)
+            joined = "\n".join(ln for ln in dict.fromkeys(joined.split("\n")) if (cls, ln) not in self._clean)
         values: dict[str, str] = {}
-        for s in strings:
-            for sp in secret_spans(s, file):
-                values[s[sp.start : sp.end]] = sp.type
-                self._record(replace(finding(sp, s, file, self.salt), line=line))
+        found = secret_spans(joined, file)
+        self._remember_clean(joined, found, cls)
+        for sp in found:
+            _add_value(values, joined[sp.start : sp.end], sp.type)
+            self._record(replace(finding(sp, joined, file, self.salt), line=line))
         personal = False
         if file in self._personal_files:
-            for s in strings:
-                for sp in personal_spans(s):
-                    personal = True
-                    if self.redact_personal:
-                        values[s[sp.start : sp.end]] = sp.type
+            for sp in personal_spans(joined):
+                personal = True
+                if self.redact_personal:
+                    _add_value(values, joined[sp.start : sp.end], sp.type)
+        level = sensitivity([joined, *(marker(t) for t in values.values())], personal=personal)
+        if not values:  # (most documents: nothing to cut out)
+            payload = {**doc.payload, "sensitivity": level}
+            payload["payload_hash"] = payload_hash(payload)
+            return StoreDoc(doc.point_id, doc.text, doc.sparse_text, payload)
         scrub = _scrubber(values)
         text, sparse = scrub(doc.text), scrub(doc.sparse_text)
         payload = {k: (v if k in _KEEP_KEYS else _walk(v, scrub, values)) for k, v in doc.payload.items()}
-        payload["sensitivity"] = sensitivity(
-            [text, sparse, *_payload_strings(payload)], personal=personal, secret=False
-        )
+        payload["sensitivity"] = level
         if text != doc.text or sparse != doc.sparse_text:
             payload["content_hash"] = content_hash(f"{text}\x1e{sparse}", model_key)
         payload["payload_hash"] = payload_hash(payload)
@@ -181,16 +199,27 @@ class Guard:
         return dict(sorted(Counter(f.type for f in self.findings).items()))
 
 
-def _payload_strings(obj: Any, key: str = "") -> Iterable[str]:
-    if isinstance(obj, str):
-        yield obj
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            if k not in _KEEP_KEYS:
-                yield from _payload_strings(v, k)
-    elif isinstance(obj, list | tuple):
-        for v in obj:
-            yield from _payload_strings(v, key)
+def _add_value(values: dict[str, str], value: str, type_: str) -> None:
+    """A value to cut out of every string; a value over several lines (a private key) also line by
+    line, since each string holds only part of it."""
+    values[value] = type_
+    if "\n" in value:
+        for piece in value.split("\n"):
+            if len(piece.strip()) >= _CROSS_MIN:
+                values[piece.strip()] = type_
+
+
+def _collect(obj: Any, out: list[str]) -> None:
+    """Every string of a payload (not those sync reads back: root, file, hashes), into ``out``."""
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict):
+            stack.extend(v for k, v in item.items() if k not in _KEEP_KEYS)
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
 
 
 def _scrubber(values: dict[str, str]) -> Callable[[str], str]:
