@@ -285,3 +285,27 @@ def test_redact_personal_and_index_secret_files(
     again = json.loads(capsys.readouterr().out)
     assert code == 0 and again["deleted"] >= 2 and again["kinds"]["todo"]["files"] == 1
     assert os.environ.get("PLANVEC_REDACT_PERSONAL") is None
+
+
+def test_document_put_over_http_redacts(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """PUT /api/v1/documents indexes through the same pipeline: the stored points hold no secret."""
+    from fastapi.testclient import TestClient
+
+    from planvec.service import create_app
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    settings = Settings(data_dir=tmp_path / "http-home", documents_root=docs, job_wait_seconds=60.0)
+    with TestClient(
+        create_app(settings, embedder=embedder), base_url="http://127.0.0.1:8080", client=("127.0.0.1", 50000)
+    ) as client:
+        r = client.put("/api/v1/documents/team/release.md", json={"content": PLAN}, params={"wait": 60})
+        assert r.status_code == 200, r.text
+        report = r.json()["job"]["result"]["report"]
+        assert report["secrets"] >= 7 and "github-token" in report["secret_types"]
+        assert GITHUB not in r.text and PASSWORD not in r.text
+    needles = _needles()
+    for path in (p for p in (tmp_path / "http-home").rglob("*") if p.is_file()):
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                assert not _leaks(chunk, needles), path
