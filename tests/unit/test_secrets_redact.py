@@ -83,3 +83,17 @@ def test_salt_is_private_and_stable(tmp_path: Path) -> None:
     a.clean_source(f"t {GH}\n", "x.md")
     b.clean_source(f"other file\nt {GH}\n", "y.md")
     assert a.findings[0].hash == b.findings[0].hash  # the same value, recognised across runs
+
+
+def test_document_lines_seen_clean_still_classify(tmp_path: Path) -> None:
+    """A line its file showed free of secrets is not scanned again for secrets, but its personal
+    data and the markers of redacted secrets still classify the document."""
+    guard = Guard(data_dir=tmp_path)
+    guard.clean_source(f"- [ ] 1.1 Call jeanne.martin@orange.fr\n- [ ] 1.2 Use {GH}\n", "plan.md")
+    assert (
+        guard.clean_doc(_doc("Call jeanne.martin@orange.fr", "", []), "m").payload["sensitivity"]
+        == "personal"
+    )  # type: ignore[arg-type]
+    assert (
+        guard.clean_doc(_doc("Use [REDACTED:github-token]", "", []), "m").payload["sensitivity"] == "secret"
+    )  # type: ignore[arg-type]

@@ -164,7 +164,7 @@ class Guard:
         # One text of every distinct string, one per line: the detectors run once per document.
         strings: list[str] = [doc.text, doc.sparse_text]
         _collect(doc.payload, strings)
-        joined = "\n".join(dict.fromkeys(strings))
+        everything = joined = "\n".join(dict.fromkeys(strings))
         cls = path_class(file)
         if not multiline(joined):  # (line by line, the lines scanned before are clean)
             joined = "\n".join(ln for ln in dict.fromkeys(joined.split("\n")) if (cls, ln) not in self._clean)
@@ -176,11 +176,11 @@ class Guard:
             self._record(replace(finding(sp, joined, file, self.salt), line=line))
         personal = False
         if file in self._personal_files:
-            for sp in personal_spans(joined):
+            for sp in personal_spans(everything):  # (lines clean of secrets may hold personal data)
                 personal = True
                 if self.redact_personal:
-                    _add_value(values, joined[sp.start : sp.end], sp.type)
-        level = sensitivity([joined, *(marker(t) for t in values.values())], personal=personal)
+                    _add_value(values, everything[sp.start : sp.end], sp.type)
+        level = sensitivity([everything, *(marker(t) for t in values.values())], personal=personal)
         if not values:  # (most documents: nothing to cut out)
             payload = {**doc.payload, "sensitivity": level}
             payload["payload_hash"] = payload_hash(payload)
