@@ -26,6 +26,7 @@ from .errors import CollectionNotFound, UsageError
 from .kinds import ALL, DEFAULT_KIND, REGISTRY, Kind, KindConfig
 from .kinds.plans import SearchFilters
 from .records import StoreDoc
+from .secrets import SENSITIVITY_FIELD, sensitivity_filter, split_sensitivity
 from .settings import SearchMode, Settings
 from .store.base import Filters, ScoredHit, SparseVec, VectorStore
 from .store.filters import matches_nothing
@@ -575,7 +576,9 @@ class Engine:
         if spec is None:
             raise self._no_collection(coll, explicit=r.collection is not None)
         dimension, sparse = spec
+        values, levels = split_sensitivity(values)  # (every kind's filter: not the kind's model)
         f = kind.filters.to_store(values, lambda name: self.store.distinct_values(coll, name))
+        f = sensitivity_filter(f, levels)
         if matches_nothing(f):
             return None
         if mode != "dense" and not sparse:
@@ -598,15 +601,17 @@ class Engine:
 
     @staticmethod
     def _filter_values(kind: Kind, filters: SearchFilters | Mapping[str, Any] | None) -> dict[str, Any]:
-        """The filters that are set, checked by the kind's filter model (unknown names refused)."""
+        """The filters that are set, checked by the kind's filter model (unknown names refused);
+        ``sensitivity``, the filter of every kind, is checked here and left in."""
         values = _set_filters(filters)
-        unknown = [k for k in values if k not in kind.filters.names]
+        own, _ = split_sensitivity(values)
+        unknown = [k for k in own if k not in kind.filters.names]
         if unknown:
-            known = ", ".join(kind.filters.names) or "none"
+            known = ", ".join((*kind.filters.names, SENSITIVITY_FIELD))
             raise UsageError(
                 f"kind {kind.name!r} has no filter {', '.join(unknown)}", hint=f"its filters: {known}"
             )
-        kind.filters.check(values)
+        kind.filters.check(own)
         return values
 
     def _embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]:

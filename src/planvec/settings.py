@@ -126,6 +126,16 @@ class Settings(BaseSettings):
         description="Per-kind settings by kind name: enabled, include, exclude, collections (the plans "
         "kind also reads tasks_collection, sections_collection, index_sections and include).",
     )
+    redact_personal: bool = Field(
+        default=False,
+        description="Also redact personal data (e-mail addresses, phone numbers, IBANs, card numbers) "
+        "in everything stored, as secrets always are (PLANVEC_REDACT_PERSONAL).",
+    )
+    index_secret_files: bool = Field(
+        default=False,
+        description="Index files that are secrets by nature (.env, private keys, credentials*, "
+        "kubeconfigs with tokens) instead of withholding them; their secrets are still redacted.",
+    )
     search_mode: SearchMode = "hybrid"
     upsert_batch: int = Field(default=256, ge=1, le=10_000)
     disk_reserve_mb: float = Field(

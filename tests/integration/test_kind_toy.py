@@ -141,8 +141,15 @@ def test_toy_kind_indexes_next_to_plans_and_resyncs_to_nothing(todo_kind, eng: E
     assert report.tasks == 2 and report.files == 2
     info = eng.store.collection_info("todo_items")
     assert info is not None and info.points == 3
-    # the kind's indexes, and content_hash's that every collection gets (sync finds vectors by it)
-    expected = {"done": "bool", "file": "keyword", "kind": "keyword", "content_hash": "keyword"}
+    # the kind's indexes, content_hash's (sync finds vectors by it) and sensitivity (planvec.secrets):
+    # the indexes every collection gets
+    expected = {
+        "done": "bool",
+        "file": "keyword",
+        "kind": "keyword",
+        "content_hash": "keyword",
+        "sensitivity": "keyword",
+    }
     assert info.payload_indexes == expected
     again = eng.index([tree])
     assert (again.embedded, again.added, again.deleted, again.updated) == (0, 0, 0, 0)

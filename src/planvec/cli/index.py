@@ -92,6 +92,7 @@ def index_cmd(
 def _print_report(r: SyncReport, level: int = 0) -> None:
     if level >= 0:
         _print_summary(r)
+        _print_secrets(r)
     _print_warnings(r, level)
     err = err_console()
     for p in r.problems:
@@ -144,3 +145,18 @@ def _print_summary(r: SyncReport) -> None:
             )
             docs = " ".join(f"{role} {n}" for role, n in k.documents.items())
             out.print(f"  {name:<12} files {k.files}  {docs}  |  {colls}", markup=False)
+
+
+def _print_secrets(r: SyncReport) -> None:
+    """One line on what the secret step redacted and classified (nothing when it found nothing),
+    then each file withheld as a secret by nature (always shown, changed or not)."""
+    if not (r.secrets or r.personal or r.sensitive_files):
+        return
+    types = ", ".join(f"{t} {n}" for t, n in r.secret_types.items())
+    people = ", ".join(f"{t} {n}" for t, n in r.personal.items())
+    parts = [f"secrets redacted {r.secrets}" + (f" ({types})" if types else "")]
+    if people:
+        parts.append(f"personal data {sum(r.personal.values())} ({people})")
+    if r.sensitive_files:
+        parts.append(f"secret files withheld {len(r.sensitive_files)} (listed below)")
+    out_console().print("  |  ".join(parts), markup=False)

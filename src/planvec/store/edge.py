@@ -582,7 +582,7 @@ class EdgeStore:
             if (cdir / META_NAME).is_file():
                 meta = self._read_meta(name)
                 check_existing(name, meta, spec, int(meta["dimension"]))
-                self._add_indexes(name, meta, spec)
+                self._add_indexes(name, meta, spec.payload_indexes)
                 return
             meta = spec_meta(spec)
             self._guard.check(f"create collection {name!r}", CREATE_BYTES)
@@ -612,11 +612,11 @@ class EdgeStore:
                     raise disk_full(f"create collection {name!r}", self.data_dir, e) from e
                 raise StoreError(f"cannot create collection {name!r} in {self.data_dir}: {e}") from e
 
-    def _add_indexes(self, name: str, meta: dict[str, Any], spec: CollectionSpec) -> None:
-        """The payload indexes ``spec`` names that the existing collection lacks, created (under
-        ``self._mutex``)."""
+    def _add_indexes(self, name: str, meta: dict[str, Any], wanted: dict[str, str]) -> None:
+        """Create the payload indexes of ``wanted`` that an existing collection lacks (as a server
+        store does): a field index is built over the points already there (under ``self._mutex``)."""
         have = dict(meta.get("payload_indexes") or {})
-        missing = {f: t for f, t in spec.payload_indexes.items() if f not in have}
+        missing = {f: s for f, s in wanted.items() if f not in have}
         if not missing:
             return
         shard = self._shard(name)
@@ -625,6 +625,7 @@ class EdgeStore:
             self._op("create index", name, shard.update, op)
         self._op("flush", name, shard.flush)
         self._write_meta(self._dir(name), {**meta, "payload_indexes": {**have, **missing}})
+        self._changed(name)
 
     def _trash(self, cdir: Path) -> None:
         trash = cdir.parent / f".trash-{cdir.name}-{uuid.uuid4().hex[:8]}"

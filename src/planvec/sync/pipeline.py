@@ -22,6 +22,7 @@ from ..kinds import DEFAULT_KIND
 from ..kinds.base import DocContext, Kind, KindConfig, Parsed, Source, combine
 from ..parsing.files import SourceFile, discover, read_source
 from ..records import FileProblem, StoreDoc
+from ..secrets import SENSITIVITY_INDEX, Guard
 from ..settings import Settings
 from ..store.base import CollectionSpec, VectorStore
 from ..wiring import model_key, model_meta
@@ -55,6 +56,8 @@ class KindFiles:
     kind: Kind
     config: KindConfig
     parsed: list[tuple[str, Parsed]] = field(default_factory=list)
+    # The run's secret step: its documents are cleaned by it (a default one when not given).
+    guard: Guard | None = None
 
 
 @dataclass(slots=True)
@@ -64,6 +67,7 @@ class ParsedPaths:
     kinds: list[KindFiles]
     problems: list[FileProblem]
     scope: Scope
+    guard: Guard = field(default_factory=Guard)  # what the secret step found and withheld
 
     def scope_of(self, kf: KindFiles) -> Scope:
         """The scope of one kind: the walk's, with the kind's own globs deciding what it may delete."""
@@ -78,7 +82,7 @@ def one_collection(kf: KindFiles, collection: str | None = None) -> tuple[str, K
     role = next(iter(kf.config.collections))
     coll = collection or kf.config.collections[role]
     config = replace(kf.config, collections={role: coll}, skip=frozenset())
-    return coll, KindFiles(kf.kind, config, kf.parsed)
+    return coll, KindFiles(kf.kind, config, kf.parsed, kf.guard)
 
 
 def parse_paths(
@@ -115,13 +119,14 @@ def parse_paths(
     sources = _outside_data_dir(sources, settings.data_dir)
     if include:
         _require_matches(tuple(include), sources, given)
-    run = [KindFiles(k, c) for k, c in kinds]
+    guard = guard_of(settings)
+    run = [KindFiles(k, c, guard=guard) for k, c in kinds]
     protected: set[str] = set()
     for i, src in enumerate(sources, 1):
         if progress:
             progress("parsing files", i - 1, len(sources))
         root = Path(src.root).resolve().as_posix()
-        failed = _parse_one(src, root, run, settings.max_file_bytes, problems)
+        failed = _parse_one(src, root, run, settings.max_file_bytes, problems, guard)
         if failed:
             protected.add(f"{root.rstrip('/')}/{src.rel}")
     if progress and sources:
@@ -136,7 +141,16 @@ def parse_paths(
         exclude=exc,
         prune=prune,
     )
-    return ParsedPaths(run, problems, scope)
+    return ParsedPaths(run, problems, scope, guard)
+
+
+def guard_of(settings: Settings) -> Guard:
+    """The secret step of a run with these settings (see :mod:`planvec.secrets`)."""
+    return Guard(
+        redact_personal=settings.redact_personal,
+        index_secret_files=settings.index_secret_files,
+        data_dir=settings.data_dir,
+    )
 
 
 def _outside_data_dir(sources: list[SourceFile], data_dir: Path) -> list[SourceFile]:
@@ -159,18 +173,26 @@ def _outside_data_dir(sources: list[SourceFile], data_dir: Path) -> list[SourceF
 
 
 def _parse_one(
-    src: SourceFile, root: str, run: Sequence[KindFiles], max_bytes: int, problems: list[FileProblem]
+    src: SourceFile,
+    root: str,
+    run: Sequence[KindFiles],
+    max_bytes: int,
+    problems: list[FileProblem],
+    guard: Guard,
 ) -> bool:
-    """Read one file once and parse it with every kind claiming it; True when it could not be read
-    or a kind could not parse it at all (its points are then kept)."""
+    """Read one file once and parse it with every kind claiming it, its secrets redacted first;
+    True when it could not be read or a kind could not parse it at all (its points are then kept).
+    A file that is a secret by nature goes to no kind (its points are then deleted)."""
     claimants = [kf for kf in run if kf.kind.claims(src.rel, kf.config)]
-    if not claimants:
+    if not claimants or guard.withholds_name(src.rel):
         return False
     read = read_source(src, max_bytes)
     if isinstance(read, FileProblem):
         problems.append(read)
         return True
-    source = Source(src.rel, read[0], tuple(read[1]), root)
+    if guard.withholds_content(src.rel, read[0]):
+        return False
+    source = Source(src.rel, guard.clean_source(read[0], src.rel), tuple(read[1]), root)
     failed = False
     for kf in claimants:
         result = kf.kind.parse(source)
@@ -209,13 +231,15 @@ def _require_matches(include: Sequence[str], sources: Sequence[SourceFile], give
 
 def kind_documents(kf: KindFiles, embedder: Embedder, key: str) -> dict[str, list[StoreDoc]]:
     """The store documents of one kind's parsed files, per collection (every indexed collection of
-    the kind is present, empty when no file gave it a document)."""
+    the kind is present, empty when no file gave it a document), each cleaned by the run's secret
+    step (:meth:`planvec.secrets.Guard.clean_doc`): nothing detected reaches the diff."""
     indexed = kf.config.indexed
     ctx = DocContext(indexed, key, embedder.count_tokens, embedder.max_tokens, kf.config.options)
+    guard = kf.guard or Guard()
     out: dict[str, list[StoreDoc]] = {coll: [] for coll in indexed.values()}
     for root, parsed in kf.parsed:
         for role, docs in kf.kind.documents(parsed, root, ctx).items():
-            out[indexed[role]].extend(docs)
+            out[indexed[role]].extend(guard.clean_doc(d, key) for d in docs)
     return out
 
 
@@ -261,6 +285,7 @@ def index_paths(
         *(p for kf in parsed.kinds for _, pf in kf.parsed for p in pf.problems),
     ]
     report.warnings = [f"{pf.path}: {w}" for kf in parsed.kinds for _, pf in kf.parsed for w in pf.warnings]
+    report.add_guard(parsed.guard)
     report.files = len({(root, pf.path) for kf in parsed.kinds for root, pf in kf.parsed})
     for kf, docs_by_coll in by_kind:
         report.kinds[kf.kind.name] = KindReport(
@@ -374,22 +399,23 @@ def _sync_collection(
 def ensure_collection(
     store: VectorStore, name: str, kind: Kind, embedder: Embedder, sparse_encoder: Any
 ) -> None:
-    """Create ``name`` for ``kind`` (its payload indexes and ``content_hash``'s, which finds the
-    stored vector of a text) when missing; refuse another dimension. An existing collection gets
-    the indexes it lacks where the store can add them."""
+    """Create ``name`` for ``kind`` (its payload indexes, ``content_hash``'s, which finds the stored
+    vector of a text, and ``sensitivity``'s, which every collection has) when missing; add the
+    payload indexes an existing one lacks (a collection made before the index was declared) where
+    the store can; refuse another dimension."""
     info = store.collection_info(name)
     spec = CollectionSpec(
         name=name,
         dimension=embedder.dimension,
         model=embedder.model_id,
-        payload_indexes={**kind.payload_indexes, **SYNC_INDEXES},
+        payload_indexes={**kind.payload_indexes, **SYNC_INDEXES, **SENSITIVITY_INDEX},
     )
     if info is None:
         store.create_collection(spec)
         store.set_meta(name, model_meta(embedder, sparse_encoder))
         return
     check_compatible(info.name, info.dimension, embedder)
-    if not set(SYNC_INDEXES) <= set(info.payload_indexes):
+    if set(spec.payload_indexes) - set(info.payload_indexes):
         # on an existing collection (as it is: with or without BM25 vectors), adds the missing indexes
         store.create_collection(replace(spec, sparse=info.sparse))
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..records import FileProblem, StoreDoc
 from ..store.base import VectorStore
 from .diff import CollectionDiff
+
+if TYPE_CHECKING:
+    from ..secrets import Guard
 
 EXIT_OK = 0
 EXIT_PARTIAL = 3
@@ -76,9 +79,18 @@ class SyncReport:
                 self.changed_files.append(f)
 
     def warnings_of_changed(self) -> list[str]:
-        """The warnings about files this run changed (each warning starts with its file's path)."""
-        changed = set(self.changed_files)
+        """The warnings about files this run changed (each warning starts with its file's path),
+        and those about files withheld as secrets (shown on every run)."""
+        changed = set(self.changed_files) | {f["path"] for f in self.sensitive_files}
         return [w for w in self.warnings if w.split(":", 1)[0] in changed]
+
+    # The secret step: secrets redacted (count, per type, each with type/file/line/hash/fingerprint
+    # and never the value), personal data found per type, files withheld as secrets by nature.
+    secrets: int = 0
+    secret_types: dict[str, int] = field(default_factory=dict)
+    secret_findings: list[dict[str, Any]] = field(default_factory=list)
+    personal: dict[str, int] = field(default_factory=dict)
+    sensitive_files: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def plan(self) -> dict[str, dict[str, list[str]]]:
@@ -107,6 +119,17 @@ class SyncReport:
             self.computed += cr.computed
         self.tasks = sum(k.documents.get("tasks", 0) for k in self.kinds.values())
         self.sections = sum(k.documents.get("sections", 0) for k in self.kinds.values())
+
+    def add_guard(self, guard: Guard) -> None:
+        """What the run's secret step found; a warning line per file withheld."""
+        self.secrets = len(guard.findings)
+        self.secret_types = guard.counts()
+        self.secret_findings = [f.to_dict() for f in guard.findings]
+        self.personal = dict(sorted(guard.personal.items()))
+        self.sensitive_files = list(guard.sensitive_files)
+        for f in guard.sensitive_files:
+            what = "indexed (index_secret_files is on)" if guard.index_secret_files else "not indexed"
+            self.warnings.append(f"{f['path']}: {what}: {f['reason']}")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
