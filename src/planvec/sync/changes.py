@@ -30,7 +30,7 @@ from ..records import FileProblem
 from ..settings import Settings
 from ..store.base import VectorStore
 from .diff import ProgressFn, Scope
-from .pipeline import KindFiles, ParsedPaths, _parse_one, index_paths
+from .pipeline import KindFiles, ParsedPaths, _parse_one, guard_of, index_paths
 from .report import SyncReport
 
 __all__ = ["ChangeSync", "known_files", "sync_changed"]
@@ -134,11 +134,12 @@ def _parse_changed(
     exc: Sequence[str],
 ) -> ParsedPaths:
     sources, problems = _sources(base, rels, walk, exc)
-    run = [KindFiles(k, c) for k, c in kinds]
+    guard = guard_of(settings)  # secrets redacted, secret files withheld: as a full index does
+    run = [KindFiles(k, c, guard=guard) for k, c in kinds]
     root = base.as_posix()
     protected: set[str] = set()
     for src in sources:
-        if _parse_one(src, root, run, settings.max_file_bytes, problems):
+        if _parse_one(src, root, run, settings.max_file_bytes, problems, guard):
             protected.add(f"{root}/{src.rel}")
     gone = {r for r in rels if not (base / r).exists() and any(k.claims(r, c) for k, c in kinds)}
     # A path that is a directory, or is gone and no kind reads such a file (it was a directory,
@@ -153,7 +154,7 @@ def _parse_changed(
         include=tuple(walk),
         exclude=tuple(exc),
     )
-    return ParsedPaths(run, problems, scope)
+    return ParsedPaths(run, problems, scope, guard)
 
 
 def _sources(
