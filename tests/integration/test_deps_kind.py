@@ -79,6 +79,7 @@ def test_index_pairs_describes_and_resyncs_to_nothing(eng: Engine, project: Path
     assert info is not None and info.points == 10
     assert set(info.payload_indexes) == {
         "ecosystem", "name", "dep_type", "dev", "direct", "manifest", "advisory", "file", "kind",
+        "content_hash", "sensitivity",  # (the indexes every collection gets: sync, secrets)
     }  # fmt: skip
     points = _points(eng)
     axios = points[("web/package.json", "axios")]

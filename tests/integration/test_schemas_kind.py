@@ -131,6 +131,8 @@ def test_index_then_nothing_to_do(indexed: Engine, tmp_path: Path) -> None:
         "parent": "keyword",
         "file": "keyword",
         "kind": "keyword",
+        "content_hash": "keyword",  # (the indexes every collection gets: sync, secrets)
+        "sensitivity": "keyword",
     }
     again = index_files(indexed, tmp_path / "repo")
     assert (again.embedded, again.added, again.updated, again.deleted) == (0, 0, 0, 0)
