@@ -52,8 +52,19 @@ def load_set(name: str) -> list[dict[str, Any]]:
     return rows
 
 
+NONSENSE = ["xqzv wkpl", "zzkq vvbn plop", "qwxz jjkl mmrt", "blorf snark quux", "hhgt pplz"]
+
+
+def use_mode(engine: Engine, mode: str) -> str:
+    """``hybrid-rrf`` / ``hybrid-score``: hybrid search with that fusion setting."""
+    if mode.startswith("hybrid-"):
+        engine.settings = engine.settings.model_copy(update={"fusion": mode.split("-", 1)[1]})
+        return "hybrid"
+    return mode
+
+
 def rank_of(engine: Engine, q: dict[str, Any], mode: str, **opts: Any) -> int | None:
-    hits = engine.search(q["query"], limit=10, mode=mode, **opts)  # type: ignore[arg-type]
+    hits = engine.search(q["query"], limit=10, mode=use_mode(engine, mode), **opts)  # type: ignore[arg-type]
     for i, h in enumerate(hits):
         if h.file == q["file"] and h.line == q["line"] and Path(h.root or "").name == q["root"]:
             return i
@@ -88,6 +99,28 @@ def evaluate(engine: Engine, queries: list[dict[str, Any]], mode: str) -> dict[s
     return {g: metrics(v) for g, v in sorted(by.items())}
 
 
+def calibration(engine: Engine, queries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Dense cosines: the best hit of nonsense queries, and a paraphrase's own task when found;
+    the confidence of the first hit for each (what scoring.CALIBRATION and HIGH are set from)."""
+    nonsense = [engine.search(q, limit=1, mode="dense")[0] for q in NONSENSE]
+    right, wrong = [], []
+    for q in queries:
+        hits = engine.search(q["query"], limit=10, mode="dense")
+        top = hits[0]
+        ok = top.file == q["file"] and top.line == q["line"] and Path(top.root or "").name == q["root"]
+        (right if ok else wrong).append(top)
+    med = lambda hs: round(statistics.median(h.raw_score or 0 for h in hs), 3) if hs else None  # noqa: E731
+    high = lambda hs: round(sum(h.confidence == "high" for h in hs) / len(hs), 3) if hs else None  # noqa: E731
+    return {
+        "nonsense_top_cosine": med(nonsense),
+        "nonsense_top_cosine_max": round(max(h.raw_score or 0 for h in nonsense), 3),
+        "right_top_cosine": med(right),
+        "wrong_top_cosine": med(wrong),
+        "high_confidence_share": {"nonsense": high(nonsense), "right": high(right), "wrong": high(wrong)},
+        "nonsense_hybrid_top_score": [round(engine.search(q, limit=1)[0].score, 3) for q in NONSENSE],
+    }
+
+
 def build_index(engine: Engine) -> dict[str, float]:
     t0 = time.perf_counter()
     report = engine.index(list(ROOTS.values()))
@@ -105,7 +138,7 @@ def latency(engine: Engine, queries: list[dict[str, Any]], mode: str) -> dict[st
         t0 = time.perf_counter()
         engine.search(q["query"] + " ?", limit=10, mode=mode)  # type: ignore[arg-type]
         lat.append((time.perf_counter() - t0) * 1000)
-    lat.sort()
+    lat.sort()  # (the setting's fusion, score unless changed)
     return {
         "mode": mode,  # type: ignore[dict-item]
         "p50": round(statistics.median(lat), 1),
@@ -120,7 +153,7 @@ def table(result: dict[str, Any]) -> str:
     ]
     for model, res in result.items():
         for set_name, by_mode in res.items():
-            if set_name in ("index", "latency_ms"):
+            if set_name in ("index", "latency_ms", "calibration"):
                 continue
             for mode, by_lang in by_mode.items():
                 for lang, m in by_lang.items():
@@ -134,7 +167,7 @@ def table(result: dict[str, Any]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default="minilm,e5")
-    ap.add_argument("--modes", default="dense,keyword,hybrid")
+    ap.add_argument("--modes", default="dense,keyword,hybrid-rrf,hybrid-score")
     ap.add_argument("--sets", default="paraphrase,lexical")
     ap.add_argument("--task-text", default="context")
     ap.add_argument("--data-dir", default="/tmp/pv-eval")
@@ -155,6 +188,7 @@ def main() -> None:
                 for set_name in args.sets.split(","):
                     queries = load_set(set_name)
                     res[set_name] = {m: evaluate(eng, queries, m) for m in args.modes.split(",")}
+                res["calibration"] = calibration(eng, load_set("paraphrase"))
                 res["latency_ms"] = latency(eng, load_set("paraphrase"), "hybrid")
         result[model] = res
     print(table(result), file=sys.stderr)
