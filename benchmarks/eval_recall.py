@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/eval_recall.py [--models minilm,e5] [--modes dense,keyword,hybrid]
+    python benchmarks/eval_recall.py [--models minilm:context,e5:title] [--modes dense,keyword,hybrid]
         [--sets paraphrase,lexical] [--task-text context] [--data-dir /tmp/pv-eval] [--out result.json]
 
 - ``paraphrase``: ``queries/paraphrase-dev.jsonl``, French and English descriptions of a task in the
@@ -166,7 +166,7 @@ def table(result: dict[str, Any]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--models", default="minilm,e5")
+    ap.add_argument("--models", default="minilm:context,e5:title", help="MODEL[:TASK_TEXT],...")
     ap.add_argument("--modes", default="dense,keyword,hybrid-rrf,hybrid-score")
     ap.add_argument("--sets", default="paraphrase,lexical")
     ap.add_argument("--task-text", default="context")
@@ -175,10 +175,12 @@ def main() -> None:
     ap.add_argument("--out", default=None, help="also write the JSON here")
     args = ap.parse_args()
     result: dict[str, Any] = {}
-    for model in args.models.split(","):
-        data = Path(args.data_dir) / f"{model}-{args.task_text}"
+    for spec in args.models.split(","):
+        model, _, text = spec.partition(":")  # "e5:title": that model with that task text
+        text = text or args.task_text
+        data = Path(args.data_dir) / f"{model}-{text}"
         settings = Settings(  # type: ignore[call-arg]
-            data_dir=data, task_text=args.task_text, index_sections=False, embedder=MODELS[model]
+            data_dir=data, task_text=text, index_sections=False, embedder=MODELS[model]
         )
         embedder = load_embedder(MODELS[model])
         with Engine(settings, embedder=embedder) as eng:
@@ -190,12 +192,31 @@ def main() -> None:
                     res[set_name] = {m: evaluate(eng, queries, m) for m in args.modes.split(",")}
                 res["calibration"] = calibration(eng, load_set("paraphrase"))
                 res["latency_ms"] = latency(eng, load_set("paraphrase"), "hybrid")
-        result[model] = res
+        result[f"{model}:{text}"] = res
     print(table(result), file=sys.stderr)
+    print(summary(result), file=sys.stderr)
     text = json.dumps(result, indent=1)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
     print(text)
+
+
+def summary(result: dict[str, Any]) -> str:
+    """One row per model x mode: the paraphrase set (all, per language) and the lexical set."""
+    lines = [
+        "| model:task text | mode | para R@1 | para R@5 | para R@10 | para MRR | fr R@5 | en R@5 "
+        "| cross R@5 | lexical R@5 | lexical MRR |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for model, res in result.items():
+        for mode, by in res.get("paraphrase", {}).items():
+            lex = res.get("lexical", {}).get(mode, {}).get("all", {})
+            a = by["all"]
+            cells = [a["recall@1"], a["recall@5"], a["recall@10"], a["mrr"]]
+            cells += [by.get(g, {}).get("recall@5", "-") for g in ("fr", "en", "cross")]
+            cells += [lex.get("recall@5", "-"), lex.get("mrr", "-")]
+            lines.append(f"| {model} | {mode} | " + " | ".join(str(c) for c in cells) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
