@@ -61,6 +61,9 @@ def search_cmd(
     mode: Annotated[
         str | None, typer.Option("--mode", help="dense, keyword or hybrid (default hybrid).")
     ] = None,
+    literal: Annotated[
+        bool, typer.Option("--literal", help="Search the words as written: no filters read from the query.")
+    ] = False,
     kind: Annotated[
         str | None,
         typer.Option("--kind", help="Kind of knowledge to search (default plans; all: every kind, fused)."),
@@ -71,9 +74,6 @@ def search_cmd(
             "--filter", help="A filter of the kind as NAME=VALUE (repeatable), e.g. status=pending."
         ),
     ] = None,
-    literal: Annotated[
-        bool, typer.Option("--literal", help="Search the words as written: no filters read from the query.")
-    ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
     oneline: Annotated[
         bool,
