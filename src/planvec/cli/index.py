@@ -93,6 +93,8 @@ def _print_report(r: SyncReport, level: int = 0) -> None:
     if level >= 0:
         _print_summary(r)
         _print_secrets(r)
+        for note in r.notes:
+            err_console().print(f"note: {note}", highlight=False)
     _print_warnings(r, level)
     err = err_console()
     for p in r.problems:

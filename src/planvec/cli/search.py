@@ -28,6 +28,7 @@ HIT_KEYS = (
     "collection",
     "kind_name",
     "fields",
+    "confidence",
 )
 
 
@@ -76,6 +77,9 @@ def search_cmd(
     mode: Annotated[
         str | None, typer.Option("--mode", help="dense, keyword or hybrid (default hybrid).")
     ] = None,
+    literal: Annotated[
+        bool, typer.Option("--literal", help="Search the words as written: no filters read from the query.")
+    ] = False,
     kind: Annotated[
         str | None,
         typer.Option("--kind", help="Kind of knowledge to search (default plans; all: every kind, fused)."),
@@ -132,7 +136,9 @@ def search_cmd(
             min_score=min_score,
             collection=collection,
             kind=kind,
+            literal=literal,
         )
+        _say_query_filters(eng, query, filters, kind, literal)
         parents = eng.parents(hits) if not oneline else {}
     if json_out:
         print_json([hit_json(h, parents.get(h.point_id)) for h in hits])
@@ -141,6 +147,15 @@ def search_cmd(
         print_oneline(hits)
         return
     print_hits(hits, parents)
+
+
+def _say_query_filters(eng: Any, query: str, filters: Any, kind: str | None, literal: bool) -> None:
+    """One line on stderr naming the filters read from the query (stdout stays the hits)."""
+    if literal:
+        return
+    u = eng.understand(query, filters, kind)
+    if u.filters:
+        typer.echo(f"filters from the query: {u.describe()}; searched: {u.text or query!r}", err=True)
 
 
 def hit_json(h: Hit, parent: Hit | None = None) -> dict[str, Any]:

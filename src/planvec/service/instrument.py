@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..embedding.base import Embedder
+from ..embedding.base import Embedder, embed_queries
 from ..store.base import VectorStore
 from .batching import MicroBatcher
 from .metrics import ServiceMetrics
@@ -126,7 +126,10 @@ class ServiceEmbedder:
         t0 = time.perf_counter()
         ok = "false"
         try:
-            vecs = self._inner.embed(texts, progress=progress)
+            if kind == "query":  # e5-style models embed queries with their own prefix
+                vecs = embed_queries(self._inner, texts)
+            else:
+                vecs = self._inner.embed(texts, progress=progress)
             ok = "true"
             return vecs
         finally:

@@ -69,6 +69,8 @@ class SyncReport:
     # Files (relative to their root) whose records this run adds, updates or moves: the CLI shows
     # the reading warnings of these only, unless asked for all (-v).
     changed_files: list[str] = field(default_factory=list)
+    # What the run decided that the user should read once (embedder=auto's choice of model).
+    notes: list[str] = field(default_factory=list)
 
     def note_changed(self, docs: Iterable[StoreDoc]) -> None:
         seen = set(self.changed_files)

@@ -47,6 +47,9 @@ class SearchOptions(BaseModel):
         pattern=r"^[a-z][a-z0-9_]*$",
         description="Kind of knowledge (default plans; all: every indexed collection, fused by rank).",
     )
+    literal: bool = Field(
+        False, description="Search the words as written: no filters read from the query (plans)."
+    )
     filter: list[Annotated[str, Field(max_length=600)]] = Field(
         default_factory=list,
         max_length=50,
@@ -77,6 +80,7 @@ class HitOut(BaseModel):
     kind: str
     kind_name: str
     fields: dict[str, Any]
+    confidence: str | None = None
 
 
 class SearchResponse(BaseModel):
@@ -86,6 +90,10 @@ class SearchResponse(BaseModel):
     collection: str
     count: int
     took_ms: float
+    query_filters: dict[str, Any] = Field(
+        default_factory=dict, description="Filters read from the query's words (off with literal)."
+    )
+    searched: str | None = Field(None, description="The text searched once those words are removed.")
     hits: list[HitOut]
 
 
@@ -108,8 +116,16 @@ async def _search(request: Request, query: str, o: SearchOptions) -> Response:
     if o.filter or kind not in (DEFAULT_KIND, ALL):
         filters = {**cast("SearchFilters", filters).values(), **filter_pairs(o.filter)}
     req = SearchRequest(
-        query, filters, limit=o.limit, mode=mode, min_score=o.min_score, collection=o.collection, kind=kind
+        query,
+        filters,
+        limit=o.limit,
+        mode=mode,
+        min_score=o.min_score,
+        collection=o.collection,
+        kind=kind,
+        literal=o.literal,
     )
+    understood = None if o.literal else eng.understand(query, filters, kind)
     t0 = time.perf_counter()
     hits = await svc.searcher.submit(req)
     took_ms = round((time.perf_counter() - t0) * 1000, 3)
@@ -122,6 +138,8 @@ async def _search(request: Request, query: str, o: SearchOptions) -> Response:
         "collection": o.collection or _collection_of(eng, kind),
         "count": len(hits),
         "took_ms": took_ms,
+        "query_filters": understood.filters if understood else {},
+        "searched": understood.text if understood and understood.filters else None,
         "hits": [{k: getattr(h, k) for k in HIT_FIELDS} for h in hits],
     }
     return Response(_dumps(body), media_type="application/json")
