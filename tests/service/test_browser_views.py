@@ -129,9 +129,11 @@ def test_phone_layout(server: str, browser) -> None:  # type: ignore[no-untyped-
     placeholder = phone.locator("#q").get_attribute("placeholder") or ""
     box = phone.locator("#q").bounding_box()
     assert box and len(placeholder) * 7 < box["width"] + 40  # the placeholder fits
+    phone.screenshot(path=str(SCREENSHOTS / "phone-layout.png"))
     visible = [b for b in phone.locator(".hit").all() if (bb := b.bounding_box()) and bb["y"] < 844]
     assert len(visible) >= 4, len(visible)
-    phone.screenshot(path=str(SCREENSHOTS / "phone-layout.png"))
+    # nothing wider than the phone: no sideways scrolling
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.close()
 
 
