@@ -27,7 +27,7 @@ GROUPS = (
     ("Model", ("embedder", "model_path", "cache_dir", "batch_size", "threads")),
     ("Files", ("include", "exclude", "max_file_bytes", "kinds")),
     ("Plans", ("tasks_collection", "sections_collection", "index_sections", "task_text")),
-    ("Search", ("search_mode",)),
+    ("Search", ("search_mode", "fusion")),
     ("Embedding cache and index lock", ("cache_l1_size", "redis_url", "cache_l2_ttl", "cache_l2_size",
         "cache_l3_size", "cache_l3_path", "index_lock_wait", "index_lock_ttl")),
     ("Secrets and personal data", ("redact_personal", "index_secret_files")),
