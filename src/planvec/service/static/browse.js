@@ -36,7 +36,9 @@ window.addEventListener("DOMContentLoaded", () => {
     const comp = el("a", "", `${f.completed} done`);
     comp.href = searchLink(f.file, f.title || f.file, { status: "completed" });
     counts.append(pend, el("span", "muted", " · "), comp, el("span", "muted", ` · ${f.tasks} tasks`));
-    const prios = el("td", "prios-cell");
+    const prios = el("td");
+    const badges = el("div", "prios-cell");  // (a flex box inside the cell: the cell stays a table cell)
+    prios.append(badges);
     for (const p of ["P0", "P1", "P2", "P3"]) {
       const by = f.by_priority[p];
       if (!by) continue;
@@ -44,9 +46,9 @@ window.addEventListener("DOMContentLoaded", () => {
       const link = el("a", "badge prio", `${p} ${by.completed || 0}/${n}`);
       link.href = searchLink(f.file, f.title || f.file, { priority: p, status: "pending" });
       link.title = `${p}: ${by.completed || 0} of ${n} done; open the pending ones`;
-      prios.append(link);
+      badges.append(link);
     }
-    if (f.mvp) prios.append(el("span", "badge mvp", `MVP ${f.mvp}`));
+    if (f.mvp) badges.append(el("span", "badge mvp", `MVP ${f.mvp}`));
     tr.append(name, done, counts, prios);
     return tr;
   }
