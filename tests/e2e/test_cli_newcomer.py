@@ -239,3 +239,15 @@ def test_show_task_id_with_file_and_words(capsys, corpus_home: Path) -> None:  #
     assert code == 0 and len(hits) == 1 and hits[0]["file"].startswith("plan-dev-v18")
     code, _, err = run(capsys, "show", "1.1", "--file", "nope*")
     assert code == 2 and "in files matching 'nope*'" in err
+
+
+def test_dependency_reports_go_under_the_data_dir(
+    capsys, tmp_path: Path, corpus_dir: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    home, cwd = tmp_path / "home", tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    code, out, _ = run(capsys, "--data-dir", str(home), "deps", "conflicts", str(corpus_dir.parent / "repo"))
+    assert code in (0, 1) and not (cwd / "reports").exists()
+    assert (home / "reports" / "deps-conflicts.json").is_file()
+    assert f"reports: {home / 'reports' / 'deps-conflicts.json'}" in out

@@ -39,11 +39,17 @@ Paths = Annotated[
     typer.Argument(help="Manifests/lockfiles or directories to read instead of the index."),
 ]
 ReportDir = Annotated[
-    Path, typer.Option("--report-dir", help="Where to write the JSON and Markdown reports.")
+    Path | None,
+    typer.Option("--report-dir", help="Where the JSON and Markdown reports go (default DATA_DIR/reports)."),
 ]
 NoReport = Annotated[bool, typer.Option("--no-report", help="Do not write report files.")]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
 SHOWN = 50
+
+
+def _reports(ctx: typer.Context, report_dir: Path | None) -> Path:
+    """``--report-dir``, else DATA_DIR/reports (as check's reports): never the current directory."""
+    return report_dir if report_dir is not None else make_settings(ctx).data_dir.expanduser() / "reports"
 
 
 def register(app: typer.Typer) -> None:
@@ -64,7 +70,7 @@ def _conflicts(ctx: typer.Context, paths: list[Path]) -> ConflictReport:
 def conflicts_cmd(
     ctx: typer.Context,
     paths: Paths = None,
-    report_dir: ReportDir = Path("reports"),
+    report_dir: ReportDir = None,
     no_report: NoReport = False,
     json_out: JsonOut = False,
 ) -> None:
@@ -75,7 +81,9 @@ def conflicts_cmd(
     """
     r = _conflicts(ctx, list(paths or []))
     paths_out = (
-        None if no_report else write_check_reports("deps-conflicts", r.to_dict(), conflicts_md(r), report_dir)
+        None
+        if no_report
+        else write_check_reports("deps-conflicts", r.to_dict(), conflicts_md(r), _reports(ctx, report_dir))
     )
     if json_out:
         print_json(r.to_dict())
@@ -124,7 +132,7 @@ def audit_cmd(
             "--fail-on", help="Exit 1 on: affected (default), possibly (also possibly affected), never."
         ),
     ] = "affected",
-    report_dir: ReportDir = Path("reports"),
+    report_dir: ReportDir = None,
     no_report: NoReport = False,
     json_out: JsonOut = False,
 ) -> None:
@@ -142,7 +150,11 @@ def audit_cmd(
     else:
         with engine(ctx, read_only=True) as eng:
             a = run_audit(eng.store, eng.settings, fail_on=fail_on)
-    paths_out = None if no_report else write_check_reports("deps-audit", a.to_dict(), audit_md(a), report_dir)
+    paths_out = (
+        None
+        if no_report
+        else write_check_reports("deps-audit", a.to_dict(), audit_md(a), _reports(ctx, report_dir))
+    )
     if json_out:
         print_json(a.to_dict())
     else:
