@@ -68,11 +68,15 @@ class ParsedPaths:
     problems: list[FileProblem]
     scope: Scope
     guard: Guard = field(default_factory=Guard)  # what the secret step found and withheld
+    narrow: tuple[str, ...] = ()  # the run's --include globs: each kind's files among those only
 
     def scope_of(self, kf: KindFiles) -> Scope:
-        """The scope of one kind: the walk's, with the kind's own globs deciding what it may delete."""
+        """The scope of one kind: the walk's, with the kind's own globs (or the run's --include)
+        deciding what it may delete."""
         return replace(
-            self.scope, include=kf.config.include, exclude=(*self.scope.exclude, *kf.config.exclude)
+            self.scope,
+            include=self.narrow or kf.config.include,
+            exclude=(*self.scope.exclude, *kf.config.exclude),
         )
 
 
@@ -97,7 +101,7 @@ def parse_paths(
 ) -> ParsedPaths:
     """Walk ``paths`` once and give each file to the kinds that claim it.
 
-    ``include`` replaces the include globs of every kind of the run, and each of them must match a
+    ``include`` narrows every kind of the run to the files it selects, and each of them must match a
     file (else :class:`UsageError`: a glob that selects nothing is a mistake, not a request to sync
     zero files); ``exclude`` adds to the configured ones; ``prune`` puts every file under the
     directories in scope, not only those the globs select (see :class:`~planvec.sync.Scope`).
@@ -111,9 +115,9 @@ def parse_paths(
     missing = [str(p) for p in given if not p.exists()]
     if len(missing) == len(given):
         raise UsageError(f"path not found: {', '.join(missing)}", hint="check the PATH arguments")
-    if include:
-        kinds = [(k, replace(c, include=tuple(include))) for k, c in kinds]
-    walk = tuple(dict.fromkeys(g for _, c in kinds for g in c.include))
+    # --include narrows every kind to the files it selects among those the kind claims (a kind
+    # never reads a file it would not read without the option: the security kind no plan file).
+    walk = tuple(include) if include else tuple(dict.fromkeys(g for _, c in kinds for g in c.include))
     exc = (*settings.exclude, *(exclude or ()))
     sources, problems = discover(given, include=walk, exclude=exc)
     sources = _outside_data_dir(sources, settings.data_dir)
@@ -141,7 +145,7 @@ def parse_paths(
         exclude=exc,
         prune=prune,
     )
-    return ParsedPaths(run, problems, scope, guard)
+    return ParsedPaths(run, problems, scope, guard, tuple(include or ()))
 
 
 def guard_of(settings: Settings) -> Guard:
