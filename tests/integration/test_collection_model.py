@@ -48,7 +48,7 @@ def test_e5_collection_searched_with_e5_when_minilm_is_configured(
         report = eng.index([plans])
         assert report.embedded == 4
         assert eng.store.get_meta("roadmap_tasks")["model"] == DEFAULT_MODEL.model_id
-        assert eng.query_embedder("roadmap_tasks") is embedder
+        assert eng.query_embedder("roadmap_tasks") is eng.embedder  # (the given model, behind the cache)
 
 
 def test_unknown_model_is_refused_with_the_way_out(tmp_path: Path, plans: Path, embedder) -> None:  # type: ignore[no-untyped-def]
