@@ -378,6 +378,10 @@ def test_an_existing_collection_gets_the_content_hash_index(
         assert "content_hash" not in eng.store.collection_info(coll).payload_indexes  # type: ignore[union-attr]
         eng.index([small_plans / FILES[0]])
         info = eng.store.collection_info(coll)
-    assert info is not None and info.payload_indexes == {**old, "content_hash": "keyword"}
+    assert info is not None and info.payload_indexes == {
+        **old,
+        "content_hash": "keyword",
+        "sensitivity": "keyword",
+    }
     with Engine(_settings(tmp_path / "data"), embedder=embedder) as eng:  # and it was written down
         assert eng.store.collection_info(coll).payload_indexes["content_hash"] == "keyword"  # type: ignore[union-attr]
