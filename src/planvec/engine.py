@@ -609,7 +609,7 @@ class Engine:
         if r.collection:
             raise UsageError("--collection names one collection: it cannot go with --kind all")
         subs = []
-        names = set(_set_filters(r.filters))
+        names = set(split_sensitivity(_set_filters(r.filters))[0])  # (sensitivity: every kind has it)
         kinds = [(k, c) for k, c in self.kinds([ALL]) if names <= set(k.filters.names)]
         if names and not kinds:
             raise UsageError(
