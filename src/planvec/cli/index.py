@@ -29,8 +29,8 @@ def index_cmd(
         list[str] | None,
         typer.Option(
             "--include",
-            help="Glob of files to index (repeatable), relative to each PATH (default **/*.md, "
-            "**/*.markdown); each must match a file. Points of files it leaves out are kept.",
+            help="Only the files this glob matches (repeatable), relative to each PATH, among those "
+            "each kind reads; each must match a file. Points of files it leaves out are kept.",
         ),
     ] = None,
     exclude: Annotated[
