@@ -48,11 +48,6 @@ def browser() -> Iterator[object]:
             b.close()
 
 
-@pytest.mark.xfail(
-    reason="Enter on a selected hit does not open the task view on main since the last merges "
-    "(passed in the fresh-clone CI before them): under investigation, see the stop's note",
-    strict=False,
-)
 def test_task_view_and_urls(server: str, browser) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
@@ -69,8 +64,9 @@ def test_task_view_and_urls(server: str, browser) -> None:  # type: ignore[no-un
     first = page.locator(".hit").first
     expect(first).to_be_visible(timeout=15_000)
     # the last keystroke's search has answered (an earlier one's results would be re-rendered)
-    expect(page).to_have_url(re.compile(r"requ%C3%AAtes"), timeout=10_000)
-    page.wait_for_load_state("networkidle")
+    expect(page.locator("#results")).to_have_attribute(
+        "data-query", "implémenter la vectorisation des requêtes", timeout=15_000
+    )
     # Enter opens the task view: path:line, status, breadcrumb, and the family of the task
     page.locator("#q").press("ArrowDown")
     page.locator("#q").press("Enter")

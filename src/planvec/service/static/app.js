@@ -156,7 +156,11 @@ function onKindChange() {
 
 function renderHits(data) {
   const ol = $("#results");
+  // A search that answers again with the same hits (a late start-up search, a repeated query)
+  // keeps the hit the keyboard selected.
+  const kept = state.selected >= 0 && state.hits[state.selected] ? state.hits[state.selected].point_id : null;
   ol.replaceChildren();
+  ol.dataset.query = data.query;  // which search the list shows (a later keystroke's may be in flight)
   state.hits = data.hits;
   state.selected = -1;
   data.hits.forEach((h, i) => {
@@ -202,6 +206,8 @@ function renderHits(data) {
     ? `${n} result${n > 1 ? "s" : ""} · ${data.mode} · ${data.took_ms.toFixed(0)} ms`
     : "No results. Try other words or fewer filters.";
   $("#more").hidden = !(n >= state.limit && state.limit < 1000);
+  const again = kept ? data.hits.findIndex((h) => h.point_id === kept) : -1;
+  if (again >= 0) select(again);
   if (state.open) {
     const i = data.hits.findIndex((h) => `${h.collection}/${h.point_id}` === state.open);
     if (i >= 0) openHit(i, false);
