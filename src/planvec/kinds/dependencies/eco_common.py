@@ -24,8 +24,8 @@ Parser = Callable[[Source], DepFile]
 
 def guarded(fmt: str, lockfile: bool) -> Callable[[Parser], Parser]:
     """A parser that never raises (an unexpected exception becomes a whole-file problem) and
-    whose warnings start with what reading the file repaired (``source.warnings``), as the Python
-    parsers' do."""
+    whose warnings start, once, with what reading the file repaired (``source.warnings``): every
+    ecosystem's entry points are made with it."""
 
     def wrap(parse: Parser) -> Parser:
         @functools.wraps(parse)
@@ -33,10 +33,11 @@ def guarded(fmt: str, lockfile: bool) -> Callable[[Parser], Parser]:
             try:
                 parsed = parse(source)
             except Exception as exc:  # a parser's contract: never raise
-                reason = f"could not parse this {fmt}: {type(exc).__name__}: {exc}"
+                reason = f"cannot parse {fmt}: {type(exc).__name__}: {exc}"
                 parsed = failed(source, fmt, lockfile, reason)
-            if source.warnings:
-                parsed = replace(parsed, warnings=(*source.warnings, *parsed.warnings))
+            repaired = tuple(source.warnings)
+            if repaired and parsed.warnings[: len(repaired)] != repaired:
+                parsed = replace(parsed, warnings=(*repaired, *parsed.warnings))
             return parsed
 
         return run

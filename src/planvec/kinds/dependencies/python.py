@@ -21,42 +21,12 @@ What the records hold, for every Python format (ecosystem "pypi"):
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from ...records import FileProblem
-from ..base import Source
 from . import python_locks, python_pipenv, python_pyproject, python_requirements
-from .records import DepFile
+from .eco_common import guarded
 
-
-def _never_raise(source: Source, fmt: str, lockfile: bool, parse: Callable[[Source], DepFile]) -> DepFile:
-    try:
-        return parse(source)
-    except Exception as exc:  # a parser bug must not stop the run: the file is reported instead
-        reason = f"cannot parse {fmt}: {type(exc).__name__}: {exc}"
-        problem = FileProblem(source.rel, reason)
-        return DepFile(source.rel, fmt, lockfile, warnings=source.warnings, problems=(problem,))
-
-
-def parse_requirements(source: Source) -> DepFile:
-    return _never_raise(source, "requirements", False, python_requirements.parse_requirements)
-
-
-def parse_pyproject(source: Source) -> DepFile:
-    return _never_raise(source, "pyproject", False, python_pyproject.parse_pyproject)
-
-
-def parse_poetry_lock(source: Source) -> DepFile:
-    return _never_raise(source, "poetry.lock", True, python_locks.parse_poetry_lock)
-
-
-def parse_uv_lock(source: Source) -> DepFile:
-    return _never_raise(source, "uv.lock", True, python_locks.parse_uv_lock)
-
-
-def parse_pipfile(source: Source) -> DepFile:
-    return _never_raise(source, "Pipfile", False, python_pipenv.parse_pipfile)
-
-
-def parse_pipfile_lock(source: Source) -> DepFile:
-    return _never_raise(source, "Pipfile.lock", True, python_pipenv.parse_pipfile_lock)
+parse_requirements = guarded("requirements", False)(python_requirements.parse_requirements)
+parse_pyproject = guarded("pyproject", False)(python_pyproject.parse_pyproject)
+parse_poetry_lock = guarded("poetry.lock", True)(python_locks.parse_poetry_lock)
+parse_uv_lock = guarded("uv.lock", True)(python_locks.parse_uv_lock)
+parse_pipfile = guarded("Pipfile", False)(python_pipenv.parse_pipfile)
+parse_pipfile_lock = guarded("Pipfile.lock", True)(python_pipenv.parse_pipfile_lock)
